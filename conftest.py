@@ -1,0 +1,1 @@
+pytest_plugins = ["coop_shared.testing.fixtures"]

@@ -1,0 +1,65 @@
+"""The gateway's allow-list: which public path prefix belongs to which service.
+
+Only these prefixes are forwarded; anything else is a 404 at the door.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Route:
+    prefix: str
+    upstream: str
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("/api/v1/auth", "members"),
+    Route("/api/v1/members", "members"),
+    Route("/api/v1/shares", "members"),
+    Route("/api/v1/activities", "members"),
+    Route("/api/v1/admin/members", "members"),
+    Route("/api/v1/admin/shares", "members"),
+    Route("/api/v1/clients", "invoicing"),
+    Route("/api/v1/quotes", "invoicing"),
+    Route("/api/v1/public/quotes", "invoicing"),
+    Route("/api/v1/invoices", "invoicing"),
+    Route("/api/v1/credit-notes", "invoicing"),
+    Route("/api/v1/payments", "invoicing"),
+    Route("/api/v1/bank-statements", "invoicing"),
+    Route("/api/v1/expense-claims", "invoicing"),
+    Route("/api/v1/payroll", "payroll"),
+    Route("/api/v1/salary-requests", "payroll"),
+    Route("/api/v1/payslips", "payroll"),
+    Route("/api/v1/ledger", "payroll"),
+    Route("/api/v1/simulator", "payroll"),
+    Route("/api/v1/assemblies", "governance"),
+    Route("/api/v1/recommendations", "governance"),
+    Route("/api/v1/inbox", "notifications"),
+    Route("/api/v1/preferences", "notifications"),
+    Route("/api/v1/webhooks", "notifications"),
+)
+
+_SAFE_PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
+
+
+def resolve(path: str) -> Route | None:
+    """The route for ``path``, or None when it is not on the list.
+
+    Paths that are not already canonical (``..``, ``.``, ``//``, encoded
+    slashes or dots) are refused rather than normalised: a proxy that
+    normalises differently from the upstream is how traversal gets through.
+    """
+    if not _SAFE_PATH.match(path):
+        return None
+    if "%2f" in path.lower() or "%2e" in path.lower() or "%5c" in path.lower():
+        return None
+    if posixpath.normpath(path) != path.rstrip("/") and path != "/":
+        return None
+    for route in ROUTES:
+        if path == route.prefix or path.startswith(route.prefix + "/"):
+            return route
+    return None

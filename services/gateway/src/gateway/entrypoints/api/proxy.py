@@ -1,0 +1,24 @@
+"""Every /api/v1 path on the allow-list is forwarded to its service."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from coop_shared.http.errors import error_response
+from gateway.adapters.proxy import forward
+from gateway.domain.routes import resolve
+
+router = APIRouter()
+
+_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@router.api_route("/api/v1/{path:path}", methods=_METHODS, include_in_schema=False)
+async def proxy(request: Request) -> Response:
+    path = request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0] or request.url.path
+    route = resolve(path)
+    if route is None:
+        return error_response(404, "not_found", "No such API route.")
+    state = request.app.state
+    return await forward(state.http, route.upstream, state.upstreams[route.upstream], request)

@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from coop_shared.settings import ServiceSettings
+
+
+class GovernanceSettings(ServiceSettings):
+    service_name: str = "governance"

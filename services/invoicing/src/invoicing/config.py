@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from coop_shared.settings import ServiceSettings
+
+
+class InvoicingSettings(ServiceSettings):
+    service_name: str = "invoicing"

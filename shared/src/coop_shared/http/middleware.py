@@ -1,0 +1,100 @@
+"""ASGI middleware: request ids, access logs and metrics, body size limit."""
+
+from __future__ import annotations
+
+import time
+
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from coop_shared.http.errors import error_response
+from coop_shared.observability.context import (
+    CORRELATION_ID_HEADER,
+    REQUEST_ID_HEADER,
+    bind_ids,
+    new_id,
+)
+from coop_shared.observability.logging import get_logger
+from coop_shared.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
+
+log = get_logger("http")
+_MAX_ID_LEN = 128
+
+
+def _clean_id(value: str | None) -> str | None:
+    # Ids come from clients: keep them short and printable so logs stay sane.
+    if value and len(value) <= _MAX_ID_LEN and value.isprintable():
+        return value
+    return None
+
+
+class RequestContextMiddleware(BaseHTTPMiddleware):
+    def __init__(self, app: ASGIApp, service_name: str) -> None:
+        super().__init__(app)
+        self.service_name = service_name
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        import structlog
+
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(service=self.service_name)
+        request_id = _clean_id(request.headers.get(REQUEST_ID_HEADER)) or new_id()
+        correlation_id = _clean_id(request.headers.get(CORRELATION_ID_HEADER)) or request_id
+        bind_ids(request_id=request_id, correlation_id=correlation_id)
+        start = time.perf_counter()
+        response = await call_next(request)
+        elapsed = time.perf_counter() - start
+        route = request.scope.get("route")
+        route_path = getattr(route, "path", "unmatched")
+        HTTP_REQUESTS.labels(self.service_name, request.method, route_path, str(response.status_code)).inc()
+        HTTP_LATENCY.labels(self.service_name, request.method, route_path).observe(elapsed)
+        response.headers[REQUEST_ID_HEADER] = request_id
+        response.headers[CORRELATION_ID_HEADER] = correlation_id
+        if not request.url.path.startswith(("/health", "/metrics")):
+            log.info("http_request", method=request.method, path=request.url.path,
+                     status=response.status_code, ms=round(elapsed * 1000, 2))
+        return response
+
+
+class BodySizeLimitMiddleware:
+    """Refuse bodies above ``max_bytes`` with 413, counting what is actually
+    received (a missing or lying Content-Length does not get past it)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._reject(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _BodyTooLarge:
+            await self._reject(scope, receive, send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_response(413, "payload_too_large",
+                                  f"Request body larger than {self.max_bytes} bytes.")
+        await response(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass

@@ -1,0 +1,62 @@
+"""The event envelope (CloudEvents attribute names) and event payload base."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from coop_shared.observability.context import current_causation_id, current_correlation_id
+
+
+class EventPayload(BaseModel):
+    """Base of every event payload in ``coop_shared.contracts``.
+
+    ``event_type`` is the routing key, ``<service>.<entity>.<what happened>.v<N>``.
+    Consumers ignore unknown fields so producers may add optional ones.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    event_type: ClassVar[str]
+
+
+class Envelope(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    specversion: str = "1.0"
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    type: str
+    source: str
+    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    subject: str | None = None
+    datacontenttype: str = "application/json"
+    data: dict[str, Any]
+    correlationid: str | None = None
+    causationid: str | None = None
+
+    def payload(self, model: type[EventPayload]) -> Any:
+        """The data parsed as ``model`` (raises pydantic.ValidationError)."""
+        return model.model_validate(self.data)
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json().encode()
+
+    @classmethod
+    def from_json(cls, body: bytes) -> Envelope:
+        return cls.model_validate_json(body)
+
+
+def new_event(payload: EventPayload, *, source: str, subject: str | None = None,
+              event_id: str | None = None) -> Envelope:
+    """Wrap a payload, taking correlation and causation ids from the current context."""
+    return Envelope(
+        id=event_id or str(uuid.uuid4()),
+        type=payload.event_type,
+        source=source,
+        subject=subject,
+        data=payload.model_dump(mode="json"),
+        correlationid=current_correlation_id(),
+        causationid=current_causation_id(),
+    )

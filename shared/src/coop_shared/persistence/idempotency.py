@@ -1,0 +1,57 @@
+"""Idempotent consumers: an effect and its "already applied" marker are
+committed in one transaction, guarded by the unique ``_id`` of the marker."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from coop_shared.persistence.mongo import IndexSpec, in_transaction
+
+PROCESSED_COLLECTION = "processed_events"
+PROCESSED_INDEXES = [
+    IndexSpec(PROCESSED_COLLECTION, [("handler", 1), ("event_id", 1)], "processed_once", unique=True),
+]
+
+
+class _AlreadyApplied(Exception):
+    pass
+
+
+async def apply_once(client: AsyncMongoClient[dict[str, Any]], db: AsyncDatabase[dict[str, Any]],
+                     *, handler: str, event_id: str,
+                     effect: Callable[[AsyncClientSession], Awaitable[None]]) -> bool:
+    """Run ``effect`` once per (handler, event id). Returns False for a replay.
+
+    Concurrent deliveries of the same event race on the unique index; exactly
+    one transaction commits, the other sees the duplicate and does nothing.
+    """
+    markers = db[PROCESSED_COLLECTION]
+    if await markers.find_one({"handler": handler, "event_id": event_id}, {"_id": 1}) is not None:
+        return False
+
+    async def work(session: AsyncClientSession) -> None:
+        try:
+            await markers.insert_one(
+                {"handler": handler, "event_id": event_id, "applied_at": datetime.now(UTC)}, session=session
+            )
+        except DuplicateKeyError as exc:
+            raise _AlreadyApplied from exc
+        await effect(session)
+
+    try:
+        await in_transaction(client, work)
+    except _AlreadyApplied:
+        return False
+    except DuplicateKeyError as exc:
+        # A concurrent twin committed its marker first (the conflict surfaced at commit).
+        if "processed_once" in str(exc) or PROCESSED_COLLECTION in str(exc):
+            return False
+        raise
+    return True

@@ -1,0 +1,57 @@
+"""pytest fixtures shared by every suite (loaded from the root conftest)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from coop_shared.settings import ServiceSettings
+from coop_shared.testing.servers import Infrastructure, test_infrastructure
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+@pytest.fixture(scope="session")
+def infrastructure() -> Iterator[Infrastructure]:
+    with test_infrastructure() as infra:
+        yield infra
+
+
+@pytest.fixture
+def namespace() -> str:
+    """Unique per test: database names and AMQP names never collide between tests."""
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def settings_for(infrastructure: Infrastructure, namespace: str) -> Callable[..., Any]:
+    def make(cls: type[S], **overrides: Any) -> S:
+        base = cls()
+        values: dict[str, Any] = {
+            "mongo_url": infrastructure.mongo_url,
+            "amqp_url": infrastructure.amqp_url,
+            "amqp_prefix": f"{namespace}.",
+            "mongo_database": f"{namespace}_{base.service_name}",
+            "outbox_poll_seconds": 0.1,
+            "environment": "test",
+            "log_json": True,
+        }
+        values.update(overrides)
+        return cls(**values)
+
+    return make
+
+
+@asynccontextmanager
+async def running(app: FastAPI, base_url: str = "http://testserver") -> AsyncIterator[httpx.AsyncClient]:
+    """Run an app's lifespan (real connections) and talk to it in-process."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+            yield client

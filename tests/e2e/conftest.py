@@ -1,0 +1,66 @@
+"""The whole platform as separate processes, started exactly as ``make run`` does."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from coop_shared.devserver import SERVICES
+from coop_shared.testing.servers import Infrastructure, free_port
+
+
+@dataclass
+class Platform:
+    gateway: str
+    ports: dict[str, int]
+    process: subprocess.Popen[str]
+    data_dir: Path
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+
+@pytest.fixture(scope="session")
+def platform(infrastructure: Infrastructure, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    data_dir = tmp_path_factory.mktemp("platform")
+    ports = {name: free_port() for name in SERVICES}
+    env = {k: v for k, v in os.environ.items() if k != "MONGO_URL"}  # exercise the embedded SecantusDB
+    env.update({f"{name.upper()}_PORT": str(port) for name, port in ports.items()})
+    env.update({"AMQP_URL": infrastructure.amqp_url, "SECANTUSDB_PORT": str(free_port()),
+                "COOP_DATA_DIR": str(data_dir), "OUTBOX_POLL_SECONDS": "0.2", "PYTHONUNBUFFERED": "1"})
+    process = subprocess.Popen([sys.executable, "-m", "coop_shared.devserver"], env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert process.stdout is not None
+    deadline = time.monotonic() + 150
+    seen: list[str] = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        seen.append(line)
+        if "All six services are ready" in line:
+            break
+    else:
+        process.kill()
+    if not any("All six services are ready" in line for line in seen):
+        process.kill()
+        logs = "".join(seen)
+        for log in sorted((data_dir / "logs").glob("*.log")):
+            logs += f"\n--- {log.name}\n" + log.read_text(errors="replace")[-3000:]
+        pytest.fail(f"the platform did not become ready:\n{logs}")
+    yield Platform(f"http://127.0.0.1:{ports['gateway']}", ports, process, data_dir)
+    process.send_signal(signal.SIGINT)
+    try:
+        code = process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("the platform did not stop within 60 s of Ctrl-C")
+    assert code == 0, f"the platform exited with {code}"
