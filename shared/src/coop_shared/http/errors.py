@@ -7,6 +7,7 @@ when there is one. Stack traces never leave the process.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -99,7 +100,7 @@ def install_error_handlers(app: FastAPI, domain_errors: dict[type[Exception], in
         return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
 
     for exc_type, status in (domain_errors or {}).items():
-        def make(status: int = status):  # bind status per type
+        def make(status: int = status) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
             async def _domain(_: Request, exc: Exception) -> JSONResponse:
                 return error_response(status, getattr(exc, "code", "domain_error"),
                                       getattr(exc, "message", str(exc)), field=getattr(exc, "field", None))

@@ -138,10 +138,7 @@ class EventConsumer:
     def _attempts(message: AbstractIncomingMessage) -> int:
         # x-delivery-count (quorum queues) counts earlier failed deliveries.
         previous = (message.headers or {}).get("x-delivery-count", 0)
-        try:
-            return int(previous) + 1  # type: ignore[call-overload]
-        except (TypeError, ValueError):
-            return 1
+        return int(previous) + 1 if isinstance(previous, int | str) and str(previous).isdigit() else 1
 
     async def _dead_letter(self, message: AbstractIncomingMessage, event_type: str) -> None:
         await message.reject(requeue=False)

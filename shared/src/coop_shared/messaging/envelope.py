@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +23,9 @@ class EventPayload(BaseModel):
     event_type: ClassVar[str]
 
 
+P = TypeVar("P", bound=EventPayload)
+
+
 class Envelope(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -36,7 +40,7 @@ class Envelope(BaseModel):
     correlationid: str | None = None
     causationid: str | None = None
 
-    def payload(self, model: type[EventPayload]) -> Any:
+    def payload(self, model: builtins.type[P]) -> P:
         """The data parsed as ``model`` (raises pydantic.ValidationError)."""
         return model.model_validate(self.data)
 

@@ -67,8 +67,7 @@ class EventPublisher:
             confirmation = await exchange.publish(
                 to_message(envelope, body), routing_key=envelope.type, mandatory=True, timeout=self._timeout
             )
-        except (DeliveryError, asyncio.TimeoutError, aio_pika.exceptions.AMQPError, ConnectionError,
-                RuntimeError) as exc:
+        except (TimeoutError, DeliveryError, aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as exc:
             EVENTS_PUBLISH_FAILED.labels(self._service, envelope.type).inc()
             if isinstance(exc, aio_pika.exceptions.ChannelInvalidStateError | RuntimeError):
                 self._exchange = None  # reopen the channel on the next try

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
@@ -31,7 +32,7 @@ class Topology:
     def dead_letter_queue(self) -> str:
         return f"{self.prefix}{self.service}.dead-letter"
 
-    def queue_arguments(self) -> dict[str, object]:
+    def queue_arguments(self) -> dict[str, Any]:
         return {
             "x-queue-type": "quorum",
             "x-delivery-limit": self.delivery_limit,

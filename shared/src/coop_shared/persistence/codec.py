@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -24,5 +24,5 @@ class DecimalCodec(TypeCodec):
 
 
 CODEC_OPTIONS: CodecOptions[dict[str, Any]] = CodecOptions(
-    type_registry=TypeRegistry([DecimalCodec()]), tz_aware=True, tzinfo=timezone.utc
+    type_registry=TypeRegistry([DecimalCodec()]), tz_aware=True, tzinfo=UTC
 )

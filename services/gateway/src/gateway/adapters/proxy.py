@@ -7,7 +7,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from coop_shared.http.errors import error_response
-from coop_shared.observability.context import CORRELATION_ID_HEADER, REQUEST_ID_HEADER, correlation_id_var, request_id_var
+from coop_shared.observability.context import (
+    CORRELATION_ID_HEADER,
+    REQUEST_ID_HEADER,
+    correlation_id_var,
+    request_id_var,
+)
 from coop_shared.observability.logging import get_logger
 
 log = get_logger("proxy")
@@ -34,7 +39,7 @@ async def forward(client: httpx.AsyncClient, upstream_name: str, base_url: str, 
     url = base_url.rstrip("/") + request.url.path
     body = await request.body()
     try:
-        upstream = await client.request(request.method, url, params=request.query_params.multi_items(),
+        upstream = await client.request(request.method, url, params=str(request.query_params),
                                         headers=forward_headers(request), content=body)
     except httpx.ConnectError:
         log.warning("upstream_unavailable", upstream=upstream_name)

@@ -58,11 +58,12 @@ async def register_member(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> JSONResponse:
     async def run() -> tuple[int, MemberOut]:
-        member = {"_id": str(uuid.uuid4()), "email": body.email.lower(), "full_name": body.full_name,
+        member_id = str(uuid.uuid4())
+        member = {"_id": member_id, "email": body.email.lower(), "full_name": body.full_name,
                   "language": body.language, "registered_at": datetime.now(UTC)}
-        event = runtime.event(MemberRegistered(member_id=member["_id"], email=member["email"],
+        event = runtime.event(MemberRegistered(member_id=member_id, email=body.email.lower(),
                                                full_name=body.full_name, language=body.language),
-                              subject=member["_id"])
+                              subject=member_id)
 
         async def work(session: AsyncClientSession) -> None:
             await MemberRepository(runtime.db).add(member, session)
