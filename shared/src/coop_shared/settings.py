@@ -33,6 +33,11 @@ class ServiceSettings(BaseSettings):
     consumer_prefetch: int = Field(default=16, ge=1, le=1000)
     consumer_delivery_limit: int = Field(default=5, ge=1, le=100)
 
+    # Access tokens are signed by the members service and verified everywhere.
+    jwks_url: str = "http://127.0.0.1:8001/api/v1/auth/jwks"
+    jwt_audience: str = "coop-platform"
+    jwt_issuer: str = "coop-members"
+
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     outbox_lease_seconds: float = Field(default=60.0, gt=0)
     outbox_batch_size: int = Field(default=100, ge=1, le=10_000)

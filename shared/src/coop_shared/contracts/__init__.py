@@ -1,32 +1,23 @@
 """Event payloads, one module per producing service.
 
-``CATALOGUE`` lists every event type with its payload model, producer and
-consumers; ``make contracts`` exports it as JSON Schemas and AsyncAPI.
+Each module lists its events in ``CONTRACTS`` (payload model, producer,
+consumers); ``CATALOGUE`` gathers them and ``make contracts`` exports it as
+JSON Schemas and an AsyncAPI document.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from coop_shared.contracts import members
-from coop_shared.messaging.envelope import EventPayload
-
-
-@dataclass(frozen=True)
-class Contract:
-    model: type[EventPayload]
-    producer: str
-    consumers: tuple[str, ...]
-
-    @property
-    def event_type(self) -> str:
-        return self.model.event_type
-
+from coop_shared.contracts import governance, invoicing, members, notifications, payroll
+from coop_shared.contracts.base import Contract
 
 CATALOGUE: tuple[Contract, ...] = (
-    Contract(members.MemberRegistered, "members", ("notifications",)),
+    *members.CONTRACTS, *invoicing.CONTRACTS, *payroll.CONTRACTS, *governance.CONTRACTS,
+    *notifications.CONTRACTS,
 )
 
 
 def by_type() -> dict[str, Contract]:
     return {c.event_type: c for c in CATALOGUE}
+
+
+__all__ = ["CATALOGUE", "Contract", "by_type"]

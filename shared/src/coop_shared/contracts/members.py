@@ -6,6 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from coop_shared.contracts.base import Contract
 from coop_shared.messaging.envelope import EventPayload
 
 Language = Literal["fr", "nl", "en"]
@@ -18,3 +19,8 @@ class MemberRegistered(EventPayload):
     email: str
     full_name: str
     language: Language = "fr"
+
+
+CONTRACTS: tuple[Contract, ...] = (
+    Contract(MemberRegistered, "members", ("notifications",)),
+)

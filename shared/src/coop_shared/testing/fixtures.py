@@ -11,6 +11,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from coop_shared.auth.principal import Role
+from coop_shared.auth.tokens import SigningKey, TokenVerifier, issue_access_token
 from coop_shared.settings import ServiceSettings
 from coop_shared.testing.servers import Infrastructure, test_infrastructure
 
@@ -55,3 +57,25 @@ async def running(app: FastAPI, base_url: str = "http://testserver") -> AsyncIte
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield client
+
+
+@pytest.fixture(scope="session")
+def signing_key() -> SigningKey:
+    return SigningKey.generate()
+
+
+@pytest.fixture
+def token_for(signing_key: SigningKey) -> Callable[..., dict[str, str]]:
+    """Authorization headers for a principal, signed by the test key."""
+
+    def make(subject: str, role: Role | str = Role.MEMBER, **kwargs: Any) -> dict[str, str]:
+        token = issue_access_token(signing_key, subject=subject, role=Role(role), **kwargs)
+        return {"Authorization": f"Bearer {token}"}
+
+    return make
+
+
+def trust_test_key(app: FastAPI, key: SigningKey) -> FastAPI:
+    """Make a service verify tokens signed by ``key`` (instead of fetching a JWKS)."""
+    app.state.token_verifier = TokenVerifier(jwks={"keys": [key.public_jwk()]})
+    return app

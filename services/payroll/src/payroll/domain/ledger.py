@@ -1,0 +1,283 @@
+"""Double-entry ledger of the activities' money.
+
+Sign convention: a posting's amount is positive for a DEBIT and negative for
+a CREDIT, so every transaction sums to exactly zero and so does the whole
+ledger. Accounts that hold money *for* someone (an activity's budget, the
+payables, the cooperative's contribution, the guarantee fund's capital) are
+credit-normal: their balance is negative when they hold money, and the
+helpers below turn that into a positive figure for people.
+
+Accounts:
+    bank                              the cooperative's bank account (debit-normal)
+    activity:<id>                     an activity's budget (credit-normal)
+    cooperative:contribution          the mutualised 6.5 % (credit-normal)
+    guarantee_fund                    the fund's capital; a write-off is its loss
+    guarantee_fund:advances:<id>      what the fund has advanced to an activity
+                                      and not yet got back (debit-normal receivable)
+    salaries_payable                  net salaries to pay to workers
+    social_security_payable           employer + employee contributions due to the ONSS
+    withholding_tax_payable           withholding tax due to the tax office
+    employer_costs_payable            insurance, holiday-pay provision, …
+    vat_payable / vat_receivable      output VAT on client payments / input VAT on expenses
+    expenses_payable                  approved expenses owed to the member or supplier
+
+Each transaction carries a ``source_key``: the id of the event or request
+that caused it. Storing it under a unique index makes every booking
+idempotent (a redelivered event books nothing twice), and ``balances``
+refuses a ledger where it is not unique.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Final
+
+from payroll.domain.errors import DomainError, ErrorCode
+from payroll.domain.guarantee import repayment_on_payment
+from payroll.domain.money import CENT, ZERO, fmt, money, round_cents, to_decimal
+from payroll.domain.salary import SalaryBreakdown
+
+BANK: Final = "bank"
+COOPERATIVE_CONTRIBUTION: Final = "cooperative:contribution"
+GUARANTEE_FUND: Final = "guarantee_fund"
+SALARIES_PAYABLE: Final = "salaries_payable"
+SOCIAL_SECURITY_PAYABLE: Final = "social_security_payable"
+WITHHOLDING_TAX_PAYABLE: Final = "withholding_tax_payable"
+EMPLOYER_COSTS_PAYABLE: Final = "employer_costs_payable"
+VAT_PAYABLE: Final = "vat_payable"
+VAT_RECEIVABLE: Final = "vat_receivable"
+EXPENSES_PAYABLE: Final = "expenses_payable"
+
+
+def activity_account(activity_id: str) -> str:
+    return f"activity:{_id(activity_id, 'activity_id')}"
+
+
+def guarantee_advances_account(activity_id: str) -> str:
+    return f"guarantee_fund:advances:{_id(activity_id, 'activity_id')}"
+
+
+class TransactionKind(StrEnum):
+    CLIENT_PAYMENT = "client_payment"
+    EXPENSE = "expense"
+    SALARY = "salary"
+    SALARY_PAYMENT = "salary_payment"
+    GUARANTEE_ADVANCE = "guarantee_advance"
+    WRITE_OFF = "write_off"
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """One line of a transaction: positive debits ``account``, negative credits it."""
+
+    account: str
+    amount: Decimal
+
+    def __post_init__(self) -> None:
+        _id(self.account, "account")
+        amount = to_decimal(self.amount, "amount")
+        if amount == 0 or amount != amount.quantize(CENT):
+            raise DomainError(
+                ErrorCode.INVALID_AMOUNT,
+                f"posting to {self.account} must be a non-zero amount in cents, got {amount}",
+                "amount",
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """A balanced set of postings caused by one event or request (``source_key``)."""
+
+    source_key: str
+    kind: TransactionKind
+    postings: tuple[Posting, ...]
+    occurred_at: datetime
+    memo: str = ""
+
+    def __post_init__(self) -> None:
+        _id(self.source_key, "source_key")
+        if self.occurred_at.tzinfo is None:
+            raise DomainError(ErrorCode.INVALID_VALUE, "occurred_at must be timezone-aware", "occurred_at")
+        if len(self.postings) < 2:
+            raise DomainError(
+                ErrorCode.UNBALANCED_TRANSACTION,
+                f"transaction {self.source_key} needs at least two postings",
+                "postings",
+            )
+        total = sum((p.amount for p in self.postings), ZERO)
+        if total != 0:
+            raise DomainError(
+                ErrorCode.UNBALANCED_TRANSACTION,
+                f"transaction {self.source_key} does not balance: postings sum to {fmt(total)}",
+                "postings",
+                {"source_key": self.source_key, "sum": fmt(total)},
+            )
+
+
+def balances(transactions: Iterable[Transaction]) -> dict[str, Decimal]:
+    """Balance of every account touched by ``transactions`` (debit positive, credit negative)."""
+    result: dict[str, Decimal] = {}
+    seen: set[str] = set()
+    for transaction in transactions:
+        if transaction.source_key in seen:
+            raise DomainError(
+                ErrorCode.DUPLICATE_TRANSACTION,
+                f"source_key {transaction.source_key} is booked twice",
+                "source_key",
+                {"source_key": transaction.source_key},
+            )
+        seen.add(transaction.source_key)
+        for posting in transaction.postings:
+            result[posting.account] = result.get(posting.account, ZERO) + posting.amount
+    return result
+
+
+def available_budget(ledger_balances: Mapping[str, Decimal], activity_id: str) -> Decimal:
+    """Money paid in for the activity and not yet committed (the activity account's credit balance)."""
+    return -ledger_balances.get(activity_account(activity_id), ZERO)
+
+
+def outstanding_advance(ledger_balances: Mapping[str, Decimal], activity_id: str) -> Decimal:
+    """What the guarantee fund advanced to the activity and has not got back yet."""
+    return ledger_balances.get(guarantee_advances_account(activity_id), ZERO)
+
+
+def client_payment_received(
+    source_key: str,
+    activity_id: str,
+    amount_excl_vat: Decimal,
+    vat: Decimal,
+    contribution_rate: Decimal,
+    outstanding_guarantee_advance: Decimal,
+    occurred_at: datetime,
+    memo: str = "",
+) -> Transaction:
+    """A client paid (part of) an invoice: VAT aside, contribution to the cooperative, rest to the activity.
+
+    If the guarantee fund has an advance outstanding for the activity, it is
+    repaid FIRST out of the activity's share: the advance was made against
+    exactly this kind of incoming money, and repaying it first keeps the fund
+    whole for the next member. For payments between two activities the caller
+    passes a zero rate and zero VAT.
+    """
+    excl = money(amount_excl_vat, "amount_excl_vat", allow_zero=False)
+    vat_amount = money(vat, "vat")
+    rate = to_decimal(contribution_rate, "contribution_rate")
+    if not ZERO <= rate < 1:
+        raise DomainError(
+            ErrorCode.INVALID_VALUE, f"contribution_rate must be in [0, 1), got {rate}", "contribution_rate"
+        )
+    advance = money(outstanding_guarantee_advance, "outstanding_guarantee_advance")
+    contribution = round_cents(excl * rate)
+    share = excl - contribution
+    repayment = repayment_on_payment(share, advance)
+    return _transaction(
+        source_key,
+        TransactionKind.CLIENT_PAYMENT,
+        occurred_at,
+        memo,
+        (BANK, excl + vat_amount),
+        (VAT_PAYABLE, -vat_amount),
+        (COOPERATIVE_CONTRIBUTION, -contribution),
+        (guarantee_advances_account(activity_id), -repayment),
+        (activity_account(activity_id), -(share - repayment)),
+    )
+
+
+def expense_approved(
+    source_key: str,
+    activity_id: str,
+    amount_incl_vat: Decimal,
+    recoverable_vat: Decimal,
+    occurred_at: datetime,
+    memo: str = "",
+) -> Transaction:
+    """An approved expense: the activity pays it, but recoverable input VAT goes back to its budget."""
+    incl = money(amount_incl_vat, "amount_incl_vat", allow_zero=False)
+    vat = money(recoverable_vat, "recoverable_vat")
+    if vat > incl:
+        raise DomainError(
+            ErrorCode.INVALID_AMOUNT, "recoverable_vat cannot exceed the amount incl. VAT", "recoverable_vat"
+        )
+    return _transaction(
+        source_key,
+        TransactionKind.EXPENSE,
+        occurred_at,
+        memo,
+        (activity_account(activity_id), incl - vat),
+        (VAT_RECEIVABLE, vat),
+        (EXPENSES_PAYABLE, -incl),
+    )
+
+
+def salary_booked(
+    source_key: str, activity_id: str, salary: SalaryBreakdown, occurred_at: datetime, memo: str = ""
+) -> Transaction:
+    """The activity pays the full employer cost; it is split into what is owed to whom."""
+    return _transaction(
+        source_key,
+        TransactionKind.SALARY,
+        occurred_at,
+        memo,
+        (activity_account(activity_id), salary.employment_budget),
+        (SALARIES_PAYABLE, -salary.net),
+        (SOCIAL_SECURITY_PAYABLE, -(salary.employer_social_security + salary.employee_social_security)),
+        (WITHHOLDING_TAX_PAYABLE, -salary.withholding_tax),
+        (EMPLOYER_COSTS_PAYABLE, -salary.other_employer_costs),
+    )
+
+
+def salary_paid(source_key: str, net: Decimal, occurred_at: datetime, memo: str = "") -> Transaction:
+    """The net salary left the bank (the SEPA payment order was executed)."""
+    amount = money(net, "net", allow_zero=False)
+    return _transaction(
+        source_key, TransactionKind.SALARY_PAYMENT, occurred_at, memo, (SALARIES_PAYABLE, amount), (BANK, -amount)
+    )
+
+
+def guarantee_advanced(
+    source_key: str, activity_id: str, amount: Decimal, occurred_at: datetime, memo: str = ""
+) -> Transaction:
+    """The fund lends the activity the missing budget; the loan is a receivable of the fund."""
+    advance = money(amount, "amount", allow_zero=False)
+    return _transaction(
+        source_key,
+        TransactionKind.GUARANTEE_ADVANCE,
+        occurred_at,
+        memo,
+        (guarantee_advances_account(activity_id), advance),
+        (activity_account(activity_id), -advance),
+    )
+
+
+def write_off_absorbed(
+    source_key: str, activity_id: str, amount: Decimal, occurred_at: datetime, memo: str = ""
+) -> Transaction:
+    """An uncollectable invoice: the fund's capital takes the loss; the activity is never charged."""
+    absorbed = money(amount, "amount", allow_zero=False)
+    return _transaction(
+        source_key,
+        TransactionKind.WRITE_OFF,
+        occurred_at,
+        memo,
+        (GUARANTEE_FUND, absorbed),
+        (guarantee_advances_account(activity_id), -absorbed),
+    )
+
+
+def _transaction(
+    source_key: str, kind: TransactionKind, occurred_at: datetime, memo: str, *lines: tuple[str, Decimal]
+) -> Transaction:
+    # Zero lines (no VAT, nothing to repay…) are dropped: they carry no information.
+    postings = tuple(Posting(account, amount) for account, amount in lines if amount != 0)
+    return Transaction(source_key, kind, postings, occurred_at, memo)
+
+
+def _id(value: str, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise DomainError(ErrorCode.INVALID_VALUE, f"{name} must be a non-empty string", name)
+    return value

@@ -1,0 +1,159 @@
+"""Access tokens: short-lived JWTs signed with an asymmetric key (RS256) and a
+``kid``; the public keys are published as a JWKS.
+
+Verification pins the algorithm list, so ``alg: none`` and HS256-with-the-
+public-key confusion are refused, and requires exp, iat, sub, aud and iss.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+from coop_shared.auth.principal import Principal, Role
+
+ALGORITHM = "RS256"
+DEFAULT_AUDIENCE = "coop-platform"
+DEFAULT_ISSUER = "coop-members"
+
+
+class InvalidToken(Exception):
+    """The token is missing, malformed, expired, or not signed by a key we trust."""
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    private_key: rsa.RSAPrivateKey
+
+    @classmethod
+    def generate(cls) -> SigningKey:
+        return cls(kid=uuid.uuid4().hex[:16], private_key=rsa.generate_private_key(public_exponent=65537,
+                                                                                    key_size=2048))
+
+    @classmethod
+    def from_pem(cls, pem: str, kid: str | None = None) -> SigningKey:
+        key = serialization.load_pem_private_key(pem.encode(), password=None)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError("JWT_PRIVATE_KEY must be an RSA private key")
+        public = key.public_key().public_bytes(serialization.Encoding.DER,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+        return cls(kid=kid or hashlib.sha256(public).hexdigest()[:16], private_key=key)
+
+    def to_pem(self) -> str:
+        return self.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                              serialization.NoEncryption()).decode()
+
+    def public_jwk(self) -> dict[str, Any]:
+        jwk: dict[str, Any] = RSAAlgorithm.to_jwk(self.private_key.public_key(), as_dict=True)
+        jwk.update({"kid": self.kid, "use": "sig", "alg": ALGORITHM})
+        return jwk
+
+
+def issue_access_token(key: SigningKey, *, subject: str, role: Role, ttl_seconds: int = 900,
+                       scopes: frozenset[str] = frozenset(), language: str = "fr",
+                       audience: str = DEFAULT_AUDIENCE, issuer: str = DEFAULT_ISSUER,
+                       extra: Mapping[str, Any] | None = None) -> str:
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": subject, "role": role.value, "iat": now, "nbf": now, "exp": now + ttl_seconds,
+        "aud": audience, "iss": issuer, "jti": uuid.uuid4().hex, "lang": language,
+    }
+    if scopes:
+        claims["scope"] = " ".join(sorted(scopes))
+    if extra:
+        claims.update(extra)
+    return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
+
+
+def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
+    try:
+        role = Role(claims.get("role", "member"))
+    except ValueError as exc:
+        raise InvalidToken("unknown role") from exc
+    scopes = frozenset(str(claims.get("scope", "")).split()) - {""}
+    return Principal(id=str(claims["sub"]), role=role, scopes=scopes, language=str(claims.get("lang", "fr")))
+
+
+class TokenVerifier:
+    """Verifies tokens against a JWKS: given directly (the members service
+    itself, tests) or fetched from a URL, cached, and fetched again when a
+    token names a ``kid`` it does not know (key rotation), at most every
+    ``min_refresh_seconds``."""
+
+    def __init__(self, *, jwks_url: str | None = None, jwks: Mapping[str, Any] | None = None,
+                 audience: str = DEFAULT_AUDIENCE, issuer: str = DEFAULT_ISSUER, leeway_seconds: int = 10,
+                 min_refresh_seconds: float = 30.0, http: httpx.AsyncClient | None = None) -> None:
+        self._url = jwks_url
+        self._keys: dict[str, Any] = {}
+        self._audience = audience
+        self._issuer = issuer
+        self._leeway = leeway_seconds
+        self._min_refresh = min_refresh_seconds
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+        self._http = http
+        if jwks is not None:
+            self.load(jwks)
+
+    def load(self, jwks: Mapping[str, Any]) -> None:
+        keys = {}
+        for jwk in jwks.get("keys", []):
+            if jwk.get("kty") == "RSA" and jwk.get("kid"):
+                keys[jwk["kid"]] = RSAAlgorithm.from_jwk(jwk)
+        self._keys = keys
+
+    async def _refresh(self, force: bool) -> None:
+        if self._url is None:
+            return
+        async with self._lock:
+            if not force and self._keys:
+                return
+            if time.monotonic() - self._fetched_at < self._min_refresh and self._keys:
+                return
+            client = self._http or httpx.AsyncClient(timeout=3.0)
+            try:
+                response = await client.get(self._url)
+                response.raise_for_status()
+                self.load(response.json())
+                self._fetched_at = time.monotonic()
+            except (httpx.HTTPError, ValueError) as exc:
+                raise InvalidToken(f"signing keys unavailable: {type(exc).__name__}") from exc
+            finally:
+                if self._http is None:
+                    await client.aclose()
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("malformed token") from exc
+        if header.get("alg") != ALGORITHM:
+            raise InvalidToken("unexpected signing algorithm")
+        kid = header.get("kid")
+        if not isinstance(kid, str):
+            raise InvalidToken("token has no key id")
+        if kid not in self._keys:
+            await self._refresh(force=bool(self._keys))
+            await self._refresh(force=False)
+        key = self._keys.get(kid)
+        if key is None:
+            raise InvalidToken("unknown signing key")
+        try:
+            claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=self._audience,
+                                issuer=self._issuer, leeway=self._leeway,
+                                options={"require": ["exp", "iat", "sub", "aud", "iss"]})
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(str(exc)) from exc
+        return principal_from_claims(claims)

@@ -1,0 +1,7 @@
+"""Events produced by the governance service."""
+
+from __future__ import annotations
+
+from coop_shared.contracts.base import Contract
+
+CONTRACTS: tuple[Contract, ...] = ()
