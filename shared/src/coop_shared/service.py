@@ -16,7 +16,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from coop_shared.auth.tokens import TokenVerifier
+from coop_shared.auth.tokens import PARTNER_ROLES, KeySource, TokenVerifier
 from coop_shared.http.errors import install_error_handlers
 from coop_shared.http.health import ReadinessCheck, health_router
 from coop_shared.http.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -136,8 +136,10 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     # Replaceable before start-up (the members service verifies with its own
     # keys; tests install a verifier for their own signing key).
-    app.state.token_verifier = TokenVerifier(jwks_url=settings.jwks_url, audience=settings.jwt_audience,
-                                             issuer=settings.jwt_issuer)
+    app.state.token_verifier = TokenVerifier(
+        jwks_url=settings.jwks_url, audience=settings.jwt_audience, issuer=settings.jwt_issuer,
+        extra_sources=[KeySource(settings.gateway_jwt_issuer, PARTNER_ROLES, jwks_url=settings.gateway_jwks_url)],
+    )
     install_error_handlers(app, domain_errors)
     app.add_middleware(RequestContextMiddleware, service_name=settings.service_name)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes)

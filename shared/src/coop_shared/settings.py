@@ -37,6 +37,9 @@ class ServiceSettings(BaseSettings):
     jwks_url: str = "http://127.0.0.1:8001/api/v1/auth/jwks"
     jwt_audience: str = "coop-platform"
     jwt_issuer: str = "coop-members"
+    # Partner API keys are exchanged by the gateway for short-lived tokens it signs.
+    gateway_jwks_url: str = "http://127.0.0.1:8080/api/v1/gateway/jwks"
+    gateway_jwt_issuer: str = "coop-gateway"
 
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     outbox_lease_seconds: float = Field(default=60.0, gt=0)

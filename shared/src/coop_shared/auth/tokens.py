@@ -12,7 +12,7 @@ import hashlib
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -86,53 +86,65 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
     return Principal(id=str(claims["sub"]), role=role, scopes=scopes, language=str(claims.get("lang", "fr")))
 
 
-class TokenVerifier:
-    """Verifies tokens against a JWKS: given directly (the members service
-    itself, tests) or fetched from a URL, cached, and fetched again when a
-    token names a ``kid`` it does not know (key rotation), at most every
-    ``min_refresh_seconds``."""
+@dataclass
+class KeySource:
+    """Where one issuer's public keys come from, and which roles it may grant:
+    people's tokens come from the members service, partners' from the gateway."""
 
-    def __init__(self, *, jwks_url: str | None = None, jwks: Mapping[str, Any] | None = None,
-                 audience: str = DEFAULT_AUDIENCE, issuer: str = DEFAULT_ISSUER, leeway_seconds: int = 10,
-                 min_refresh_seconds: float = 30.0, http: httpx.AsyncClient | None = None) -> None:
-        self._url = jwks_url
-        self._keys: dict[str, Any] = {}
-        self._audience = audience
-        self._issuer = issuer
-        self._leeway = leeway_seconds
-        self._min_refresh = min_refresh_seconds
-        self._fetched_at = 0.0
-        self._lock = asyncio.Lock()
-        self._http = http
-        if jwks is not None:
-            self.load(jwks)
+    issuer: str
+    roles: frozenset[Role]
+    jwks_url: str | None = None
+    jwks: Mapping[str, Any] | None = None
+    keys: dict[str, Any] = field(default_factory=dict)
+    fetched_at: float = 0.0
 
     def load(self, jwks: Mapping[str, Any]) -> None:
-        keys = {}
-        for jwk in jwks.get("keys", []):
-            if jwk.get("kty") == "RSA" and jwk.get("kid"):
-                keys[jwk["kid"]] = RSAAlgorithm.from_jwk(jwk)
-        self._keys = keys
+        self.keys = {jwk["kid"]: RSAAlgorithm.from_jwk(jwk) for jwk in jwks.get("keys", [])
+                     if jwk.get("kty") == "RSA" and jwk.get("kid")}
 
-    async def _refresh(self, force: bool) -> None:
-        if self._url is None:
-            return
+
+PEOPLE_ROLES = frozenset({Role.MEMBER, Role.ADVISOR, Role.ADMIN})
+PARTNER_ROLES = frozenset({Role.PARTNER})
+
+
+class TokenVerifier:
+    """Verifies tokens against JWKS key sets: given directly (the issuing
+    service itself, tests) or fetched from a URL, cached, and fetched again
+    when a token names a ``kid`` no source knows (key rotation), at most every
+    ``min_refresh_seconds`` per source."""
+
+    def __init__(self, *, jwks_url: str | None = None, jwks: Mapping[str, Any] | None = None,
+                 audience: str = DEFAULT_AUDIENCE, issuer: str = DEFAULT_ISSUER,
+                 extra_sources: list[KeySource] | None = None, leeway_seconds: int = 10,
+                 min_refresh_seconds: float = 30.0) -> None:
+        self._sources = [KeySource(issuer, PEOPLE_ROLES, jwks_url=jwks_url, jwks=jwks), *(extra_sources or [])]
+        for source in self._sources:
+            if source.jwks is not None:
+                source.load(source.jwks)
+        self._audience = audience
+        self._leeway = leeway_seconds
+        self._min_refresh = min_refresh_seconds
+        self._lock = asyncio.Lock()
+
+    def _find(self, kid: str) -> tuple[KeySource, Any] | None:
+        for source in self._sources:
+            if kid in source.keys:
+                return source, source.keys[kid]
+        return None
+
+    async def _refresh(self) -> None:
         async with self._lock:
-            if not force and self._keys:
-                return
-            if time.monotonic() - self._fetched_at < self._min_refresh and self._keys:
-                return
-            client = self._http or httpx.AsyncClient(timeout=3.0)
-            try:
-                response = await client.get(self._url)
-                response.raise_for_status()
-                self.load(response.json())
-                self._fetched_at = time.monotonic()
-            except (httpx.HTTPError, ValueError) as exc:
-                raise InvalidToken(f"signing keys unavailable: {type(exc).__name__}") from exc
-            finally:
-                if self._http is None:
-                    await client.aclose()
+            async with httpx.AsyncClient(timeout=3.0) as client:
+                for source in self._sources:
+                    if source.jwks_url is None or time.monotonic() - source.fetched_at < self._min_refresh:
+                        continue
+                    source.fetched_at = time.monotonic()
+                    try:
+                        response = await client.get(source.jwks_url)
+                        response.raise_for_status()
+                        source.load(response.json())
+                    except (httpx.HTTPError, ValueError):
+                        continue  # that issuer is unreachable: its tokens fail, others still verify
 
     async def verify(self, token: str) -> Principal:
         try:
@@ -144,16 +156,20 @@ class TokenVerifier:
         kid = header.get("kid")
         if not isinstance(kid, str):
             raise InvalidToken("token has no key id")
-        if kid not in self._keys:
-            await self._refresh(force=bool(self._keys))
-            await self._refresh(force=False)
-        key = self._keys.get(kid)
-        if key is None:
+        found = self._find(kid)
+        if found is None:
+            await self._refresh()
+            found = self._find(kid)
+        if found is None:
             raise InvalidToken("unknown signing key")
+        source, key = found
         try:
             claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=self._audience,
-                                issuer=self._issuer, leeway=self._leeway,
+                                issuer=source.issuer, leeway=self._leeway,
                                 options={"require": ["exp", "iat", "sub", "aud", "iss"]})
         except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc)) from exc
-        return principal_from_claims(claims)
+        principal = principal_from_claims(claims)
+        if principal.role not in source.roles:
+            raise InvalidToken(f"issuer {source.issuer} may not grant role {principal.role}")
+        return principal
