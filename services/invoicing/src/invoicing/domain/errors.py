@@ -1,0 +1,36 @@
+"""Domain errors.
+
+Every rule violation raises :class:`DomainValidationError` with a stable,
+dotted ``code`` (e.g. ``"client.vat_number_invalid"``) and the offending
+``field`` so the HTTP layer can answer ``{code, message, field}`` without
+parsing messages. Programming errors (a float where money is expected) stay
+plain ``TypeError``: they are bugs, not bad user input.
+"""
+
+from __future__ import annotations
+
+
+class DomainValidationError(ValueError):
+    """Bad input or a broken business rule (maps to HTTP 422)."""
+
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+        # Passing everything to Exception keeps the error picklable/copyable.
+        super().__init__(code, message, field)
+        self.code = code
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        where = f" [{self.field}]" if self.field else ""
+        return f"{self.code}{where}: {self.message}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r}, field={self.field!r})"
+
+
+class DomainConflictError(DomainValidationError):
+    """The request is valid but the object's current state forbids it.
+
+    A subclass so callers catching DomainValidationError still catch it, while
+    the HTTP layer can answer 409 instead of 422.
+    """
