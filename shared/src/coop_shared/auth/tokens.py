@@ -126,6 +126,12 @@ class TokenVerifier:
         self._min_refresh = min_refresh_seconds
         self._lock = asyncio.Lock()
 
+    def trust(self, source: KeySource) -> None:
+        """Add an issuer's keys, replacing what was known of that issuer."""
+        if source.jwks is not None:
+            source.load(source.jwks)
+        self._sources = [s for s in self._sources if s.issuer != source.issuer] + [source]
+
     def _find(self, kid: str) -> tuple[KeySource, Any] | None:
         for source in self._sources:
             if kid in source.keys:
@@ -133,18 +139,17 @@ class TokenVerifier:
         return None
 
     async def _refresh(self) -> None:
-        async with self._lock:
-            async with httpx.AsyncClient(timeout=3.0) as client:
-                for source in self._sources:
-                    if source.jwks_url is None or time.monotonic() - source.fetched_at < self._min_refresh:
-                        continue
-                    source.fetched_at = time.monotonic()
-                    try:
-                        response = await client.get(source.jwks_url)
-                        response.raise_for_status()
-                        source.load(response.json())
-                    except (httpx.HTTPError, ValueError):
-                        continue  # that issuer is unreachable: its tokens fail, others still verify
+        async with self._lock, httpx.AsyncClient(timeout=3.0) as client:
+            for source in self._sources:
+                if source.jwks_url is None or time.monotonic() - source.fetched_at < self._min_refresh:
+                    continue
+                source.fetched_at = time.monotonic()
+                try:
+                    response = await client.get(source.jwks_url)
+                    response.raise_for_status()
+                    source.load(response.json())
+                except (httpx.HTTPError, ValueError):
+                    continue  # that issuer is unreachable: its tokens fail, others still verify
 
     async def verify(self, token: str) -> Principal:
         try:

@@ -79,3 +79,25 @@ def trust_test_key(app: FastAPI, key: SigningKey) -> FastAPI:
     """Make a service verify tokens signed by ``key`` (instead of fetching a JWKS)."""
     app.state.token_verifier = TokenVerifier(jwks={"keys": [key.public_jwk()]})
     return app
+
+
+@asynccontextmanager
+async def serving(app: FastAPI, port: int) -> AsyncIterator[str]:
+    """Serve ``app`` over real HTTP on 127.0.0.1:``port`` (uvicorn in this loop)."""
+    import asyncio
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
+                                           lifespan="on", timeout_graceful_shutdown=5))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()  # surfaces the start-up error
+            raise RuntimeError("server stopped before starting")
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

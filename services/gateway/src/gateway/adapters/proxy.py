@@ -24,8 +24,12 @@ _HOP_BY_HOP = {
 }
 
 
-def forward_headers(request: Request) -> dict[str, str]:
-    headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
+def forward_headers(request: Request, authorization: str | None) -> dict[str, str]:
+    # API keys never travel past the gateway; they are swapped for a token.
+    headers = {k: v for k, v in request.headers.items()
+               if k.lower() not in _HOP_BY_HOP and k.lower() not in {"authorization", "x-api-key"}}
+    if authorization:
+        headers["Authorization"] = authorization
     headers[REQUEST_ID_HEADER] = request_id_var.get() or ""
     headers[CORRELATION_ID_HEADER] = correlation_id_var.get() or ""
     client = request.client.host if request.client else ""
@@ -35,12 +39,14 @@ def forward_headers(request: Request) -> dict[str, str]:
     return headers
 
 
-async def forward(client: httpx.AsyncClient, upstream_name: str, base_url: str, request: Request) -> Response:
-    url = base_url.rstrip("/") + request.url.path
+async def forward(client: httpx.AsyncClient, upstream_name: str, base_url: str, request: Request, *,
+                  authorization: str | None, upstream_timeout: httpx.Timeout | None = None) -> Response:
+    url = base_url.rstrip("/") + request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
     body = await request.body()
     try:
         upstream = await client.request(request.method, url, params=str(request.query_params),
-                                        headers=forward_headers(request), content=body)
+                                        headers=forward_headers(request, authorization), content=body,
+                                        timeout=upstream_timeout)
     except httpx.ConnectError:
         log.warning("upstream_unavailable", upstream=upstream_name)
         return error_response(503, "service_unavailable", f"The {upstream_name} service is unavailable.",

@@ -23,6 +23,7 @@ async def _fetch(client: httpx.AsyncClient, name: str, base: str) -> tuple[str, 
 
 
 def merge(specs: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
+    """Paths under /api/v1 from every spec (the gateway's own included)."""
     combined: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": "Shared company platform API", "version": "1.0.0",
@@ -47,7 +48,7 @@ def merge(specs: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
 async def openapi(request: Request) -> JSONResponse:
     state = request.app.state
     results = await asyncio.gather(*(_fetch(state.http, n, u) for n, u in state.upstreams.items()))
-    return JSONResponse(merge(dict(results)))
+    return JSONResponse(merge({"gateway": request.app.openapi(), **dict(results)}))
 
 
 @router.get("/api/docs", include_in_schema=False)

@@ -1,4 +1,4 @@
-"""Every /api/v1 path on the allow-list is forwarded to its service."""
+"""Every /api/v1 path on the allow-list is admitted, then forwarded to its service."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from starlette.responses import Response
 from coop_shared.http.errors import error_response
 from gateway.adapters.proxy import forward
 from gateway.domain.routes import resolve
+from gateway.service_layer.admission import admit
 
 router = APIRouter()
 
@@ -16,9 +17,14 @@ _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 @router.api_route("/api/v1/{path:path}", methods=_METHODS, include_in_schema=False)
 async def proxy(request: Request) -> Response:
+    # Decide on the raw path as the client sent it: the upstream sees the same bytes.
     path = request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0] or request.url.path
     route = resolve(path)
     if route is None:
         return error_response(404, "not_found", "No such API route.")
     state = request.app.state
-    return await forward(state.http, route.upstream, state.upstreams[route.upstream], request)
+    admission = await admit(request, path, limits=state.limits, verifier=state.token_verifier,
+                            keys=state.api_keys, partner_tokens=state.partner_tokens)
+    return await forward(state.http, route.upstream, state.upstreams[route.upstream], request,
+                         authorization=admission.authorization,
+                         upstream_timeout=state.timeouts.get(route.upstream))

@@ -1,0 +1,90 @@
+"""Partner API keys: random secrets shown once, stored as keyed hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from coop_shared.persistence.mongo import IndexSpec
+
+API_KEYS = "api_keys"
+INDEXES = [
+    IndexSpec(API_KEYS, [("key_hash", 1)], "api_keys_hash_unique", unique=True),
+    IndexSpec(API_KEYS, [("created_at", -1), ("_id", -1)], "api_keys_by_date"),
+]
+KEY_PREFIX = "coop_"
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    id: str
+    name: str
+    scopes: frozenset[str]
+    revoked: bool
+
+
+def new_secret() -> tuple[str, str]:
+    """A key (``coop_<id-hint>_<secret>``) and its public hint."""
+    hint = secrets.token_hex(4)
+    return f"{KEY_PREFIX}{hint}_{secrets.token_urlsafe(32)}", hint
+
+
+class ApiKeyStore:
+    """Keys have 256 bits of entropy, so a keyed SHA-256 (HMAC with a pepper
+    from the environment) is the right hash: a slow password hash would only
+    cost latency on every partner request."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], pepper: str, cache_seconds: float = 30.0) -> None:
+        self._keys = db[API_KEYS]
+        self._pepper = pepper.encode()
+        self._cache: dict[str, tuple[float, ApiKeyRecord | None]] = {}
+        self._cache_seconds = cache_seconds
+
+    def _hash(self, key: str) -> str:
+        return hmac.new(self._pepper, key.encode(), hashlib.sha256).hexdigest()
+
+    async def create(self, *, name: str, scopes: frozenset[str], created_by: str) -> tuple[str, dict[str, Any]]:
+        key, hint = new_secret()
+        doc = {"_id": str(uuid.uuid4()), "name": name, "scopes": sorted(scopes), "hint": hint,
+               "key_hash": self._hash(key), "created_by": created_by, "created_at": datetime.now(UTC),
+               "revoked_at": None}
+        await self._keys.insert_one(doc)
+        return key, doc
+
+    async def verify(self, key: str) -> ApiKeyRecord | None:
+        if not key.startswith(KEY_PREFIX) or len(key) > 200:
+            return None
+        digest = self._hash(key)
+        cached = self._cache.get(digest)
+        if cached is not None and time.monotonic() - cached[0] < self._cache_seconds:
+            return cached[1]
+        doc = await self._keys.find_one({"key_hash": digest})
+        record = None if doc is None else ApiKeyRecord(doc["_id"], doc["name"], frozenset(doc["scopes"]),
+                                                       doc.get("revoked_at") is not None)
+        self._cache[digest] = (time.monotonic(), record)
+        return record
+
+    async def list(self, *, limit: int, before: tuple[datetime, str] | None) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {}
+        if before is not None:
+            query["$or"] = [{"created_at": {"$lt": before[0]}},
+                            {"created_at": before[0], "_id": {"$lt": before[1]}}]
+        cursor = self._keys.find(query, {"key_hash": 0}).sort([("created_at", -1), ("_id", -1)]).limit(limit)
+        return [doc async for doc in cursor]
+
+    async def revoke(self, key_id: str) -> dict[str, Any] | None:
+        doc = await self._keys.find_one_and_update(
+            {"_id": key_id}, {"$set": {"revoked_at": datetime.now(UTC)}}, projection={"key_hash": 0})
+        if doc is not None:
+            self._cache.clear()  # this replica forgets at once; others within cache_seconds
+            if doc.get("revoked_at") is None:
+                doc["revoked_at"] = datetime.now(UTC)
+        return doc

@@ -1,0 +1,87 @@
+"""Admins issue, list and revoke partner API keys; the key is shown once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from coop_shared.auth.dependencies import AdminPrincipal
+from coop_shared.http.errors import ApiError
+from coop_shared.http.pagination import Page, PageParams, decode_cursor, encode_cursor, page_params
+from gateway.adapters.api_keys import ApiKeyStore
+from gateway.domain.access import SCOPES
+
+router = APIRouter(prefix="/api/v1/admin/api-keys", tags=["api keys"])
+
+
+class CreateApiKey(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"name": "Accounting sync", "scopes": ["invoices:read", "payments:read"]}]})
+
+    name: str = Field(min_length=1, max_length=100)
+    scopes: list[str] = Field(min_length=1, max_length=len(SCOPES))
+
+    @field_validator("scopes")
+    @classmethod
+    def known_scopes(cls, scopes: list[str]) -> list[str]:
+        unknown = sorted(set(scopes) - set(SCOPES))
+        if unknown:
+            raise ValueError(f"unknown scopes {unknown}; known: {sorted(SCOPES)}")
+        return sorted(set(scopes))
+
+
+class ApiKeyOut(BaseModel):
+    id: str
+    name: str
+    scopes: list[str]
+    hint: str = Field(description="The first characters after `coop_`, to recognise a key.")
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class CreatedApiKey(ApiKeyOut):
+    key: str = Field(description="The secret. Shown only in this response.")
+
+
+def _store(request: Request) -> ApiKeyStore:
+    store: ApiKeyStore = request.app.state.api_keys
+    return store
+
+
+def _out(doc: dict[str, object]) -> ApiKeyOut:
+    return ApiKeyOut(id=str(doc["_id"]), name=str(doc["name"]), scopes=list(doc["scopes"]),  # type: ignore[call-overload]
+                     hint=str(doc["hint"]), created_at=doc["created_at"],  # type: ignore[arg-type]
+                     revoked_at=doc.get("revoked_at"))  # type: ignore[arg-type]
+
+
+@router.post("", status_code=201, response_model=CreatedApiKey)
+async def create_key(body: CreateApiKey, admin: AdminPrincipal,
+                     store: Annotated[ApiKeyStore, Depends(_store)]) -> CreatedApiKey:
+    key, doc = await store.create(name=body.name, scopes=frozenset(body.scopes), created_by=admin.id)
+    return CreatedApiKey(key=key, **_out(doc).model_dump())
+
+
+@router.get("", response_model=Page[ApiKeyOut])
+async def list_keys(_: AdminPrincipal, store: Annotated[ApiKeyStore, Depends(_store)],
+                    page: Annotated[PageParams, Depends(page_params)]) -> Page[ApiKeyOut]:
+    cursor = decode_cursor(page.cursor)
+    before = (datetime.fromisoformat(cursor["t"]), str(cursor["id"])) if cursor else None
+    docs = await store.list(limit=page.limit + 1, before=before)
+    items = [_out(d) for d in docs[: page.limit]]
+    next_cursor = None
+    if len(docs) > page.limit:
+        next_cursor = encode_cursor({"t": items[-1].created_at.isoformat(), "id": items[-1].id})
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.delete("/{key_id}", response_model=ApiKeyOut)
+async def revoke_key(key_id: str, _: AdminPrincipal, request: Request,
+                     store: Annotated[ApiKeyStore, Depends(_store)]) -> ApiKeyOut:
+    doc = await store.revoke(key_id)
+    if doc is None:
+        raise ApiError(404, "api_key_not_found", "No such API key.")
+    request.app.state.partner_tokens.forget()
+    return _out(doc)

@@ -1,0 +1,211 @@
+"""The gateway in front of real services (uvicorn on free ports, real MongoDB and RabbitMQ)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack
+from typing import Any
+
+import httpx
+import pytest
+
+from coop_shared.auth.tokens import SigningKey
+from coop_shared.testing.fixtures import running, serving, trust_test_key
+from coop_shared.testing.servers import free_port
+from gateway.config import GatewaySettings
+from gateway.main import create_app as create_gateway
+from governance.config import GovernanceSettings
+from governance.main import create_app as create_governance
+from invoicing.config import InvoicingSettings
+from invoicing.main import create_app as create_invoicing
+from members.config import MembersSettings
+from members.main import create_app as create_members
+from notifications.config import NotificationsSettings
+from notifications.main import create_app as create_notifications
+from payroll.config import PayrollSettings
+from payroll.main import create_app as create_payroll
+
+FACTORIES: dict[str, tuple[Callable[..., Any], type[Any]]] = {
+    "members": (create_members, MembersSettings),
+    "invoicing": (create_invoicing, InvoicingSettings),
+    "payroll": (create_payroll, PayrollSettings),
+    "governance": (create_governance, GovernanceSettings),
+    "notifications": (create_notifications, NotificationsSettings),
+}
+
+
+class Stack:
+    def __init__(self, gateway: httpx.AsyncClient, upstreams: dict[str, str], ports: dict[str, int],
+                 settings: dict[str, Any], apps: dict[str, Any]) -> None:
+        self.gateway = gateway
+        self.upstreams = upstreams
+        self.ports = ports
+        self.settings = settings
+        self.apps = apps
+
+
+@pytest.fixture
+async def stack(settings_for: Callable[..., Any], signing_key: SigningKey) -> AsyncIterator[Stack]:
+    ports = {name: free_port() for name in FACTORIES}
+    async with AsyncExitStack() as exits:
+        upstreams, all_settings, apps = {}, {}, {}
+        for name, (factory, settings_cls) in FACTORIES.items():
+            settings = settings_for(settings_cls)
+            app = trust_test_key(factory(settings), signing_key)
+            upstreams[name] = await exits.enter_async_context(serving(app, ports[name]))
+            all_settings[name] = settings
+            apps[name] = app
+        gateway_settings = settings_for(
+            GatewaySettings, **{f"{n}_url": u for n, u in upstreams.items()},
+            rate_limit_per_principal_per_minute=1000, rate_limit_per_ip_per_minute=1000,
+            upstream_timeout_seconds=2.0, upstream_connect_timeout_seconds=0.5, max_body_bytes=10_000,
+        )
+        gateway_app = trust_test_key(create_gateway(gateway_settings), signing_key)
+        client = await exits.enter_async_context(running(gateway_app))
+        yield Stack(client, upstreams, ports, all_settings, apps)
+
+
+SAMPLES = [
+    ("members", "GET", "/api/v1/members/does-not-exist"),
+    ("invoicing", "GET", "/api/v1/invoices"),
+    ("payroll", "GET", "/api/v1/payslips"),
+    ("governance", "GET", "/api/v1/assemblies"),
+    ("notifications", "GET", "/api/v1/inbox"),
+]
+
+
+async def test_gateway_and_direct_answers_are_identical(stack: Stack, token_for: Callable[..., Any]) -> None:
+    headers = {**token_for("member-1"), "X-Request-ID": "same-request"}
+    async with httpx.AsyncClient(timeout=5) as direct:
+        for service, method, path in SAMPLES:
+            via = await stack.gateway.request(method, path, headers=headers)
+            straight = await direct.request(method, stack.upstreams[service] + path, headers=headers)
+            assert via.status_code == straight.status_code, (service, via.text, straight.text)
+            assert via.content == straight.content, service
+            assert via.headers["content-type"] == straight.headers["content-type"]
+            assert via.headers["X-Request-ID"] == "same-request"
+
+
+async def test_bad_tokens_are_401_at_the_gateway(stack: Stack, token_for: Callable[..., Any]) -> None:
+    good = token_for("member-1")["Authorization"]
+    header, payload, signature = good.removeprefix("Bearer ").split(".")
+    expired = token_for("member-1", ttl_seconds=-120)["Authorization"]
+    alg_none = "Bearer eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + payload + "."
+    tampered = f"Bearer {header}.{payload[:-4]}AAAA.{signature}"
+    for bad in (None, "Bearer", "Bearer not.a.token", expired, alg_none, tampered):
+        headers = {"Authorization": bad} if bad else {}
+        response = await stack.gateway.get("/api/v1/assemblies", headers=headers)
+        assert response.status_code == 401, bad
+        assert response.json()["error"]["code"] in {"unauthenticated", "invalid_token"}
+
+
+async def test_partner_keys_scopes_and_revocation(stack: Stack, token_for: Callable[..., Any]) -> None:
+    admin = token_for("admin-1", role="admin")
+    created = await stack.gateway.post("/api/v1/admin/api-keys", headers=admin,
+                                       json={"name": "Accounting", "scopes": ["invoices:read"]})
+    assert created.status_code == 201, created.text
+    key = created.json()["key"]
+    listed = await stack.gateway.get("/api/v1/admin/api-keys", headers=admin)
+    assert "key" not in listed.json()["items"][0] and key not in listed.text  # shown once only
+
+    # Within scope: passes the gateway (the service then answers for itself).
+    allowed = await stack.gateway.get("/api/v1/invoices", headers={"Authorization": f"ApiKey {key}"})
+    assert allowed.status_code not in (401, 403)
+    also = await stack.gateway.get("/api/v1/invoices", headers={"X-API-Key": key})
+    assert also.status_code == allowed.status_code
+    # Outside its scopes: 403.
+    refused = await stack.gateway.get("/api/v1/payslips", headers={"X-API-Key": key})
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "insufficient_scope"
+    # Members cannot issue keys.
+    member = await stack.gateway.post("/api/v1/admin/api-keys", headers=token_for("m-2"),
+                                      json={"name": "x", "scopes": ["invoices:read"]})
+    assert member.status_code == 403
+    # Revoked: 401.
+    revoked = await stack.gateway.delete(f"/api/v1/admin/api-keys/{created.json()['id']}", headers=admin)
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
+    after = await stack.gateway.get("/api/v1/invoices", headers={"X-API-Key": key})
+    assert after.status_code == 401
+    unknown = await stack.gateway.get("/api/v1/invoices", headers={"X-API-Key": "coop_00000000_nope"})
+    assert unknown.status_code == 401
+
+
+async def test_unknown_scope_is_a_422_naming_the_field(stack: Stack, token_for: Callable[..., Any]) -> None:
+    response = await stack.gateway.post("/api/v1/admin/api-keys", headers=token_for("a", role="admin"),
+                                        json={"name": "x", "scopes": ["everything"]})
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "scopes"
+
+
+async def test_a_stopped_service_is_503_then_recovers(settings_for: Callable[..., Any], signing_key: SigningKey,
+                                                     token_for: Callable[..., Any]) -> None:
+    port = free_port()
+    governance_settings = settings_for(GovernanceSettings)
+    gateway_settings = settings_for(GatewaySettings, governance_url=f"http://127.0.0.1:{port}",
+                                    upstream_timeout_seconds=2.0, upstream_connect_timeout_seconds=0.5)
+    headers = {**token_for("member-1"), "X-Request-ID": "recovery"}
+    async with running(trust_test_key(create_gateway(gateway_settings), signing_key)) as gateway:
+        async with serving(trust_test_key(create_governance(governance_settings), signing_key), port):
+            first = await gateway.get("/api/v1/assemblies", headers=headers)
+            assert first.status_code not in (502, 503, 504)
+        # The service is stopped: a clean JSON 503, quickly, never a hang.
+        started = time.monotonic()
+        down = await gateway.get("/api/v1/assemblies", headers=headers)
+        assert down.status_code == 503
+        assert down.json()["error"]["code"] == "service_unavailable"
+        assert down.headers["Retry-After"]
+        assert time.monotonic() - started < 2.5
+        # Started again: the same gateway reaches it.
+        async with serving(trust_test_key(create_governance(governance_settings), signing_key), port):
+            again = await gateway.get("/api/v1/assemblies", headers=headers)
+            assert again.status_code == first.status_code
+            assert again.content == first.content
+
+
+async def test_rate_limit_gives_429_with_retry_after(settings_for: Callable[..., Any], signing_key: SigningKey,
+                                                     token_for: Callable[..., Any]) -> None:
+    settings = settings_for(GatewaySettings, rate_limit_per_principal_per_minute=5,
+                            members_url=f"http://127.0.0.1:{free_port()}")
+    async with running(trust_test_key(create_gateway(settings), signing_key)) as gateway:
+        headers = token_for("member-9")
+        statuses = [(await gateway.get("/api/v1/members/x", headers=headers)).status_code for _ in range(6)]
+        assert statuses[:5] == [503] * 5  # passed the limiter (nothing listens upstream)
+        limited = await gateway.get("/api/v1/members/x", headers=headers)
+        assert limited.status_code == 429
+        assert int(limited.headers["Retry-After"]) >= 1
+        assert statuses[5] == 429
+
+
+async def test_login_is_limited_more_strictly(settings_for: Callable[..., Any], signing_key: SigningKey) -> None:
+    settings = settings_for(GatewaySettings, rate_limit_sensitive_per_ip_per_minute=3,
+                            members_url=f"http://127.0.0.1:{free_port()}")
+    async with running(trust_test_key(create_gateway(settings), signing_key)) as gateway:
+        codes = [(await gateway.post("/api/v1/auth/login", json={})).status_code for _ in range(4)]
+        assert codes[:3] == [503] * 3
+        assert codes[3] == 429
+
+
+async def test_oversized_body_and_traversal(stack: Stack, token_for: Callable[..., Any]) -> None:
+    headers = token_for("member-1")
+    big = await stack.gateway.post("/api/v1/assemblies", headers=headers, content=b"x" * 20_000)
+    assert big.status_code == 413
+    for path in ("/api/v1/../internal", "/api/v1/members/..%2f..%2fhealth", "/api/v1/secret"):
+        response = await stack.gateway.get(path, headers=headers)
+        assert response.status_code == 404, path
+
+
+async def test_readiness_reports_each_upstream(stack: Stack) -> None:
+    ready = await stack.gateway.get("/health/ready")
+    assert ready.status_code == 200
+    assert set(ready.json()["checks"]) == {"mongodb", "members", "invoicing", "payroll", "governance",
+                                           "notifications"}
+
+
+async def test_combined_openapi_lists_every_service(stack: Stack) -> None:
+    spec = (await stack.gateway.get("/api/openapi.json")).json()
+    assert spec["openapi"].startswith("3.")
+    assert "x-unavailable-services" not in spec["info"]
+    assert "/api/v1/admin/api-keys" in spec["paths"]
+    docs = await stack.gateway.get("/api/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
