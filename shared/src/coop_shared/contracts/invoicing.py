@@ -1,7 +1,206 @@
-"""Events produced by the invoicing service."""
+"""Events produced by the invoicing service.
+
+Amounts are decimal strings on the wire (``Decimal`` here), in EUR, rounded to
+the cent. "Activity share" is what the activity keeps of an amount excluding
+VAT once the cooperative's contribution is taken.
+"""
 
 from __future__ import annotations
 
-from coop_shared.contracts.base import Contract
+from datetime import date
+from decimal import Decimal
+from typing import ClassVar, Literal
 
-CONTRACTS: tuple[Contract, ...] = ()
+from pydantic import Field
+
+from coop_shared.contracts.base import Contract
+from coop_shared.messaging.envelope import EventPayload
+
+
+class QuoteSent(EventPayload):
+    event_type: ClassVar[str] = "invoicing.quote.sent.v1"
+
+    quote_id: str
+    activity_id: str
+    member_id: str = Field(description="The activity's owner.")
+    client_name: str
+    client_email: str | None = None
+    total_incl_vat: Decimal
+    valid_until: date
+
+
+class QuoteAnswered(EventPayload):
+    event_type: ClassVar[str] = "invoicing.quote.answered.v1"
+
+    quote_id: str
+    activity_id: str
+    member_id: str
+    answer: Literal["accepted", "changes_requested", "rejected"]
+    message: str | None = None
+
+
+class InvoiceIssued(EventPayload):
+    event_type: ClassVar[str] = "invoicing.invoice.issued.v1"
+
+    invoice_id: str
+    number: str = Field(description="Gapless yearly number, e.g. 2026-000123.")
+    activity_id: str
+    member_id: str
+    client_id: str
+    client_name: str
+    client_email: str | None = None
+    issue_date: date
+    due_date: date
+    total_excl_vat: Decimal
+    total_vat: Decimal
+    total_incl_vat: Decimal
+    contribution_rate: Decimal = Field(description="Share of the amount excl. VAT kept by the cooperative (0.065).")
+    contribution: Decimal
+    activity_share: Decimal = Field(
+        description="total_excl_vat − contribution: what the guarantee fund may lend against.")
+    intra_cooperative: bool = False
+    structured_communication: str
+
+
+class InvoiceSent(EventPayload):
+    event_type: ClassVar[str] = "invoicing.invoice.sent.v1"
+
+    invoice_id: str
+    number: str
+    activity_id: str
+    member_id: str
+    client_email: str | None = None
+
+
+class InvoiceCredited(EventPayload):
+    """A credit note (UBL 381) cancelled the invoice."""
+
+    event_type: ClassVar[str] = "invoicing.invoice.credited.v1"
+
+    invoice_id: str
+    number: str
+    credit_note_id: str
+    credit_note_number: str
+    activity_id: str
+    member_id: str
+    total_excl_vat: Decimal
+    total_incl_vat: Decimal
+    outstanding_activity_share: Decimal = Field(description="Activity share still unpaid when it was credited.")
+
+
+class InvoiceOverdue(EventPayload):
+    event_type: ClassVar[str] = "invoicing.invoice.overdue.v1"
+
+    invoice_id: str
+    number: str
+    activity_id: str
+    member_id: str
+    due_date: date
+    outstanding_incl_vat: Decimal
+
+
+class ReminderSent(EventPayload):
+    event_type: ClassVar[str] = "invoicing.invoice.reminder_sent.v1"
+
+    invoice_id: str
+    number: str
+    activity_id: str
+    member_id: str
+    level: Literal["first_reminder", "formal_notice"]
+    client_email: str | None = None
+    outstanding_incl_vat: Decimal
+
+
+class PaymentReceived(EventPayload):
+    """Money from a client applied to an invoice (partial or full)."""
+
+    event_type: ClassVar[str] = "invoicing.payment.received.v1"
+
+    payment_id: str
+    invoice_id: str
+    invoice_number: str
+    activity_id: str
+    member_id: str
+    received_on: date
+    amount: Decimal = Field(description="Applied to the invoice, VAT included.")
+    amount_excl_vat: Decimal
+    vat: Decimal
+    contribution: Decimal
+    activity_share: Decimal = Field(description="amount_excl_vat − contribution, credited to the activity.")
+    outstanding_incl_vat: Decimal = Field(description="Left to pay on the invoice after this payment.")
+    fully_paid: bool
+    intra_cooperative: bool = False
+
+
+class InvoicePaid(EventPayload):
+    event_type: ClassVar[str] = "invoicing.invoice.paid.v1"
+
+    invoice_id: str
+    number: str
+    activity_id: str
+    member_id: str
+    paid_on: date
+
+
+class InvoiceWrittenOff(EventPayload):
+    """Declared uncollectable: the guarantee fund absorbs it, never the person."""
+
+    event_type: ClassVar[str] = "invoicing.invoice.written_off.v1"
+
+    invoice_id: str
+    number: str
+    activity_id: str
+    member_id: str
+    outstanding_incl_vat: Decimal
+    outstanding_activity_share: Decimal
+    reason: str
+
+
+class ExpenseSubmitted(EventPayload):
+    event_type: ClassVar[str] = "invoicing.expense.submitted.v1"
+
+    expense_id: str
+    activity_id: str
+    member_id: str
+    amount_incl_vat: Decimal
+
+
+class ExpenseApproved(EventPayload):
+    event_type: ClassVar[str] = "invoicing.expense.approved.v1"
+
+    expense_id: str
+    activity_id: str
+    member_id: str
+    expense_date: date
+    supplier: str
+    amount_incl_vat: Decimal
+    vat: Decimal
+    deductible_vat: Decimal = Field(description="Input VAT recovered by the cooperative: it goes back to the budget.")
+    amount_charged: Decimal = Field(description="Debited from the activity: amount incl. VAT − deductible VAT.")
+    approved_by: str
+
+
+class ExpenseRejected(EventPayload):
+    event_type: ClassVar[str] = "invoicing.expense.rejected.v1"
+
+    expense_id: str
+    activity_id: str
+    member_id: str
+    reason: str
+
+
+CONTRACTS: tuple[Contract, ...] = (
+    Contract(QuoteSent, "invoicing", ("notifications",)),
+    Contract(QuoteAnswered, "invoicing", ("notifications",)),
+    Contract(InvoiceIssued, "invoicing", ("payroll", "notifications")),
+    Contract(InvoiceSent, "invoicing", ("notifications",)),
+    Contract(InvoiceCredited, "invoicing", ("payroll", "notifications")),
+    Contract(InvoiceOverdue, "invoicing", ("notifications",)),
+    Contract(ReminderSent, "invoicing", ("notifications",)),
+    Contract(PaymentReceived, "invoicing", ("payroll", "notifications")),
+    Contract(InvoicePaid, "invoicing", ("notifications",)),
+    Contract(InvoiceWrittenOff, "invoicing", ("payroll", "notifications")),
+    Contract(ExpenseSubmitted, "invoicing", ("notifications",)),
+    Contract(ExpenseApproved, "invoicing", ("payroll", "notifications")),
+    Contract(ExpenseRejected, "invoicing", ("notifications",)),
+)
