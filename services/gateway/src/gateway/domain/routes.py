@@ -31,16 +31,22 @@ ROUTES: tuple[Route, ...] = (
     Route("/api/v1/payments", "invoicing"),
     Route("/api/v1/bank-statements", "invoicing"),
     Route("/api/v1/expense-claims", "invoicing"),
+    Route("/api/v1/vat-rates", "invoicing"),
+    Route("/api/v1/reminders", "invoicing"),
     Route("/api/v1/payroll", "payroll"),
     Route("/api/v1/salary-requests", "payroll"),
     Route("/api/v1/payslips", "payroll"),
     Route("/api/v1/ledger", "payroll"),
-    Route("/api/v1/simulator", "payroll"),
+    Route("/api/v1/contracts", "payroll"),
+    Route("/api/v1/guarantee-fund", "payroll"),
+    Route("/api/v1/payment-batches", "payroll"),
     Route("/api/v1/assemblies", "governance"),
+    Route("/api/v1/resolutions", "governance"),
     Route("/api/v1/recommendations", "governance"),
     Route("/api/v1/inbox", "notifications"),
     Route("/api/v1/preferences", "notifications"),
     Route("/api/v1/webhooks", "notifications"),
+    Route("/api/v1/admin/email-deliveries", "notifications"),
 )
 
 _SAFE_PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
