@@ -10,7 +10,7 @@ PYPROJECTS := shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproj
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install run test test-unit lint contracts bench clean
+.PHONY: help install run test test-unit lint contracts bench bench-gateway bench-payroll clean
 
 help:
 	@echo "make run        the whole platform on this machine (SecantusDB + RabbitMQ + six services)"
@@ -48,6 +48,12 @@ contracts: install
 
 bench: install
 	$(BIN)/python -m bench
+
+bench-gateway: install
+	$(BIN)/python -m bench.gateway
+
+bench-payroll: install
+	$(BIN)/python -m bench.payroll_run
 
 clean:
 	rm -rf $(VENV) .data .mypy_cache .ruff_cache
