@@ -171,3 +171,33 @@ async def test_publishing_and_consuming_resume_after_connections_are_closed(
     await wait_until(lambda: 2 in received, timeout=30)
     await consumer.stop()
     await publisher.close()
+
+
+async def test_stop_lets_in_flight_work_finish_and_takes_no_more(connection: AbstractRobustConnection,
+                                                                 namespace: str) -> None:
+    started = asyncio.Event()
+    finished: list[int] = []
+
+    async def slow(envelope: Envelope) -> None:
+        started.set()
+        await asyncio.sleep(0.5)
+        finished.append(envelope.payload(Ping).n)
+
+    topo = topology(namespace)
+    consumer = EventConsumer(connection, topo, {Ping.event_type: slow}, prefetch=1)
+    await consumer.start()
+    publisher = EventPublisher(connection, topo.exchange, service="svc")
+    await publisher.publish(new_event(Ping(n=1), source="tests"))
+    await publisher.publish(new_event(Ping(n=2), source="tests"))
+    await asyncio.wait_for(started.wait(), 10)
+    await consumer.stop()
+    assert finished == [1]  # the in-flight message completed before stop returned
+    # The second was never taken (prefetch 1) or went back unacked: it is still queued.
+    channel = await connection.channel()
+    queue = await channel.declare_queue(topo.queue, passive=True)
+    message = await queue.get(timeout=5, fail=False)
+    assert message is not None and message.message_id is not None
+    assert Envelope.from_json(message.body).payload(Ping).n == 2
+    await message.ack()
+    await channel.close()
+    await publisher.close()
