@@ -79,8 +79,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
 
 async def _upstream_ready(app: FastAPI, name: str, url: str) -> dict[str, object]:
+    """One service down must not take the whole API out of rotation: the gateway
+    stays ready and answers 503 for that service's routes only."""
     try:
         response = await app.state.http.get(url.rstrip("/") + "/health/ready", timeout=2.0)
     except httpx.HTTPError as exc:
-        return {"status": "down", "error": type(exc).__name__}
-    return {"status": "ok" if response.status_code == 200 else "down", "code": response.status_code}
+        return {"status": "down", "required": False, "error": type(exc).__name__}
+    return {"status": "ok" if response.status_code == 200 else "down", "required": False,
+            "code": response.status_code}

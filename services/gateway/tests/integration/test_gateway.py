@@ -209,3 +209,12 @@ async def test_combined_openapi_lists_every_service(stack: Stack) -> None:
     assert "/api/v1/admin/api-keys" in spec["paths"]
     docs = await stack.gateway.get("/api/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+async def test_gateway_stays_ready_when_one_upstream_is_down(settings_for: Callable[..., Any],
+                                                            signing_key: SigningKey) -> None:
+    settings = settings_for(GatewaySettings, payroll_url=f"http://127.0.0.1:{free_port()}")
+    async with running(trust_test_key(create_gateway(settings), signing_key)) as gateway:
+        ready = await gateway.get("/health/ready")
+        assert ready.status_code == 200
+        assert ready.json()["checks"]["payroll"]["status"] == "down"

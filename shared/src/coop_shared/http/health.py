@@ -33,7 +33,9 @@ def health_router(checks: Callable[[Request], dict[str, ReadinessCheck]], timeou
                 healthy = False
                 report[name] = {"status": "down", "error": f"{type(result).__name__}: {result}"[:300]}
             else:
-                ok = result.get("status") == "ok"
+                # A check may be informational ("required": False): reported, but
+                # it does not take this instance out of the load balancer.
+                ok = result.get("status") == "ok" or result.get("required") is False
                 healthy = healthy and ok
                 report[name] = result
         return JSONResponse({"status": "ok" if healthy else "down", "checks": report},
