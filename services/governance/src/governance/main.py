@@ -1,18 +1,32 @@
-"""Governance service: Assemblies, resolutions and one-person-one-vote ballots."""
+"""Governance service: assemblies, resolutions, one-person-one-vote ballots, recommendations."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from coop_shared.http.idempotency import IDEMPOTENCY_INDEXES
 from coop_shared.service import create_service_app
+from governance.adapters import assemblies, ballots, read_model, recommendations
 from governance.config import GovernanceSettings
+from governance.entrypoints.api import assemblies as assemblies_api
+from governance.entrypoints.api import errors, proxies, votes
+from governance.entrypoints.api import recommendations as recommendations_api
+from governance.service_layer.clock import Clock, SystemClock
+from governance.service_layer.handlers import build_handlers
 
 
-def create_app(settings: GovernanceSettings | None = None) -> FastAPI:
+def create_app(settings: GovernanceSettings | None = None, clock: Clock | None = None) -> FastAPI:
+    """``clock``: the time voting windows are checked against (tests pass a ``FixedClock``)."""
     settings = settings or GovernanceSettings()
-    return create_service_app(
+    app = create_service_app(
         settings,
         title="Governance service",
-        description="Assemblies, resolutions and one-person-one-vote ballots.",
-        handlers=lambda runtime: {},
+        description="Assemblies, resolutions and one-person-one-vote ballots; members' recommendations.",
+        routers=[assemblies_api.router, proxies.router, votes.router, recommendations_api.router],
+        indexes=[*assemblies.INDEXES, *ballots.INDEXES, *read_model.INDEXES, *recommendations.INDEXES,
+                 *IDEMPOTENCY_INDEXES],
+        handlers=build_handlers,
     )
+    app.state.clock = clock or SystemClock()
+    errors.install(app)
+    return app

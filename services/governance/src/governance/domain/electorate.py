@@ -26,6 +26,7 @@ class ShareEntryKind(StrEnum):
     PAID = "paid"
     TRANSFERRED_IN = "transferred_in"
     TRANSFERRED_OUT = "transferred_out"
+    RESIGNED = "resigned"
     REFUNDED = "refunded"
 
 
@@ -33,11 +34,15 @@ class ShareEntryKind(StrEnum):
 # counts whole shares: a ``paid`` entry says that many subscribed shares are now
 # fully paid; a subscription alone gives no vote; transfers and refunds move
 # fully paid shares (the members service only transfers or refunds paid shares).
+# A resignation takes the shares out at once (their refund may come up to three
+# years later); a register that records both resignation and refund feeds only
+# one of the two here, or the same shares would leave twice.
 _PAID_SHARE_EFFECT: dict[ShareEntryKind, int] = {
     ShareEntryKind.SUBSCRIBED: 0,
     ShareEntryKind.PAID: 1,
     ShareEntryKind.TRANSFERRED_IN: 1,
     ShareEntryKind.TRANSFERRED_OUT: -1,
+    ShareEntryKind.RESIGNED: -1,
     ShareEntryKind.REFUNDED: -1,
 }
 

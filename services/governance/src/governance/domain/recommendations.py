@@ -58,6 +58,7 @@ class Recommendation:
     text: str
     submitted_at: datetime
     assembly_id: str | None = None
+    title: str = ""
     status: RecommendationStatus = RecommendationStatus.SUBMITTED
     history: list[StatusChange] = field(default_factory=list)
     events: list[DomainEvent] = field(default_factory=list, repr=False)
@@ -67,6 +68,9 @@ class Recommendation:
             raise InvalidValue(ErrorCode.INVALID_VALUE, "id and author are required", "author_id")
         if not self.text.strip():
             raise InvalidValue(ErrorCode.INVALID_VALUE, "a recommendation needs a text", "text")
+        if not self.title.strip():
+            # A short headline for lists and notifications; the text's first line by default.
+            self.title = self.text.strip().splitlines()[0][:200]
         require_aware(self.submitted_at, "submitted_at")
 
     def __eq__(self, other: object) -> bool:

@@ -1,0 +1,42 @@
+"""/api/v1/resolutions/{id}/votes: one person, one vote (plus the proxies they carry)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from coop_shared.http.idempotency import idempotent
+from governance.domain.resolution import BallotKind
+from governance.entrypoints.api.dependencies import ContextDep, IdempotencyKey, PersonPrincipal
+from governance.entrypoints.api.schemas import CastVote, VoteOut
+from governance.service_layer import voting
+
+router = APIRouter(prefix="/api/v1/resolutions", tags=["votes"])
+
+
+@router.post("/{resolution_id}/votes", status_code=201, response_model=VoteOut,
+             summary="Vote for / against / abstain, in your name or for the member whose proxy you carry",
+             responses={403: {"description": "Not in the frozen electorate, proxy given, no such proxy"},
+                        404: {"description": "No such resolution"},
+                        409: {"description": "Already voted, or outside the voting window"}})
+async def cast_vote(resolution_id: str, body: CastVote, principal: PersonPrincipal, ctx: ContextDep,
+                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    _, resolution = await voting.find_resolution(ctx, resolution_id)
+    # The replay store keeps a hash of the request and the answer: for a secret
+    # ballot neither may hold the choice, so it is left out of both.
+    fingerprint: dict[str, Any] = {"on_behalf_of": body.on_behalf_of}
+    if resolution.ballot is BallotKind.OPEN:
+        fingerprint["choice"] = body.choice.value
+
+    async def run() -> tuple[int, VoteOut]:
+        receipt = await voting.cast_vote(ctx, voter_id=principal.id, resolution_id=resolution_id,
+                                         choice=body.choice, on_behalf_of=body.on_behalf_of)
+        return 201, VoteOut(assembly_id=receipt.assembly_id, resolution_id=receipt.resolution_id,
+                            ballot=receipt.ballot, elector_id=receipt.elector_id, cast_by=receipt.cast_by,
+                            by_proxy=receipt.elector_id != receipt.cast_by, changed=receipt.changed,
+                            choice=receipt.choice)
+
+    return await idempotent(ctx.db, key=idempotency_key, scope=f"votes:{resolution_id}:{principal.id}",
+                            body=fingerprint, run=run)

@@ -1,0 +1,65 @@
+"""What a use case needs: the runtime (database, outbox), settings, clock and repositories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from coop_shared.messaging.envelope import Envelope, EventPayload
+from coop_shared.service import Runtime
+from governance.adapters.assemblies import AssemblyRepository
+from governance.adapters.ballots import BallotRepository, ProxyRepository
+from governance.adapters.read_model import ReadModel
+from governance.adapters.recommendations import RecommendationRepository
+from governance.config import GovernanceSettings
+from governance.service_layer.clock import Clock, SystemClock
+
+
+@dataclass
+class Context:
+    runtime: Runtime
+    clock: Clock
+
+    @property
+    def settings(self) -> GovernanceSettings:
+        settings = self.runtime.settings
+        assert isinstance(settings, GovernanceSettings)
+        return settings
+
+    @property
+    def db(self) -> AsyncDatabase[dict[str, Any]]:
+        return self.runtime.db
+
+    @property
+    def mongo(self) -> AsyncMongoClient[dict[str, Any]]:
+        return self.runtime.mongo
+
+    @property
+    def assemblies(self) -> AssemblyRepository:
+        return AssemblyRepository(self.db)
+
+    @property
+    def ballots(self) -> BallotRepository:
+        return BallotRepository(self.db, self.settings.ballot_counter_shards)
+
+    @property
+    def proxies(self) -> ProxyRepository:
+        return ProxyRepository(self.db)
+
+    @property
+    def read_model(self) -> ReadModel:
+        return ReadModel(self.db)
+
+    @property
+    def recommendations(self) -> RecommendationRepository:
+        return RecommendationRepository(self.db)
+
+    def event(self, payload: EventPayload, subject: str) -> Envelope:
+        return self.runtime.event(payload, subject=subject)
+
+
+def context_of(runtime: Runtime, clock: Clock | None = None) -> Context:
+    return Context(runtime, clock or runtime.extras.get("clock") or SystemClock())
