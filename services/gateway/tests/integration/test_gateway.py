@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from coop_shared.auth.tokens import SigningKey
+from coop_shared.auth.tokens import PARTNER_ROLES, KeySource, SigningKey
 from coop_shared.testing.fixtures import running, serving, trust_test_key
 from coop_shared.testing.servers import free_port
 from gateway.config import GatewaySettings
@@ -63,6 +63,11 @@ async def stack(settings_for: Callable[..., Any], signing_key: SigningKey) -> As
         )
         gateway_app = trust_test_key(create_gateway(gateway_settings), signing_key)
         client = await exits.enter_async_context(running(gateway_app))
+        # Services trust the gateway's partner tokens (in production via its JWKS URL).
+        partner_key = gateway_app.state.partner_tokens.key
+        for app in apps.values():
+            app.state.token_verifier.trust(KeySource("coop-gateway", PARTNER_ROLES,
+                                                     jwks={"keys": [partner_key.public_jwk()]}))
         yield Stack(client, upstreams, ports, all_settings, apps)
 
 
