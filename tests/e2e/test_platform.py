@@ -21,49 +21,62 @@ def test_every_service_reports_ready(platform: Platform) -> None:
                                           "notifications"}
 
 
-def _inbox(client: httpx.Client, gateway: str, member_id: str) -> list[dict[str, object]]:
-    response = client.get(f"{gateway}/api/v1/inbox", params={"member_id": member_id})
+def _inbox(client: httpx.Client, gateway: str, auth: dict[str, str]) -> list[dict[str, object]]:
+    response = client.get(f"{gateway}/api/v1/inbox", headers=auth)
     assert response.status_code == 200, response.text
     items: list[dict[str, object]] = response.json()["items"]
     return items
 
 
+def _registration(email: str) -> dict[str, object]:
+    return {"email": email, "password": "correct horse battery staple", "full_name": "Ada Lovelace",
+            "language": "en", "address": {"street": "Rue Haute 1", "postal_code": "1000", "city": "Bruxelles"},
+            "iban": "BE71 0961 2345 6769"}
+
+
 def test_registering_through_the_gateway_produces_one_inbox_entry(platform: Platform) -> None:
     email = f"ada-{uuid.uuid4().hex[:8]}@example.be"
-    body = {"email": email, "full_name": "Ada Lovelace", "language": "en"}
+    body = _registration(email)
+    register = f"{platform.gateway}/api/v1/auth/register"
     with httpx.Client(timeout=10) as client:
         key = {"Idempotency-Key": str(uuid.uuid4()), "X-Request-ID": "e2e-register-1"}
-        first = client.post(f"{platform.gateway}/api/v1/members", json=body, headers=key)
+        first = client.post(register, json=body, headers=key)
         assert first.status_code == 201, first.text
         assert first.headers["X-Request-ID"] == "e2e-register-1"
         member_id = first.json()["id"]
         # A retried request (same key) replays the answer and changes nothing.
-        replay = client.post(f"{platform.gateway}/api/v1/members", json=body, headers=key)
+        replay = client.post(register, json=body, headers=key)
         assert replay.status_code == 201 and replay.json() == first.json()
         assert replay.headers.get("Idempotent-Replayed") == "true"
         # The same e-mail without the key is a conflict naming the field.
-        again = client.post(f"{platform.gateway}/api/v1/members", json=body)
+        again = client.post(register, json=body)
         assert again.status_code == 409 and again.json()["error"]["field"] == "email"
 
+        login = client.post(f"{platform.gateway}/api/v1/auth/login",
+                            json={"email": email, "password": body["password"]})
+        assert login.status_code == 200, login.text
+        auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+
         deadline = time.monotonic() + 15
-        items = _inbox(client, platform.gateway, member_id)
+        items = _inbox(client, platform.gateway, auth)
         while not items and time.monotonic() < deadline:
             time.sleep(0.2)
-            items = _inbox(client, platform.gateway, member_id)
+            items = _inbox(client, platform.gateway, auth)
         assert len(items) == 1
         assert items[0]["title"] == "Welcome to the cooperative"
         time.sleep(1.0)  # give a duplicate delivery every chance to show up
-        assert len(_inbox(client, platform.gateway, member_id)) == 1
-        direct = client.get(f"{platform.url('members')}/api/v1/members/{member_id}")
-        via_gateway = client.get(f"{platform.gateway}/api/v1/members/{member_id}")
+        assert len(_inbox(client, platform.gateway, auth)) == 1
+
+        direct = client.get(f"{platform.url('members')}/api/v1/members/{member_id}", headers=auth)
+        via_gateway = client.get(f"{platform.gateway}/api/v1/members/{member_id}", headers=auth)
         assert direct.status_code == via_gateway.status_code == 200
         assert direct.json() == via_gateway.json()
+        assert client.get(f"{platform.gateway}/api/v1/members/{member_id}").status_code == 401
 
 
 def test_bad_input_is_a_422_naming_the_field(platform: Platform) -> None:
     with httpx.Client(timeout=5) as client:
-        response = client.post(f"{platform.gateway}/api/v1/members",
-                                json={"email": "not-an-email", "full_name": "X"})
+        response = client.post(f"{platform.gateway}/api/v1/auth/register", json=_registration("not-an-email"))
         assert response.status_code == 422
         error = response.json()["error"]
         assert error["code"] == "validation_error" and error["field"] == "email"

@@ -39,7 +39,9 @@ def ports_from_env() -> dict[str, int]:
 
 def service_env(name: str, ports: dict[str, int], mongo_url: str, amqp_url: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({"MONGO_URL": mongo_url, "AMQP_URL": amqp_url, "PORT": str(ports[name])})
+    env.update({"MONGO_URL": mongo_url, "AMQP_URL": amqp_url, "PORT": str(ports[name]),
+                "JWKS_URL": f"http://127.0.0.1:{ports['members']}/api/v1/auth/jwks",
+                "GATEWAY_JWKS_URL": f"http://127.0.0.1:{ports['gateway']}/api/v1/gateway/jwks"})
     if name == "gateway":
         for upstream, port in ports.items():
             if upstream != "gateway":

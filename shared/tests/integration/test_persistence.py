@@ -214,3 +214,36 @@ async def test_two_relays_never_publish_the_same_event_twice_at_once(
     assert sorted(e.id for e in received) == sorted(e.id for e in events)
     await consumer.stop()
     await connection.close()
+
+
+async def test_an_unroutable_event_does_not_hold_up_the_others(
+    mongo: AsyncMongoClient[dict[str, Any]], db: AsyncDatabase[dict[str, Any]],
+    infrastructure: Infrastructure, namespace: str,
+) -> None:
+    class Orphan(EventPayload):
+        event_type: ClassVar[str] = "tests.orphan.happened.v1"  # no queue is bound for it
+
+    topo = Topology(f"{namespace}.events", f"{namespace}.dlx", "ledger", 3, prefix=f"{namespace}.")
+    received: list[Envelope] = []
+    connection, consumer = await _consume(infrastructure, topo, received)
+    outbox = Outbox(db)
+    orphan = new_event(Orphan(), source="tests")
+
+    async def work(session: AsyncClientSession) -> None:
+        await outbox.add([orphan], session=session)
+
+    await in_transaction(mongo, work)
+    after = await _change_with_event(mongo, db, outbox, "1.00")
+    relay = OutboxRelay(db, EventPublisher(connection, topo.exchange, service="tests"), outbox,
+                        service="tests", poll_seconds=0.05)
+    assert await relay.publish_pending_once() == 1
+    for _ in range(100):
+        if received:
+            break
+        await asyncio.sleep(0.05)
+    assert [e.id for e in received] == [after.id]
+    parked = await db.outbox.find_one({"_id": orphan.id})
+    assert parked is not None and parked["status"] == "pending" and parked["attempts"] == 1
+    assert "NO_ROUTE" in parked["last_error"] or "Publish" in parked["last_error"]
+    await consumer.stop()
+    await connection.close()

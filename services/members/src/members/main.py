@@ -1,22 +1,55 @@
-"""Members service: people, cooperative shares, activities."""
+"""Members service: accounts and tokens, people, cooperative shares, activities."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
-from coop_shared.http.idempotency import IDEMPOTENCY_INDEXES
-from coop_shared.service import create_service_app
-from members.adapters.repository import INDEXES
+from coop_shared.http.errors import error_response
+from coop_shared.service import Runtime, create_service_app
+from members.adapters.indexes import INDEXES
+from members.bootstrap import bootstrap_admin, build_context, own_verifier
 from members.config import MembersSettings
-from members.entrypoints.api import members
+from members.domain.errors import (
+    AuthenticationFailed,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Throttled,
+)
+from members.entrypoints.api import activities, admin, auth, members, shares
+
+DOMAIN_ERRORS: dict[type[Exception], int] = {
+    DomainError: 400, InvalidInput: 422, NotFound: 404, Conflict: 409, Forbidden: 403, AuthenticationFailed: 401,
+}
+
+
+async def _throttled(_: Request, exc: Exception) -> JSONResponse:
+    retry_after = exc.retry_after if isinstance(exc, Throttled) else 60
+    return error_response(429, getattr(exc, "code", "too_many_requests"), getattr(exc, "message", str(exc)),
+                          headers={"Retry-After": str(retry_after)})
 
 
 def create_app(settings: MembersSettings | None = None) -> FastAPI:
     settings = settings or MembersSettings()
-    return create_service_app(
+    app: FastAPI
+
+    async def start(runtime: Runtime) -> None:
+        ctx = await build_context(runtime, settings)
+        app.state.members = ctx
+        app.state.token_verifier = own_verifier(ctx)
+        await bootstrap_admin(ctx)
+
+    app = create_service_app(
         settings,
         title="Members service",
-        description="Members, cooperative shares and activities (production units).",
-        routers=[members.router],
-        indexes=[*INDEXES, *IDEMPOTENCY_INDEXES],
+        description="Accounts and tokens (JWKS), members, the cooperative share register, activities.",
+        routers=[auth.router, members.router, shares.router, activities.router, admin.router],
+        indexes=INDEXES,
+        domain_errors=DOMAIN_ERRORS,
+        on_startup=[start],
     )
+    app.add_exception_handler(Throttled, _throttled)
+    return app

@@ -8,7 +8,7 @@ import asyncio
 import aio_pika
 import aiormq
 from aio_pika.abc import AbstractExchange, AbstractRobustChannel, AbstractRobustConnection
-from aiormq.exceptions import DeliveryError
+from aiormq.exceptions import DeliveryError, PublishError
 
 from coop_shared.messaging.envelope import Envelope
 from coop_shared.messaging.topology import declare_exchange
@@ -16,7 +16,15 @@ from coop_shared.observability.metrics import EVENTS_PUBLISH_FAILED, EVENTS_PUBL
 
 
 class PublishFailed(Exception):
-    """The broker did not confirm the message (returned, nacked, timed out or unreachable)."""
+    """The broker did not confirm the message (returned, nacked, timed out or unreachable).
+
+    ``unroutable`` is true when the broker is fine but no queue is bound for
+    the event type: a problem of that one type, not of the connection.
+    """
+
+    def __init__(self, message: str, *, unroutable: bool = False) -> None:
+        super().__init__(message)
+        self.unroutable = unroutable
 
 
 def to_message(envelope: Envelope, body: bytes | None = None) -> aio_pika.Message:
@@ -71,7 +79,8 @@ class EventPublisher:
             EVENTS_PUBLISH_FAILED.labels(self._service, envelope.type).inc()
             if isinstance(exc, aio_pika.exceptions.ChannelInvalidStateError | RuntimeError):
                 self._exchange = None  # reopen the channel on the next try
-            raise PublishFailed(f"{envelope.type} {envelope.id}: {type(exc).__name__}: {exc}") from exc
+            raise PublishFailed(f"{envelope.type} {envelope.id}: {type(exc).__name__}: {exc}",
+                                unroutable=isinstance(exc, PublishError)) from exc
         if not isinstance(confirmation, aiormq.spec.Basic.Ack):
             EVENTS_PUBLISH_FAILED.labels(self._service, envelope.type).inc()
             raise PublishFailed(f"{envelope.type} {envelope.id}: broker answered {confirmation!r}")

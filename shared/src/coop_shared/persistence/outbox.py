@@ -136,10 +136,13 @@ class OutboxRelay:
             claimed = await self._claim(event_id)
             if claimed is None:
                 continue  # another relay holds it, or it was sent meanwhile
-            if await self._publish(claimed):
+            outcome = await self._publish(claimed)
+            if outcome is True:
                 confirmed += 1
-            else:
-                break  # the broker is unhappy: keep order, retry the rest later
+            elif outcome == "unreachable":
+                break  # the broker is gone: retry the rest later, in order
+            # "unroutable": that type has no queue yet; it backs off alone and
+            # does not hold up the events behind it.
         OUTBOX_PENDING.labels(self._service).set(await self._collection.count_documents({"status": PENDING}))
         return confirmed
 
@@ -151,7 +154,7 @@ class OutboxRelay:
             return_document=ReturnDocument.AFTER,
         )
 
-    async def _publish(self, doc: dict[str, Any]) -> bool:
+    async def _publish(self, doc: dict[str, Any]) -> bool | str:
         body: bytes = doc["body"].encode()
         envelope = Envelope.from_json(body)
         try:
@@ -165,8 +168,8 @@ class OutboxRelay:
                  "$inc": {"attempts": 1}, "$unset": {"lease_owner": ""}},
             )
             log.warning("outbox_publish_failed", event_id=doc["_id"], event_type=doc["type"],
-                        attempts=attempts, retry_in_s=delay, error=str(exc)[:300])
-            return False
+                        attempts=attempts, retry_in_s=delay, unroutable=exc.unroutable, error=str(exc)[:300])
+            return "unroutable" if exc.unroutable else "unreachable"
         await self._collection.update_one(
             {"_id": doc["_id"], "lease_owner": self._owner},
             {"$set": {"status": SENT, "sent_at": _now()}, "$unset": {"lease_owner": ""}},

@@ -26,6 +26,7 @@ PUBLIC: tuple[Rule, ...] = (
     Rule("/api/v1/auth/login", frozenset({"POST"})),
     Rule("/api/v1/auth/register", frozenset({"POST"})),
     Rule("/api/v1/auth/refresh", frozenset({"POST"})),
+    Rule("/api/v1/auth/logout", frozenset({"POST"})),  # needs only the refresh token
     Rule("/api/v1/auth/jwks", READ_METHODS),
     Rule("/api/v1/public/quotes", READ_METHODS | frozenset({"POST"})),
 )

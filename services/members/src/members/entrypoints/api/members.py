@@ -1,88 +1,94 @@
-"""Placeholder registration: stores a member and announces it.
-
-Kept small on purpose: it proves the path HTTP → MongoDB + outbox →
-RabbitMQ → other services. Accounts, passwords and shares replace it.
-"""
+"""/api/v1/members: one's own profile, data export and erasure; other
+members' profiles for those allowed to see them (404 for everyone else)."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
-from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import DuplicateKeyError
 
-from coop_shared.contracts.members import MemberRegistered
-from coop_shared.http.errors import ApiError
-from coop_shared.http.idempotency import idempotent
-from coop_shared.service import Runtime, get_runtime
-from members.adapters.repository import MemberRepository
+from coop_shared.http.pagination import Page, decode_cursor, encode_cursor
+from members.domain.identity import Address, format_niss
+from members.domain.member import ProfileChanges, Role
+from members.entrypoints.api import schemas, views
+from members.entrypoints.api.deps import Ctx, CurrentViewer, IdempotencyKey, Paging, once
+from members.service_layer import gdpr, profiles, shares
 
 router = APIRouter(prefix="/api/v1/members", tags=["members"])
 
-
-class RegisterMember(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", str_strip_whitespace=True,
-        json_schema_extra={"examples": [{"email": "ada@example.be", "full_name": "Ada Lovelace",
-                                         "language": "en"}]},
-    )
-
-    email: EmailStr
-    full_name: str = Field(min_length=1, max_length=200)
-    language: Literal["fr", "nl", "en"] = "fr"
+MemberId = Annotated[str, Path(min_length=1, max_length=64)]
+_NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"description": "Unknown, or not yours to see"}}
 
 
-class MemberOut(BaseModel):
-    id: str
-    email: str
-    full_name: str
-    language: str
-    registered_at: datetime
+@router.get("", response_model=Page[schemas.MemberProfile], summary="Members the caller may see",
+            description="Admins: everyone; advisors: the members assigned to them; members: themselves.")
+async def list_members(ctx: Ctx, viewer: CurrentViewer, page: Paging,
+                       role: Annotated[Role | None, Query()] = None) -> Page[schemas.MemberProfile]:
+    found, after = await profiles.list_members(ctx, viewer, limit=page.limit, cursor=decode_cursor(page.cursor),
+                                               role=role)
+    return Page(items=[views.member_profile(m, viewer, ctx.today()) for m in found],
+                next_cursor=encode_cursor(after) if after else None)
 
 
-def _out(doc: dict[str, object]) -> MemberOut:
-    return MemberOut(id=str(doc["_id"]), email=str(doc["email"]), full_name=str(doc["full_name"]),
-                     language=str(doc["language"]), registered_at=doc["registered_at"])  # type: ignore[arg-type]
+@router.get("/me", response_model=schemas.MemberProfile, summary="My profile and membership standing",
+            responses=_NOT_FOUND)
+async def me(ctx: Ctx, viewer: CurrentViewer) -> schemas.MemberProfile:
+    member = await profiles.visible_member(ctx, viewer, viewer.id)
+    return views.member_profile(member, viewer, ctx.today(), await shares.standing_of(ctx, member))
 
 
-@router.post("", status_code=201, response_model=MemberOut,
-             responses={409: {"description": "E-mail already registered"}})
-async def register_member(
-    body: RegisterMember,
-    runtime: Annotated[Runtime, Depends(get_runtime)],
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-) -> JSONResponse:
-    async def run() -> tuple[int, MemberOut]:
-        member_id = str(uuid.uuid4())
-        member = {"_id": member_id, "email": body.email.lower(), "full_name": body.full_name,
-                  "language": body.language, "registered_at": datetime.now(UTC)}
-        event = runtime.event(MemberRegistered(member_id=member_id, email=body.email.lower(),
-                                               full_name=body.full_name, language=body.language),
-                              subject=member_id)
+@router.patch("/me", response_model=schemas.MemberProfile, summary="Change my profile",
+              responses={422: {"description": "Invalid value, or a field that cannot be changed here (role...)"}})
+async def update_me(body: schemas.ProfileUpdate, ctx: Ctx, viewer: CurrentViewer,
+                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    address = None if body.address is None else Address.create(
+        body.address.street, body.address.postal_code, body.address.city, body.address.country)
+    changes = ProfileChanges(full_name=body.full_name, language=body.language, address=address, iban=body.iban,
+                             niss=body.niss)
 
-        async def work(session: AsyncClientSession) -> None:
-            await MemberRepository(runtime.db).add(member, session)
-            await runtime.outbox.add([event], session=session)
+    async def run() -> schemas.MemberProfile:
+        member, _ = await profiles.update_profile(ctx, viewer.id, changes)
+        return views.member_profile(member, viewer, ctx.today())
 
-        try:
-            await runtime.commit(work)
-        except DuplicateKeyError as exc:
-            raise ApiError(409, "email_taken", "A member with this e-mail already exists.",
-                           field="email") from exc
-        return 201, _out(member)
-
-    return await idempotent(runtime.db, key=idempotency_key, scope="members:register",
-                            body=body.model_dump(), run=run)
+    return await once(ctx, idempotency_key, f"members:update:{viewer.id}", body.model_dump(), 200, run)
 
 
-@router.get("/{member_id}", response_model=MemberOut, responses={404: {"description": "Unknown member"}})
-async def get_member(member_id: str, runtime: Annotated[Runtime, Depends(get_runtime)]) -> MemberOut:
-    doc = await MemberRepository(runtime.db).get(member_id)
-    if doc is None:
-        raise ApiError(404, "member_not_found", "No such member.")
-    return _out(doc)
+@router.get("/me/export", summary="Everything held about me, as JSON (GDPR art. 15 and 20)")
+async def export_me(ctx: Ctx, viewer: CurrentViewer) -> JSONResponse:
+    data = await gdpr.export(ctx, viewer.id)
+    member = data["member"]
+    profile = views.member_profile(member, viewer, ctx.today()).model_dump(mode="json")
+    profile["niss"] = format_niss(member.niss) if member.niss else None  # in full: it is the member's own data
+    profile["usage_started_on"] = member.usage_started_on.isoformat() if member.usage_started_on else None
+    body = {
+        "exported_at": data["exported_at"].isoformat(),
+        "member": profile,
+        "share_register": [views.share_entry(e).model_dump(mode="json") for e in data["share_register"]],
+        "activities": [views.activity(a).model_dump(mode="json") for a in data["activities"]],
+        "sessions": [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in s.items()}
+                     for s in data["sessions"]],
+    }
+    return JSONResponse(body, headers={"Content-Disposition": 'attachment; filename="my-data.json"',
+                                       "Cache-Control": "no-store"})
+
+
+@router.post("/me/erasure", status_code=202, response_model=schemas.ErasureResult,
+             summary="Erase my personal data (GDPR art. 17)",
+             description="Personal data is removed now; other services are told by the event "
+                         "`members.member.erased.v1`. Records under legal retention are kept, restricted.")
+async def erase_me(body: schemas.ErasureRequest, ctx: Ctx, viewer: CurrentViewer,
+                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    async def run() -> schemas.ErasureResult:
+        erased = await gdpr.erase(ctx, viewer.id, body.password)
+        return schemas.ErasureResult(member_id=erased.member_id, erased_at=erased.erased_at,
+                                     restricted=erased.restricted)
+
+    return await once(ctx, idempotency_key, f"members:erase:{viewer.id}", {}, 202, run)
+
+
+@router.get("/{member_id}", response_model=schemas.MemberProfile, summary="A member's profile",
+            responses=_NOT_FOUND)
+async def get_member(member_id: MemberId, ctx: Ctx, viewer: CurrentViewer) -> schemas.MemberProfile:
+    member = await profiles.visible_member(ctx, viewer, member_id)
+    return views.member_profile(member, viewer, ctx.today())

@@ -1,0 +1,109 @@
+"""/api/v1/admin: what only admins do (roles, advisors, attestations, payments)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
+
+from coop_shared.http.pagination import Page, decode_cursor, encode_cursor
+from members.domain.member import ArtsAttestation, Role
+from members.domain.shares import EntryKind
+from members.entrypoints.api import schemas, views
+from members.entrypoints.api.deps import AdminViewer, Ctx, IdempotencyKey, Paging, once
+from members.service_layer import profiles, shares
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+
+Id = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+@router.get("/members", response_model=Page[schemas.MemberProfile], summary="All members")
+async def list_members(ctx: Ctx, admin: AdminViewer, page: Paging,
+                       role: Annotated[Role | None, Query()] = None) -> Page[schemas.MemberProfile]:
+    found, after = await profiles.list_members(ctx, admin, limit=page.limit, cursor=decode_cursor(page.cursor),
+                                               role=role)
+    return Page(items=[views.member_profile(m, admin, ctx.today()) for m in found],
+                next_cursor=encode_cursor(after) if after else None)
+
+
+@router.put("/members/{member_id}/role", response_model=schemas.MemberProfile, summary="Set a member's role",
+            responses={409: {"description": "Nobody changes their own role"}})
+async def set_role(member_id: Id, body: schemas.RoleChange, ctx: Ctx, admin: AdminViewer,
+                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    async def run() -> schemas.MemberProfile:
+        return views.member_profile(await profiles.change_role(ctx, admin, member_id, body.role), admin,
+                                    ctx.today())
+
+    return await once(ctx, idempotency_key, f"admin:role:{member_id}", body.model_dump(), 200, run)
+
+
+@router.put("/members/{member_id}/advisor", response_model=schemas.MemberProfile,
+            summary="Assign (or remove) a member's advisor")
+async def set_advisor(member_id: Id, body: schemas.AdvisorAssignment, ctx: Ctx, admin: AdminViewer,
+                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    async def run() -> schemas.MemberProfile:
+        return views.member_profile(await profiles.assign_advisor(ctx, member_id, body.advisor_id), admin,
+                                    ctx.today())
+
+    return await once(ctx, idempotency_key, f"admin:advisor:{member_id}", body.model_dump(), 200, run)
+
+
+@router.put("/members/{member_id}/attestation", response_model=schemas.MemberProfile,
+            summary="Record a member's arts work attestation")
+async def set_attestation(member_id: Id, body: schemas.ArtsAttestationIn, ctx: Ctx, admin: AdminViewer,
+                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    attestation = ArtsAttestation.create(body.type, body.valid_from, body.valid_to)
+
+    async def run() -> schemas.MemberProfile:
+        return views.member_profile(await profiles.record_attestation(ctx, member_id, attestation), admin,
+                                    ctx.today())
+
+    return await once(ctx, idempotency_key, f"admin:attestation:{member_id}", body.model_dump(), 200, run)
+
+
+@router.get("/shares", response_model=Page[schemas.ShareEntry], summary="The share register, newest first")
+async def register(ctx: Ctx, admin: AdminViewer, page: Paging,
+                   member_id: Annotated[str | None, Query(max_length=64)] = None,
+                   kind: Annotated[EntryKind | None, Query()] = None) -> Page[schemas.ShareEntry]:
+    found, after = await shares.entries_page(ctx, limit=page.limit, cursor=decode_cursor(page.cursor),
+                                             member_id=member_id, kind=kind)
+    settled = await shares.settled(ctx, found)
+    return Page(items=[views.share_entry(e, settled) for e in found],
+                next_cursor=encode_cursor(after) if after else None)
+
+
+@router.post("/shares/transfers", status_code=201, response_model=schemas.TransferResult,
+             summary="Record a transfer of fully paid shares between two members")
+async def transfer(body: schemas.TransferRequest, ctx: Ctx, admin: AdminViewer,
+                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    async def run() -> schemas.TransferResult:
+        out, into = await shares.transfer(ctx, admin, body.from_member_id, body.to_member_id, body.category,
+                                          body.quantity)
+        return schemas.TransferResult(transfer_id=out.transfer_id or "",
+                                      entries=[views.share_entry(out), views.share_entry(into)])
+
+    return await once(ctx, idempotency_key, "admin:transfer", body.model_dump(), 201, run)
+
+
+@router.post("/shares/{entry_id}/confirm-payment", status_code=201, response_model=schemas.ShareEntry,
+             summary="Confirm that a subscription is fully paid",
+             responses={404: {"description": "No such subscription"}, 409: {"description": "Already paid"}})
+async def confirm_payment(entry_id: Id, ctx: Ctx, admin: AdminViewer,
+                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    async def run() -> schemas.ShareEntry:
+        return views.share_entry(await shares.confirm_payment(ctx, admin, entry_id))
+
+    return await once(ctx, idempotency_key, f"admin:confirm-payment:{entry_id}", {}, 201, run)
+
+
+@router.post("/shares/{entry_id}/confirm-refund", status_code=201, response_model=schemas.ShareEntry,
+             summary="Record that a resignation's nominal value was refunded",
+             responses={404: {"description": "No such resignation"}, 409: {"description": "Already refunded"}})
+async def confirm_refund(entry_id: Id, ctx: Ctx, admin: AdminViewer,
+                         idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    async def run() -> schemas.ShareEntry:
+        return views.share_entry(await shares.record_refund(ctx, admin, entry_id))
+
+    return await once(ctx, idempotency_key, f"admin:confirm-refund:{entry_id}", {}, 201, run)

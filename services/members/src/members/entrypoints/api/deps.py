@@ -1,0 +1,61 @@
+"""Dependencies shared by the routers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
+
+from coop_shared.auth.dependencies import AdminPrincipal, CurrentPrincipal
+from coop_shared.http.errors import ApiError
+from coop_shared.http.idempotency import idempotent
+from coop_shared.http.pagination import PageParams, page_params
+from members.domain.member import Role
+from members.service_layer.context import Context
+from members.service_layer.profiles import Viewer
+
+
+def get_context(request: Request) -> Context:
+    context: Context = request.app.state.members
+    return context
+
+
+def _viewer(principal: CurrentPrincipal) -> Viewer:
+    try:
+        role: Role | None = Role(principal.role.value)
+    except ValueError:
+        role = None  # partner keys are not people: they see no member data here
+    return Viewer(id=principal.id, role=role)
+
+
+async def current_viewer(principal: CurrentPrincipal) -> Viewer:
+    return _viewer(principal)
+
+
+async def admin_viewer(principal: AdminPrincipal, request: Request) -> Viewer:
+    # The token says admin; the account must still say so too: a demoted
+    # admin's access token stays valid for up to 15 minutes, its powers do not.
+    account = await get_context(request).members.get(principal.id)
+    if account is None or not account.is_active or account.role is not Role.ADMIN:
+        raise ApiError(403, "forbidden", "This operation needs another role.")
+    return _viewer(principal)
+
+
+Ctx = Annotated[Context, Depends(get_context)]
+CurrentViewer = Annotated[Viewer, Depends(current_viewer)]
+AdminViewer = Annotated[Viewer, Depends(admin_viewer)]
+Paging = Annotated[PageParams, Depends(page_params)]
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", description="Makes a retried write safe: a replay returns the first answer.")]
+
+
+async def once(ctx: Context, key: str | None, scope: str, body: Any, status: int,
+               run: Callable[[], Awaitable[Any]]) -> JSONResponse:
+    """Run a write at most once per Idempotency-Key (scoped to the caller)."""
+
+    async def go() -> tuple[int, Any]:
+        return status, await run()
+
+    return await idempotent(ctx.runtime.db, key=key, scope=scope, body=body, run=go)

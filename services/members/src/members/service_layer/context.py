@@ -1,0 +1,81 @@
+"""What the use cases work with: repositories, the password hasher, the
+signing key, the clock, and the transaction + outbox of the runtime.
+
+Built once at start-up (``members.main``) or by the CLI, and handed to the
+use cases, which never reach for globals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import TypeVar
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from coop_shared.auth.tokens import SigningKey
+from coop_shared.messaging.envelope import EventPayload
+from coop_shared.service import Runtime
+from members.adapters.activities import ActivityRepository
+from members.adapters.members import MemberRepository
+from members.adapters.passwords import PasswordHasher
+from members.adapters.register import ShareRegisterRepository
+from members.adapters.sessions import LoginAttemptRepository, RefreshTokenRepository
+from members.config import MembersSettings
+from members.domain.sessions import ThrottlePolicy
+
+T = TypeVar("T")
+
+
+def utc_now() -> datetime:
+    # Millisecond precision: what MongoDB stores, so a value read back compares equal.
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+@dataclass
+class Context:
+    runtime: Runtime
+    settings: MembersSettings
+    passwords: PasswordHasher
+    signing_key: SigningKey
+    members: MemberRepository = field(init=False)
+    refresh_tokens: RefreshTokenRepository = field(init=False)
+    login_attempts: LoginAttemptRepository = field(init=False)
+    register: ShareRegisterRepository = field(init=False)
+    activities: ActivityRepository = field(init=False)
+    clock: Callable[[], datetime] = utc_now
+
+    def __post_init__(self) -> None:
+        db = self.runtime.db
+        self.members = MemberRepository(db)
+        self.refresh_tokens = RefreshTokenRepository(db)
+        self.login_attempts = LoginAttemptRepository(db)
+        self.register = ShareRegisterRepository(db)
+        self.activities = ActivityRepository(db)
+
+    @classmethod
+    def create(cls, runtime: Runtime, settings: MembersSettings, signing_key: SigningKey) -> Context:
+        hasher = PasswordHasher(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
+        return cls(runtime=runtime, settings=settings, passwords=hasher, signing_key=signing_key)
+
+    @property
+    def throttle(self) -> ThrottlePolicy:
+        s = self.settings
+        return ThrottlePolicy(s.login_max_failures, s.login_failure_window_seconds, s.login_lockout_seconds)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        return self.clock().date()
+
+    async def commit(self, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
+        """State change and its events in one transaction (the outbox pattern)."""
+        result: T = await self.runtime.commit(work)
+        return result
+
+    async def emit(self, payloads: Sequence[tuple[EventPayload, str]], session: AsyncClientSession) -> None:
+        """Queue events (payload, subject) in the outbox, inside the caller's transaction."""
+        await self.runtime.outbox.add([self.runtime.event(p, subject=s) for p, s in payloads], session=session)
