@@ -89,8 +89,8 @@ def main(argv: list[str] | None = None) -> None:
             password = "correct horse battery staple 42"
             registered = httpx.post(f"{via}/api/v1/auth/register", timeout=10, json={
                 "email": email, "password": password, "full_name": "Bench Mark", "language": "en",
-                "address": {"street": "Rue Haute 1", "postal_code": "1000", "city": "Bruxelles", "country": "BE"},
-                "iban": "BE68539007547034"})
+                "address": {"street": "Rue Haute 1", "postal_code": "1000", "city": "Bruxelles"},
+                "iban": "BE71096123456769"})
             if registered.status_code != 201:
                 raise RuntimeError(f"register failed: {registered.status_code} {registered.text}")
             login = httpx.post(f"{via}/api/v1/auth/login", json={"email": email, "password": password}, timeout=10)
