@@ -1,7 +1,91 @@
+"""Settings of the invoicing service (environment variables, unprefixed like
+the shared ones: each container has an environment of its own).
+
+The cooperative is the legal seller on every document: its identity and bank
+account come from here. The defaults are fictitious but pass every checksum
+(VAT BE0123456749, IBAN, BIC), so development documents validate; production
+must set real values.
+"""
+
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+from typing import Self
+
+from pydantic import BaseModel, Field, model_validator
+from stdnum import bic as stdnum_bic
+from stdnum import iban as stdnum_iban
+from stdnum.be import vat as be_vat
+
 from coop_shared.settings import ServiceSettings
+from invoicing.domain.clients import PeppolParticipantId, normalize_country
+from invoicing.domain.contribution import ContributionRate, ContributionSchedule
+from invoicing.domain.errors import DomainValidationError
+
+DEVELOPMENT_SELLER_VAT = "BE0123456749"  # fictitious, checksum-valid
+
+
+class DatedRate(BaseModel):
+    rate: Decimal = Field(ge=0, lt=100, description="Percent: 6.5 means 6.5 %.")
+    effective_from: date
 
 
 class InvoicingSettings(ServiceSettings):
     service_name: str = "invoicing"
+
+    # -- the cooperative, legal seller on every invoice -------------------------
+    seller_name: str = Field(default="Coopérative Partagée SC", min_length=1, max_length=70)
+    seller_street: str = "Rue de la Coopération 12"
+    seller_postal_code: str = "1000"
+    seller_city: str = "Bruxelles"
+    seller_country: str = "BE"
+    seller_vat_number: str = DEVELOPMENT_SELLER_VAT
+    seller_enterprise_number: str = "0123456749"
+    seller_peppol_id: str = "0208:0123456749"
+    seller_iban: str = "BE71096123456769"
+    seller_bic: str = "GKCCBEBB"
+    seller_email: str | None = "facturation@coop-partagee.example"
+    seller_legal_mention: str = "Coopérative Partagée SC – RPM Bruxelles – BCE 0123.456.749"
+
+    # -- rules ------------------------------------------------------------------
+    # The cooperative's contribution, dated: a new rate is a new row.
+    contribution_rates: list[DatedRate] = Field(
+        default_factory=lambda: [DatedRate(rate=Decimal("6.5"), effective_from=date(1998, 1, 1))], min_length=1
+    )
+    default_payment_term_days: int = Field(default=30, ge=0, le=120)
+    # A client link stays openable this long after the quote's validity date
+    # (the client can still read it; answering needs a valid quote).
+    quote_link_grace_days: int = Field(default=30, ge=0, le=365)
+    timezone: str = "Europe/Brussels"
+
+    @model_validator(mode="after")
+    def _seller_identity_is_valid(self) -> Self:
+        if not be_vat.is_valid(self.seller_vat_number) or not self.seller_vat_number.startswith("BE"):
+            raise ValueError(f"SELLER_VAT_NUMBER {self.seller_vat_number!r} is not a valid Belgian VAT number")
+        if not be_vat.is_valid(self.seller_enterprise_number) or not self.seller_enterprise_number.isdigit():
+            raise ValueError("SELLER_ENTERPRISE_NUMBER must be 10 digits with a valid checksum")
+        if self.seller_vat_number[2:] != self.seller_enterprise_number:
+            raise ValueError("SELLER_VAT_NUMBER must be 'BE' + SELLER_ENTERPRISE_NUMBER")
+        if not stdnum_iban.is_valid(self.seller_iban) or stdnum_iban.compact(self.seller_iban) != self.seller_iban:
+            raise ValueError("SELLER_IBAN must be a valid IBAN in compact form")
+        if not stdnum_bic.is_valid(self.seller_bic) or not self.seller_bic.isupper():
+            raise ValueError("SELLER_BIC must be a valid BIC")
+        try:
+            PeppolParticipantId.parse(self.seller_peppol_id)
+            normalize_country(self.seller_country)
+            self.contribution_schedule()
+        except DomainValidationError as exc:
+            raise ValueError(f"invalid seller settings: {exc}") from exc
+        return self
+
+    def contribution_schedule(self) -> ContributionSchedule:
+        return ContributionSchedule(ContributionRate(r.rate, r.effective_from) for r in self.contribution_rates)
+
+    @property
+    def uses_development_seller(self) -> bool:
+        return self.seller_vat_number == DEVELOPMENT_SELLER_VAT
+
+    @property
+    def seller_peppol(self) -> PeppolParticipantId:
+        return PeppolParticipantId.parse(self.seller_peppol_id)

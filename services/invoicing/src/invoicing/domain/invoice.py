@@ -38,19 +38,25 @@ INVOICE_TYPE_CODE = "380"  # UNCL1001 commercial invoice
 CREDIT_NOTE_TYPE_CODE = "381"  # UNCL1001 credit note
 DEFAULT_PAYMENT_TERM_DAYS = 30
 
-_NUMBER_RE = re.compile(r"^\s*(\d{4})-(\d{6})\s*$")
+_NUMBER_RE = re.compile(r"^\s*((?:[A-Z]{1,4}-)?)(\d{4})-(\d{6})\s*$")
+_PREFIX_RE = re.compile(r"^(?:[A-Z]{1,4}-)?$")
+CREDIT_NOTE_PREFIX = "CN-"  # credit notes run their own gapless series: CN-2026-000001
 
 
 @dataclass(frozen=True, slots=True, order=True)
 class InvoiceNumber:
     """``2026-000123``: one gapless series per year (assigned at issue by the
     numbering adapter). Six digits because year + sequence must fit the ten
-    digits of the structured communication."""
+    digits of the structured communication. ``prefix`` names another series
+    (``CN-`` for credit notes), so two series never share a number."""
 
     year: int
     sequence: int
+    prefix: str = ""
 
     def __post_init__(self) -> None:
+        if not isinstance(self.prefix, str) or not _PREFIX_RE.match(self.prefix):
+            raise DomainValidationError("invoice_number.invalid", "A series prefix is 1-4 capitals and '-'.", "number")
         if not 1000 <= require_int(self.year, "year") <= 9999:
             raise DomainValidationError("invoice_number.invalid", "The year must have 4 digits.", "number")
         if not 1 <= require_int(self.sequence, "sequence") <= 999_999:
@@ -63,10 +69,10 @@ class InvoiceNumber:
             raise DomainValidationError(
                 "invoice_number.invalid", f"{text!r} is not an invoice number like 2026-000123.", "number"
             )
-        return cls(int(match.group(1)), int(match.group(2)))
+        return cls(int(match.group(2)), int(match.group(3)), match.group(1))
 
     def __str__(self) -> str:
-        return f"{self.year:04d}-{self.sequence:06d}"
+        return f"{self.prefix}{self.year:04d}-{self.sequence:06d}"
 
 
 def format_invoice_number(year: int, seq: int) -> str:

@@ -1,0 +1,45 @@
+"""Every index the service needs, created at start-up. Each "only one" rule
+of the invoicing domain has its unique index here."""
+
+from __future__ import annotations
+
+from coop_shared.http.idempotency import IDEMPOTENCY_INDEXES
+from coop_shared.persistence.mongo import IndexSpec
+
+CLIENTS = "clients"
+QUOTES = "quotes"
+INVOICES = "invoices"
+COUNTERS = "counters"
+MEMBERS_VIEW = "members_view"
+ACTIVITIES_VIEW = "activities_view"
+BUDGETS_VIEW = "budgets_view"
+
+_EXISTS = {"$exists": True}
+
+INDEXES: list[IndexSpec] = [
+    *IDEMPOTENCY_INDEXES,
+    IndexSpec(CLIENTS, [("activity_id", 1), ("created_at", -1), ("_id", -1)], "clients_by_activity"),
+    # One client record per company and activity (people have no number to compare).
+    IndexSpec(CLIENTS, [("activity_id", 1), ("vat_number", 1)], "clients_vat_unique", unique=True,
+              options={"partialFilterExpression": {"vat_number": _EXISTS}}),
+    IndexSpec(QUOTES, [("activity_id", 1), ("created_at", -1), ("_id", -1)], "quotes_by_activity"),
+    IndexSpec(QUOTES, [("token_hash", 1)], "quotes_token_unique", unique=True,
+              options={"partialFilterExpression": {"token_hash": _EXISTS}}),
+    IndexSpec(INVOICES, [("activity_id", 1), ("created_at", -1), ("_id", -1)], "invoices_by_activity"),
+    IndexSpec(INVOICES, [("created_at", -1), ("_id", -1)], "invoices_by_creation"),
+    # Gapless numbering: a number is given once per series and year...
+    IndexSpec(INVOICES, [("series", 1), ("year", 1), ("sequence", 1)], "invoices_number_unique", unique=True,
+              options={"partialFilterExpression": {"sequence": _EXISTS}}),
+    # ...bank payments are matched by structured communication, so it is unique...
+    IndexSpec(INVOICES, [("structured_communication", 1)], "invoices_ogm_unique", unique=True,
+              options={"partialFilterExpression": {"structured_communication": _EXISTS}}),
+    # ...an accepted quote becomes one invoice, and an invoice has one credit note.
+    IndexSpec(INVOICES, [("quote_id", 1)], "invoices_quote_unique", unique=True,
+              options={"partialFilterExpression": {"quote_id": _EXISTS}}),
+    IndexSpec(INVOICES, [("credited_invoice_id", 1)], "invoices_credit_note_unique", unique=True,
+              options={"partialFilterExpression": {"credited_invoice_id": _EXISTS}}),
+    IndexSpec(INVOICES, [("status", 1), ("due_date", 1)], "invoices_by_due_date"),
+    IndexSpec(MEMBERS_VIEW, [("advisor_id", 1)], "members_by_advisor"),
+    IndexSpec(ACTIVITIES_VIEW, [("owner_id", 1)], "activities_by_owner"),
+    IndexSpec(ACTIVITIES_VIEW, [("co_manager_ids", 1)], "activities_by_co_manager"),
+]

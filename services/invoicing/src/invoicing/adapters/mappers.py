@@ -1,0 +1,163 @@
+"""Stored documents <-> domain objects.
+
+Dates are stored as ISO strings (``2026-03-16``: BSON has no date type and
+the strings sort), money as Decimal128 (the shared codec). An aggregate read
+back is rebuilt through its constructor, which re-checks every invariant,
+then given the lifecycle state the repository persisted.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from invoicing.domain.clients import Address, Client, CompanyClient, PeppolParticipantId, PrivateClient
+from invoicing.domain.invoice import Invoice, InvoiceNumber, InvoiceStatus
+from invoicing.domain.money import ZERO
+from invoicing.domain.quote import Quote, QuoteStatus
+from invoicing.domain.totals import InvoiceLine, InvoiceTotals
+from invoicing.domain.vat import VatCategoryCode, VatRegime, VatTreatment
+
+Document = dict[str, Any]
+
+
+def day(value: object) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else None
+
+
+def iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+# -- clients ----------------------------------------------------------------------
+
+
+def client_from_doc(doc: Document) -> Client:
+    address = doc["address"]
+    postal = Address(street=address["street"], city=address["city"], country=address["country"],
+                     postal_code=address.get("postal_code", ""))
+    if doc["kind"] == "person":
+        return PrivateClient(name=doc["name"], address=postal, email=doc.get("email"))
+    peppol = doc.get("peppol_id")
+    return CompanyClient(name=doc["name"], address=postal, vat_number=doc.get("vat_number"),
+                         enterprise_number=doc.get("enterprise_number"),
+                         peppol_id=PeppolParticipantId.parse(peppol) if peppol else None, email=doc.get("email"))
+
+
+def client_fields(client: Client) -> Document:
+    """The normalised identity of a client; absent values are left out (partial unique indexes)."""
+    fields: Document = {
+        "kind": "company" if isinstance(client, CompanyClient) else "person",
+        "name": client.name,
+        "address": {"street": client.address.street, "postal_code": client.address.postal_code,
+                    "city": client.address.city, "country": client.address.country},
+    }
+    if client.email is not None:
+        fields["email"] = client.email
+    if isinstance(client, CompanyClient):
+        if client.vat_number is not None:
+            fields["vat_number"] = client.vat_number
+        if client.enterprise_number is not None:
+            fields["enterprise_number"] = client.enterprise_number
+        if client.peppol_id is not None:
+            fields["peppol_id"] = str(client.peppol_id)
+    return fields
+
+
+# -- lines, regime, totals ----------------------------------------------------------------
+
+
+def line_to_doc(line: InvoiceLine) -> Document:
+    return {"description": line.description, "quantity": line.quantity, "unit_code": line.unit_code,
+            "unit_price": line.unit_price, "vat_rate": line.vat_rate, "vat_category": line.vat_category.value}
+
+
+def line_from_doc(doc: Document) -> InvoiceLine:
+    return InvoiceLine(doc["description"], Decimal(doc["quantity"]), doc["unit_code"], Decimal(doc["unit_price"]),
+                       Decimal(doc["vat_rate"]), VatCategoryCode(doc["vat_category"]))
+
+
+def regime_to_doc(regime: VatRegime) -> Document:
+    return {"treatment": regime.treatment.value, "legal_reference": regime.legal_reference}
+
+
+def regime_from_doc(doc: Document) -> VatRegime:
+    return VatRegime(VatTreatment(doc["treatment"]), doc.get("legal_reference"))
+
+
+def totals_to_doc(totals: InvoiceTotals) -> Document:
+    return {
+        "total_excl_vat": totals.total_excl_vat, "vat_total": totals.vat_total,
+        "total_incl_vat": totals.total_incl_vat, "prepaid": totals.prepaid, "amount_due": totals.amount_due,
+        "breakdown": [{"category": b.category.value, "rate": b.rate, "taxable_amount": b.taxable_amount,
+                       "vat_amount": b.vat_amount} for b in totals.breakdown],
+    }
+
+
+# -- quotes ------------------------------------------------------------------------------
+
+
+def quote_from_doc(doc: Document) -> Quote:
+    quote = Quote(quote_id=doc["_id"], activity_id=doc["activity_id"], client=client_from_doc(doc["client"]),
+                  regime=regime_from_doc(doc["regime"]), valid_until=date.fromisoformat(doc["valid_until"]),
+                  lines=[line_from_doc(line) for line in doc["lines"]])
+    quote.status = QuoteStatus(doc["status"])
+    quote.sent_on = day(doc.get("sent_on"))
+    quote.answered_on = day(doc.get("answered_on"))
+    quote.client_comment = doc.get("client_comment")
+    quote.invoice_id = doc.get("invoice_id")
+    return quote
+
+
+def quote_state(quote: Quote) -> Document:
+    """What a quote's methods may change."""
+    state: Document = {
+        "status": quote.status.value, "valid_until": quote.valid_until.isoformat(),
+        "lines": [line_to_doc(line) for line in quote.lines], "regime": regime_to_doc(quote.regime),
+        "sent_on": iso(quote.sent_on), "answered_on": iso(quote.answered_on),
+        "client_comment": quote.client_comment, "invoice_id": quote.invoice_id,
+    }
+    state["totals"] = totals_to_doc(quote.totals) if quote.lines else None
+    return state
+
+
+# -- invoices ----------------------------------------------------------------------------
+
+
+def number_from_doc(doc: Document) -> InvoiceNumber | None:
+    if "sequence" not in doc:
+        return None
+    return InvoiceNumber(int(doc["year"]), int(doc["sequence"]), doc.get("number_prefix", ""))
+
+
+def invoice_from_doc(doc: Document) -> Invoice:
+    invoice = Invoice(invoice_id=doc["_id"], activity_id=doc["activity_id"], client=client_from_doc(doc["client"]),
+                      regime=regime_from_doc(doc["regime"]), lines=[line_from_doc(line) for line in doc["lines"]],
+                      buyer_reference=doc.get("buyer_reference"), review_required=bool(doc.get("review_required")),
+                      quote_id=doc.get("quote_id"))
+    invoice.status = InvoiceStatus(doc["status"])
+    invoice.number = number_from_doc(doc)
+    invoice.issue_date = day(doc.get("issue_date"))
+    invoice.due_date = day(doc.get("due_date"))
+    invoice.structured_communication = doc.get("structured_communication")
+    rate = doc.get("contribution_rate")
+    invoice.contribution_rate = None if rate is None else Decimal(rate)
+    invoice.sent_on = day(doc.get("sent_on"))
+    invoice.amount_paid = Decimal(doc.get("amount_paid", ZERO))
+    invoice.overpaid = Decimal(doc.get("overpaid", ZERO))
+    credit = doc.get("credit_note")
+    invoice.credit_note_number = None if credit is None else InvoiceNumber.parse(credit["number"])
+    return invoice
+
+
+def invoice_state(invoice: Invoice) -> Document:
+    """Fields a draft edit or a lifecycle step may change (numbering is set apart)."""
+    state: Document = {
+        "status": invoice.status.value, "lines": [line_to_doc(line) for line in invoice.lines],
+        "regime": regime_to_doc(invoice.regime), "buyer_reference": invoice.buyer_reference,
+        "review_required": invoice.review_required, "sent_on": iso(invoice.sent_on),
+        "amount_paid": invoice.amount_paid, "overpaid": invoice.overpaid,
+    }
+    state["totals"] = totals_to_doc(invoice.totals) if invoice.lines else None
+    return state

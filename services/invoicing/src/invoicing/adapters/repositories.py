@@ -1,0 +1,133 @@
+"""MongoDB access for clients, quotes, invoices and the numbering counters.
+
+Writes that change an existing document check its ``version`` in the filter
+(optimistic concurrency): a lost race is reported, never silently merged.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+
+from coop_shared.http.errors import ApiError
+from coop_shared.http.pagination import decode_cursor, encode_cursor
+from invoicing.adapters.indexes import CLIENTS, COUNTERS, INVOICES, QUOTES
+
+Document = dict[str, Any]
+
+
+class StaleVersion(Exception):
+    """The document changed (or vanished) since it was read."""
+
+
+class _Repository:
+    collection_name: str
+
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.collection: AsyncCollection[Document] = db[self.collection_name]
+
+    async def get(self, key: str, session: AsyncClientSession | None = None) -> Document | None:
+        return await self.collection.find_one({"_id": key}, session=session)
+
+    async def insert(self, doc: Document, session: AsyncClientSession | None = None) -> None:
+        await self.collection.insert_one(doc, session=session)
+
+    async def replace(self, doc: Document, session: AsyncClientSession | None = None) -> Document:
+        """Store ``doc`` whole if nobody changed it since it was read; returns it with the new version."""
+        version = int(doc.get("version", 0))
+        new = {**doc, "version": version + 1}
+        result = await self.collection.replace_one({"_id": doc["_id"], "version": version}, new, session=session)
+        if result.matched_count != 1:
+            raise StaleVersion(doc["_id"])
+        return new
+
+    async def update(self, key: str, version: int, changes: Document, session: AsyncClientSession | None = None,
+                     unset: tuple[str, ...] = ()) -> Document:
+        update: Document = {"$set": changes, "$inc": {"version": 1}}
+        if unset:
+            update["$unset"] = dict.fromkeys(unset, "")
+        doc = await self.collection.find_one_and_update({"_id": key, "version": version}, update,
+                                                        return_document=ReturnDocument.AFTER, session=session)
+        if doc is None:
+            raise StaleVersion(key)
+        return doc
+
+    async def page(self, query: Document, limit: int, cursor: str | None) -> tuple[list[Document], str | None]:
+        """Newest first; the cursor is the last item's (created_at, _id)."""
+        after = decode_cursor(cursor)
+        if after is not None:
+            try:
+                created = datetime.fromisoformat(str(after["t"]))
+                last_id = str(after["id"])
+            except (KeyError, ValueError):
+                raise ApiError(400, "invalid_cursor", "The cursor is not one this API produced.",
+                               field="cursor") from None
+            query = {"$and": [query, {"$or": [{"created_at": {"$lt": created}},
+                                              {"created_at": created, "_id": {"$lt": last_id}}]}]}
+        docs = [d async for d in self.collection.find(query).sort([("created_at", -1), ("_id", -1)]).limit(limit + 1)]
+        more = len(docs) > limit
+        docs = docs[:limit]
+        next_cursor = encode_cursor({"t": docs[-1]["created_at"].isoformat(), "id": docs[-1]["_id"]}) if more else None
+        return docs, next_cursor
+
+
+class ClientsRepository(_Repository):
+    collection_name = CLIENTS
+
+
+class QuotesRepository(_Repository):
+    collection_name = QUOTES
+
+    async def by_token_hash(self, digest: str) -> Document | None:
+        return await self.collection.find_one({"token_hash": digest})
+
+
+class InvoicesRepository(_Repository):
+    collection_name = INVOICES
+
+    async def delete_draft(self, key: str, version: int) -> None:
+        result = await self.collection.delete_one({"_id": key, "version": version,
+                                                   "status": {"$in": ["draft", "in_review"]},
+                                                   "sequence": {"$exists": False}})
+        if result.deleted_count != 1:
+            raise StaleVersion(key)
+
+
+class Counters:
+    """One document per numbering series and year: ``{_id: "invoice:2026", value: 41}``.
+
+    ``next`` is called inside the transaction that stores the number it
+    returns: if that transaction aborts, the increment is undone with it, so
+    the series never has a hole; concurrent issuers conflict on this one
+    document and the driver retries the loser with the next value.
+    """
+
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._collection: AsyncCollection[Document] = db[COUNTERS]
+
+    @staticmethod
+    def key(series: str, year: int) -> str:
+        return f"{series}:{year}"
+
+    async def ensure(self, series: str, year: int) -> None:
+        # Created outside the transaction: two transactions inserting the same
+        # new document would fail with a duplicate key instead of a retryable conflict.
+        await self._collection.update_one({"_id": self.key(series, year)}, {"$setOnInsert": {"value": 0}},
+                                          upsert=True)
+
+    async def next(self, series: str, year: int, session: AsyncClientSession) -> int:
+        doc = await self._collection.find_one_and_update(
+            {"_id": self.key(series, year)}, {"$inc": {"value": 1}}, return_document=ReturnDocument.AFTER,
+            session=session)
+        if doc is None:
+            raise RuntimeError(f"counter {series}:{year} missing: call ensure() first")
+        return int(doc["value"])
+
+    async def value(self, series: str, year: int) -> int:
+        doc = await self._collection.find_one({"_id": self.key(series, year)})
+        return 0 if doc is None else int(doc["value"])

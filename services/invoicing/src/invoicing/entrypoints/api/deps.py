@@ -1,0 +1,57 @@
+"""FastAPI dependencies shared by the routers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from coop_shared.http.idempotency import idempotent
+from invoicing.service_layer.clients import ClientService
+from invoicing.service_layer.context import Context
+from invoicing.service_layer.invoices import InvoiceService
+from invoicing.service_layer.quotes import QuoteService
+
+CONTEXT = "context"
+
+
+def get_context(request: Request) -> Context:
+    context: Context = request.app.state.runtime.extras[CONTEXT]
+    return context
+
+
+ContextDep = Annotated[Context, Depends(get_context)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
+                                             description="Retry safely: a replay returns the first answer.")]
+
+
+def get_clients(ctx: ContextDep) -> ClientService:
+    return ClientService(ctx)
+
+
+def get_quotes(ctx: ContextDep) -> QuoteService:
+    return QuoteService(ctx, ClientService(ctx))
+
+
+def get_invoices(ctx: ContextDep) -> InvoiceService:
+    return InvoiceService(ctx, ClientService(ctx))
+
+
+Clients = Annotated[ClientService, Depends(get_clients)]
+Quotes = Annotated[QuoteService, Depends(get_quotes)]
+Invoices = Annotated[InvoiceService, Depends(get_invoices)]
+
+
+async def once(ctx: Context, key: str | None, scope: str, body: Any,
+               run: Callable[[], Awaitable[tuple[int, BaseModel]]]) -> JSONResponse:
+    """``run`` at most once per Idempotency-Key. Responses are dumped in JSON
+    mode first so money stays a decimal string (never a float) in replays too."""
+
+    async def dumped() -> tuple[int, Any]:
+        status, model = await run()
+        return status, model.model_dump(mode="json")
+
+    return await idempotent(ctx.runtime.db, key=key, scope=scope, body=body, run=dumped)

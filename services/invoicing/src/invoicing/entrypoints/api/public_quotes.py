@@ -1,0 +1,68 @@
+"""/api/v1/public/quotes/{token}: the client's side of a quote, no login.
+
+The token opens this one quote and shows only what the client needs to
+decide; unknown tokens are 404, expired ones 410.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from invoicing.domain.quote_links import MAX_TOKEN_LENGTH, token_hash
+from invoicing.entrypoints.api import views
+from invoicing.entrypoints.api.deps import ContextDep, IdempotencyKey, Quotes, once
+from invoicing.entrypoints.api.schemas import AcceptIn, PublicQuoteOut, RejectIn, RequestChangesIn, SellerOut
+from invoicing.service_layer.context import Context
+from invoicing.service_layer.quotes import Answer
+
+router = APIRouter(prefix="/api/v1/public/quotes", tags=["public quote links"])
+
+Token = Annotated[str, Path(min_length=20, max_length=MAX_TOKEN_LENGTH, description="From the client link.")]
+_ERRORS: dict[int | str, dict[str, str]] = {
+    404: {"description": "The link opens no quote"},
+    409: {"description": "Already answered, or no longer valid (quote.expired)"},
+    410: {"description": "The link has expired"},
+}
+
+
+def _seller(ctx: Context) -> SellerOut:
+    s = ctx.settings
+    return SellerOut(name=s.seller_name, vat_number=s.seller_vat_number,
+                     address=f"{s.seller_street}, {s.seller_postal_code} {s.seller_city}")
+
+
+@router.get("/{token}", response_model=PublicQuoteOut, responses=_ERRORS, summary="Read the quote")
+async def read_quote(token: Token, ctx: ContextDep, quotes: Quotes) -> PublicQuoteOut:
+    return views.public_quote_out(await quotes.by_token(token), ctx.clock.today(), _seller(ctx))
+
+
+async def _answer(ctx: Context, quotes: Quotes, token: str, answer: Answer, message: str | None,
+                  key: str | None, body: dict[str, str | None]) -> JSONResponse:
+    async def run() -> tuple[int, BaseModel]:
+        doc = await quotes.answer(token, answer, message)
+        return 200, views.public_quote_out(doc, ctx.clock.today(), _seller(ctx))
+
+    return await once(ctx, key, f"public.quote:{token_hash(token)}:{answer}", body, run)
+
+
+@router.post("/{token}/accept", response_model=PublicQuoteOut, responses=_ERRORS, summary="Accept the quote")
+async def accept(token: Token, ctx: ContextDep, quotes: Quotes, body: AcceptIn | None = None,
+                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _answer(ctx, quotes, token, "accepted", None, idempotency_key, {})
+
+
+@router.post("/{token}/request-changes", response_model=PublicQuoteOut, responses=_ERRORS,
+             summary="Ask the member for changes")
+async def request_changes(token: Token, body: RequestChangesIn, ctx: ContextDep, quotes: Quotes,
+                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _answer(ctx, quotes, token, "changes_requested", body.message, idempotency_key, body.model_dump())
+
+
+@router.post("/{token}/reject", response_model=PublicQuoteOut, responses=_ERRORS, summary="Reject the quote")
+async def reject(token: Token, body: RejectIn, ctx: ContextDep, quotes: Quotes,
+                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _answer(ctx, quotes, token, "rejected", body.reason, idempotency_key, body.model_dump())

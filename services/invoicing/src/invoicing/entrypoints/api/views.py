@@ -1,0 +1,96 @@
+"""Stored documents as API responses."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from invoicing.adapters.mappers import day, regime_from_doc
+from invoicing.domain.clients import EU_COUNTRIES
+from invoicing.domain.money import ZERO, round_cents
+from invoicing.entrypoints.api import schemas as s
+from invoicing.service_layer.invoices import is_overdue, outstanding
+
+Document = dict[str, Any]
+
+
+def client_out(doc: Document) -> s.ClientOut:
+    return s.ClientOut(
+        id=doc["_id"], activity_id=doc["activity_id"], kind=doc["kind"], name=doc["name"], email=doc.get("email"),
+        language=doc.get("language", "fr"), address=s.AddressOut(**doc["address"]),
+        vat_number=doc.get("vat_number"), enterprise_number=doc.get("enterprise_number"),
+        peppol_id=doc.get("peppol_id"), cooperative_activity_id=doc.get("cooperative_activity_id"),
+        eu=doc["address"]["country"] in EU_COUNTRIES, created_at=doc["created_at"], updated_at=doc["updated_at"],
+        version=doc["version"])
+
+
+def snapshot_out(client: Document) -> s.ClientSnapshotOut:
+    return s.ClientSnapshotOut(id=client["id"], kind=client["kind"], name=client["name"], email=client.get("email"),
+                               country=client["address"]["country"], vat_number=client.get("vat_number"))
+
+
+def lines_out(lines: list[Document]) -> list[s.LineOut]:
+    return [s.LineOut(description=line["description"], quantity=line["quantity"], unit=line["unit_code"],
+                      unit_price=line["unit_price"], vat_rate=line["vat_rate"], vat_category=line["vat_category"],
+                      net_amount=round_cents(Decimal(line["quantity"]) * Decimal(line["unit_price"])))
+            for line in lines]
+
+
+def totals_out(totals: Document | None) -> s.TotalsOut | None:
+    if not totals:
+        return None
+    return s.TotalsOut(total_excl_vat=totals["total_excl_vat"], vat_total=totals["vat_total"],
+                       total_incl_vat=totals["total_incl_vat"], amount_due=totals["amount_due"],
+                       breakdown=[s.VatBreakdownOut(**b) for b in totals["breakdown"]])
+
+
+def vat_out(regime: Document) -> s.VatOut:
+    return s.VatOut(treatment=regime["treatment"], legal_reference=regime.get("legal_reference"),
+                    mention=regime_from_doc(regime).mention)
+
+
+def _quote_expired(doc: Document, today: date) -> bool:
+    return bool(doc["status"] == "expired" or (doc["status"] == "sent" and doc["valid_until"] < today.isoformat()))
+
+
+def quote_out(doc: Document, today: date) -> s.QuoteOut:
+    return s.QuoteOut(
+        id=doc["_id"], activity_id=doc["activity_id"], activity_name=doc.get("activity_name"),
+        client_id=doc["client_id"], client=snapshot_out(doc["client"]), status=doc["status"],
+        expired=_quote_expired(doc, today), valid_until=date.fromisoformat(doc["valid_until"]),
+        vat=vat_out(doc["regime"]), lines=lines_out(doc["lines"]), totals=totals_out(doc.get("totals")),
+        sent_on=day(doc.get("sent_on")), answered_on=day(doc.get("answered_on")),
+        client_comment=doc.get("client_comment"), invoice_id=doc.get("invoice_id"), created_at=doc["created_at"],
+        updated_at=doc["updated_at"], version=doc["version"])
+
+
+def public_quote_out(doc: Document, today: date, seller: s.SellerOut) -> s.PublicQuoteOut:
+    return s.PublicQuoteOut(
+        seller=seller, activity_name=doc.get("activity_name"), client_name=doc["client"]["name"],
+        status=doc["status"], expired=_quote_expired(doc, today), valid_until=date.fromisoformat(doc["valid_until"]),
+        vat=vat_out(doc["regime"]), lines=lines_out(doc["lines"]), totals=totals_out(doc.get("totals")),
+        sent_on=day(doc.get("sent_on")), answered_on=day(doc.get("answered_on")),
+        client_comment=doc.get("client_comment"))
+
+
+def _ref(value: Document | None) -> s.DocumentRef | None:
+    return None if not value else s.DocumentRef(id=value["id"], number=value["number"])
+
+
+def invoice_out(doc: Document, today: date) -> s.InvoiceOut:
+    review = doc.get("review")
+    return s.InvoiceOut(
+        id=doc["_id"], kind=doc["kind"], number=doc.get("number"), activity_id=doc["activity_id"],
+        activity_name=doc.get("activity_name"), client_id=doc["client_id"], client=snapshot_out(doc["client"]),
+        status=doc["status"], overdue=is_overdue(doc, today), review_required=bool(doc.get("review_required")),
+        review=None if not review else s.ReviewOut(**{k: review.get(k) for k in s.ReviewOut.model_fields}),
+        vat=vat_out(doc["regime"]), lines=lines_out(doc["lines"]), totals=totals_out(doc.get("totals")),
+        buyer_reference=doc.get("buyer_reference"), payment_term_days=doc.get("payment_term_days"),
+        issue_date=day(doc.get("issue_date")), due_date=day(doc.get("due_date")),
+        structured_communication=doc.get("structured_communication"),
+        contribution_rate=doc.get("contribution_rate"), contribution=doc.get("contribution"),
+        activity_share=doc.get("activity_share"), amount_paid=doc.get("amount_paid", ZERO),
+        outstanding=outstanding(doc), sent_on=day(doc.get("sent_on")), quote_id=doc.get("quote_id"),
+        credit_note=_ref(doc.get("credit_note")), credited_invoice=_ref(doc.get("credited_invoice")),
+        reason=doc.get("reason"), created_at=doc["created_at"], updated_at=doc["updated_at"], version=doc["version"])

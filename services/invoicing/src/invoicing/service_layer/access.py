@@ -1,0 +1,99 @@
+"""Access to an activity's documents, decided on the read model.
+
+- owner and co-managers: see and manage; they invoice only while in good
+  standing and while the activity is open (409 with a code saying which);
+- advisors: see the activities of the members they support, review them;
+- admins: see everything;
+- partners (API keys of accounting tools): read everything their
+  ``invoices:read`` scope allows, write nothing here;
+- anyone else: 404, exactly as if the object did not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from coop_shared.auth.principal import Principal, Role
+from invoicing.adapters.read_models import ReadModel
+from invoicing.domain.access import ActivityRecord, supported_by
+from invoicing.service_layer.errors import Conflict, Forbidden, NotFound
+
+READ_SCOPE = "invoices:read"
+
+
+class AccessPolicy:
+    def __init__(self, read_model: ReadModel) -> None:
+        self.read_model = read_model
+
+    async def visible_activity_ids(self, principal: Principal) -> set[str] | None:
+        """Activities whose documents ``principal`` may read; None means all of them."""
+        if principal.role is Role.ADMIN or (principal.role is Role.PARTNER and principal.has_scope(READ_SCOPE)):
+            return None
+        if principal.role is Role.PARTNER:
+            return set()
+        ids = {a.id for a in await self.read_model.activities_managed_by(principal.id)}
+        if principal.role is Role.ADVISOR:
+            ids |= {a.id for a in await self.read_model.activities_supported_by(principal.id)}
+        return ids
+
+    async def can_view(self, principal: Principal, activity_id: str) -> bool:
+        if principal.role is Role.ADMIN or (principal.role is Role.PARTNER and principal.has_scope(READ_SCOPE)):
+            return True
+        if principal.role is Role.PARTNER:
+            return False
+        activity = await self.read_model.activity(activity_id)
+        if activity is None:
+            return False
+        if activity.is_managed_by(principal.id):
+            return True
+        return principal.role is Role.ADVISOR and await self._supports(principal.id, activity)
+
+    async def _supports(self, advisor_id: str, activity: ActivityRecord) -> bool:
+        return supported_by(activity, advisor_id, await self.read_model.members(activity.managers))
+
+    async def require_view(self, principal: Principal, activity_id: str, missing: NotFound) -> None:
+        if not await self.can_view(principal, activity_id):
+            raise missing
+
+    async def require_manager(self, principal: Principal, activity_id: str, missing: NotFound) -> ActivityRecord:
+        """Owner or co-manager of the activity (clients, quotes, invoices)."""
+        if principal.role is Role.PARTNER:
+            raise Forbidden("forbidden", "API keys may read invoicing data, not change it.")
+        activity = await self.read_model.activity(activity_id)
+        if activity is not None and activity.is_managed_by(principal.id):
+            return activity
+        if activity is not None and await self.can_view(principal, activity_id):
+            raise Forbidden("not_activity_manager", "Only the activity's owner or co-managers can do this.",
+                            "activity_id")
+        raise missing
+
+    async def require_invoicing_rights(self, principal: Principal, activity_id: str, missing: NotFound,
+                                       today: date) -> ActivityRecord:
+        """A manager in good standing, on an open activity: what invoicing needs."""
+        activity = await self.require_manager(principal, activity_id, missing)
+        if not activity.is_open:
+            raise Conflict("activity_not_open", f"The activity is {activity.status}: it cannot invoice.",
+                           "activity_id")
+        member = await self.read_model.member(principal.id)
+        if member is None or not member.in_good_standing(today):
+            raise Conflict("member_not_in_good_standing",
+                           "Invoicing needs one fully paid share per started year of use.", "member")
+        return activity
+
+    async def require_reviewer(self, principal: Principal, activity_id: str, missing: NotFound) -> None:
+        """An admin, or the advisor of one of the activity's managers."""
+        if not await self.can_view(principal, activity_id):
+            raise missing
+        if principal.role is Role.ADMIN:
+            return
+        activity = await self.read_model.activity(activity_id)
+        if principal.role is Role.ADVISOR and activity is not None and await self._supports(principal.id, activity):
+            return
+        raise Forbidden("not_reviewer", "Only the member's advisor or an admin reviews invoices.")
+
+    async def require_admin_or_manager(self, principal: Principal, activity_id: str,
+                                       missing: NotFound) -> ActivityRecord | None:
+        """Managers and admins (credit notes: no standing needed to cancel a mistake)."""
+        if principal.role is Role.ADMIN:
+            return await self.read_model.activity(activity_id)
+        return await self.require_manager(principal, activity_id, missing)

@@ -1,0 +1,153 @@
+"""Clients of an activity: companies (Belgian ones checked with their VAT and
+enterprise numbers, Peppol id derived) and private persons, in or outside the EU.
+
+A client belongs to one activity; whoever may see the activity sees its
+clients. Invoices keep a copy of the client as it was, so editing a client
+never changes a document already made.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from coop_shared.auth.principal import Principal
+from invoicing.adapters.mappers import client_fields, client_from_doc
+from invoicing.adapters.repositories import StaleVersion
+from invoicing.domain.clients import Address, Client, CompanyClient, PeppolParticipantId, PrivateClient
+from invoicing.domain.errors import DomainValidationError
+from invoicing.service_layer.context import Context
+from invoicing.service_layer.errors import Conflict, NotFound
+
+Document = dict[str, Any]
+
+_EDITABLE = ("kind", "name", "email", "language", "address", "vat_number", "enterprise_number", "peppol_id",
+             "cooperative_activity_id")
+
+
+def client_not_found() -> NotFound:
+    return NotFound("client_not_found", "No such client.", "client_id")
+
+
+def activity_not_found() -> NotFound:
+    return NotFound("activity_not_found", "No such activity.", "activity_id")
+
+
+def build_client(data: Document) -> Client:
+    """The domain value object: validates and normalises every identifier."""
+    address = data.get("address") or {}
+    postal = Address(street=address.get("street", ""), city=address.get("city", ""),
+                     country=address.get("country", ""), postal_code=address.get("postal_code") or "")
+    if data["kind"] == "person":
+        for field in ("vat_number", "enterprise_number", "peppol_id"):
+            if data.get(field) is not None:
+                raise DomainValidationError("client.person_has_company_id",
+                                            "A private person has no VAT, enterprise number or Peppol id.", field)
+        return PrivateClient(name=data.get("name", ""), address=postal, email=data.get("email"))
+    peppol = data.get("peppol_id")
+    return CompanyClient(name=data.get("name", ""), address=postal, vat_number=data.get("vat_number"),
+                         enterprise_number=data.get("enterprise_number"),
+                         peppol_id=PeppolParticipantId.parse(peppol) if peppol else None, email=data.get("email"))
+
+
+def snapshot(doc: Document) -> Document:
+    """The copy of a client a quote or an invoice keeps."""
+    kept = {"id": doc["_id"], **client_fields(client_from_doc(doc)), "language": doc.get("language", "fr")}
+    if doc.get("cooperative_activity_id"):
+        kept["cooperative_activity_id"] = doc["cooperative_activity_id"]
+    return kept
+
+
+@dataclass
+class ClientService:
+    ctx: Context
+
+    async def _check_cooperative_activity(self, data: Document, activity_id: str) -> None:
+        other = data.get("cooperative_activity_id")
+        if other is None:
+            return
+        if other == activity_id or await self.ctx.read_model.activity(other) is None:
+            raise DomainValidationError("client.cooperative_activity_unknown",
+                                        "Name another open activity of the cooperative.", "cooperative_activity_id")
+        if data["kind"] != "company":
+            raise DomainValidationError("client.cooperative_activity_not_company",
+                                        "An activity of the cooperative is invoiced as a company.", "kind")
+
+    def _document(self, key: str, activity_id: str, data: Document, client: Client) -> Document:
+        doc: Document = {"_id": key, "activity_id": activity_id, **client_fields(client),
+                         "language": data.get("language") or "fr"}
+        if data.get("cooperative_activity_id"):
+            doc["cooperative_activity_id"] = data["cooperative_activity_id"]
+        return doc
+
+    async def create(self, principal: Principal, activity_id: str, data: Document) -> Document:
+        await self.ctx.access.require_manager(principal, activity_id, activity_not_found())
+        client = build_client(data)
+        await self._check_cooperative_activity(data, activity_id)
+        now = self.ctx.clock.now()
+        doc = {**self._document(str(uuid.uuid4()), activity_id, data, client),
+               "created_at": now, "updated_at": now, "created_by": principal.id, "version": 1}
+        try:
+            await self.ctx.clients.insert(doc)
+        except DuplicateKeyError as exc:
+            raise _duplicate() from exc
+        return doc
+
+    async def get(self, principal: Principal, client_id: str) -> Document:
+        doc = await self.ctx.clients.get(client_id)
+        if doc is None:
+            raise client_not_found()
+        await self.ctx.access.require_view(principal, doc["activity_id"], client_not_found())
+        return doc
+
+    async def update(self, principal: Principal, client_id: str, changes: Document) -> Document:
+        current = await self.get(principal, client_id)
+        await self.ctx.access.require_manager(principal, current["activity_id"], client_not_found())
+        data = {k: current.get(k) for k in _EDITABLE}
+        data.update({k: v for k, v in changes.items() if k in _EDITABLE})
+        if changes.get("kind") == "person" and current.get("kind") == "company":
+            # Switching to a person drops company identifiers unless they were re-sent.
+            for field in ("vat_number", "enterprise_number", "peppol_id"):
+                data[field] = changes.get(field)
+        if "vat_number" in changes or "enterprise_number" in changes:
+            # Derived identifiers follow the new numbers unless they were sent too.
+            data["peppol_id"] = changes.get("peppol_id")
+            if "enterprise_number" not in changes:
+                data["enterprise_number"] = None
+        client = build_client(data)
+        await self._check_cooperative_activity(data, current["activity_id"])
+        doc = {**self._document(current["_id"], current["activity_id"], data, client),
+               "created_at": current["created_at"], "created_by": current.get("created_by"),
+               "updated_at": self.ctx.clock.now(), "version": current["version"]}
+        try:
+            return await self.ctx.clients.replace(doc)
+        except StaleVersion as exc:
+            raise Conflict("client.concurrent_update", "The client changed meanwhile; read it again.") from exc
+        except DuplicateKeyError as exc:
+            raise _duplicate() from exc
+
+    async def list(self, principal: Principal, activity_id: str | None, limit: int,
+                   cursor: str | None) -> tuple[list[Document], str | None]:
+        visible = await self.ctx.access.visible_activity_ids(principal)
+        query: Document = {}
+        if activity_id is not None:
+            if visible is not None and activity_id not in visible:
+                return [], None
+            query["activity_id"] = activity_id
+        elif visible is not None:
+            query["activity_id"] = {"$in": sorted(visible)}
+        return await self.ctx.clients.page(query, limit, cursor)
+
+    async def for_document(self, principal: Principal, client_id: str, activity_id: str) -> Document:
+        """A client usable on a quote or invoice of ``activity_id``."""
+        doc = await self.ctx.clients.get(client_id)
+        if doc is None or doc["activity_id"] != activity_id:
+            raise NotFound("client_not_found", "No such client for this activity.", "client_id")
+        return doc
+
+
+def _duplicate() -> Conflict:
+    return Conflict("client.duplicate", "This activity already has a client with this VAT number.", "vat_number")

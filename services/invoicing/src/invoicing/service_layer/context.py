@@ -1,0 +1,53 @@
+"""What the use cases work with, built once per running service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coop_shared.service import Runtime
+from invoicing.adapters.documents.from_invoice import Seller
+from invoicing.adapters.read_models import ReadModel
+from invoicing.adapters.repositories import ClientsRepository, Counters, InvoicesRepository, QuotesRepository
+from invoicing.config import InvoicingSettings
+from invoicing.service_layer.access import AccessPolicy
+from invoicing.service_layer.clock import Clock
+
+CLOCK = "clock"
+
+
+@dataclass
+class Context:
+    runtime: Runtime
+    settings: InvoicingSettings
+    read_model: ReadModel
+    access: AccessPolicy
+    clients: ClientsRepository
+    quotes: QuotesRepository
+    invoices: InvoicesRepository
+    counters: Counters
+
+    @classmethod
+    def build(cls, runtime: Runtime, settings: InvoicingSettings) -> Context:
+        runtime.extras.setdefault(CLOCK, Clock(settings.timezone))
+        read_model = ReadModel(runtime.db)
+        return cls(runtime=runtime, settings=settings, read_model=read_model, access=AccessPolicy(read_model),
+                   clients=ClientsRepository(runtime.db), quotes=QuotesRepository(runtime.db),
+                   invoices=InvoicesRepository(runtime.db), counters=Counters(runtime.db))
+
+    @property
+    def seller(self) -> Seller:
+        return seller_of(self.settings)
+
+    @property
+    def clock(self) -> Clock:
+        clock: Clock = self.runtime.extras[CLOCK]
+        return clock
+
+
+def seller_of(settings: InvoicingSettings) -> Seller:
+    """The cooperative as the legal seller of every document."""
+    s = settings
+    return Seller(name=s.seller_name, street=s.seller_street, postal_code=s.seller_postal_code, city=s.seller_city,
+                  country=s.seller_country, vat_number=s.seller_vat_number,
+                  enterprise_number=s.seller_enterprise_number, peppol_id=s.seller_peppol, iban=s.seller_iban,
+                  bic=s.seller_bic, email=s.seller_email, legal_mention=s.seller_legal_mention)
