@@ -16,6 +16,9 @@ import pytest
 from coop_shared.devserver import SERVICES
 from coop_shared.testing.servers import Infrastructure, free_port
 
+ADMIN_EMAIL = "admin@coop.example"
+ADMIN_PASSWORD = "an admin passphrase for tests"
+
 
 @dataclass
 class Platform:
@@ -35,7 +38,8 @@ def platform(infrastructure: Infrastructure, tmp_path_factory: pytest.TempPathFa
     env = {k: v for k, v in os.environ.items() if k != "MONGO_URL"}  # exercise the embedded SecantusDB
     env.update({f"{name.upper()}_PORT": str(port) for name, port in ports.items()})
     env.update({"AMQP_URL": infrastructure.amqp_url, "SECANTUSDB_PORT": str(free_port()),
-                "COOP_DATA_DIR": str(data_dir), "OUTBOX_POLL_SECONDS": "0.2", "PYTHONUNBUFFERED": "1"})
+                "COOP_DATA_DIR": str(data_dir), "OUTBOX_POLL_SECONDS": "0.2", "PYTHONUNBUFFERED": "1",
+                "BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL, "BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD})
     process = subprocess.Popen([sys.executable, "-m", "coop_shared.devserver"], env=env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert process.stdout is not None

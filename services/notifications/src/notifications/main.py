@@ -5,10 +5,15 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from coop_shared.service import create_service_app
-from notifications.adapters.inbox_repository import INDEXES
+from notifications.adapters import directory_repository, email_repository, inbox_repository, webhook_repository
 from notifications.config import NotificationsSettings
-from notifications.entrypoints.api import inbox
+from notifications.domain.errors import STATUS
+from notifications.entrypoints.api import admin, inbox, preferences, webhooks
 from notifications.service_layer.handlers import build_handlers
+from notifications.service_layer.senders import start_senders, stop_senders
+
+INDEXES = [*inbox_repository.INDEXES, *directory_repository.INDEXES, *email_repository.INDEXES,
+           *webhook_repository.INDEXES]
 
 
 def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
@@ -17,7 +22,10 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         settings,
         title="Notifications service",
         description="In-app inbox, e-mail and partner webhooks, fed by every service's events.",
-        routers=[inbox.router],
+        routers=[inbox.router, preferences.router, webhooks.router, admin.router],
         indexes=INDEXES,
         handlers=build_handlers,
+        domain_errors=STATUS,
+        on_startup=[start_senders],
+        on_shutdown=[stop_senders],
     )

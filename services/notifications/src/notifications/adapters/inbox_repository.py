@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -13,6 +16,7 @@ INBOX = "inbox"
 
 INDEXES = [
     IndexSpec(INBOX, [("recipient_id", 1), ("created_at", -1), ("_id", -1)], "inbox_by_recipient"),
+    IndexSpec(INBOX, [("recipient_id", 1), ("read_at", 1)], "inbox_unread"),
     # One entry per (event, recipient), whatever the number of deliveries.
     IndexSpec(INBOX, [("event_id", 1), ("recipient_id", 1)], "inbox_event_recipient_unique", unique=True),
 ]
@@ -22,10 +26,11 @@ class InboxRepository:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._inbox = db[INBOX]
 
-    async def add(self, entry: dict[str, Any], session: AsyncClientSession) -> None:
-        await self._inbox.insert_one(entry, session=session)
+    async def add_many(self, entries: Sequence[dict[str, Any]], session: AsyncClientSession) -> None:
+        if entries:
+            await self._inbox.insert_many(list(entries), session=session)
 
-    async def list_for(self, recipient_id: str, *, limit: int, before: tuple[Any, str] | None,
+    async def list_for(self, recipient_id: str, *, limit: int, before: tuple[datetime, str] | None,
                        unread_only: bool) -> list[dict[str, Any]]:
         query: dict[str, Any] = {"recipient_id": recipient_id}
         if unread_only:
@@ -36,3 +41,26 @@ class InboxRepository:
                             {"created_at": created_at, "_id": {"$lt": entry_id}}]
         cursor = self._inbox.find(query).sort([("created_at", -1), ("_id", -1)]).limit(limit)
         return [doc async for doc in cursor]
+
+    async def unread_count(self, recipient_id: str) -> int:
+        return await self._inbox.count_documents({"recipient_id": recipient_id, "read_at": None})
+
+    async def mark_read(self, entry_id: str, recipient_id: str, now: datetime) -> dict[str, Any] | None:
+        """Mark one entry read (keeping the first read time); None when it is
+        not the recipient's, so callers answer 404 without revealing it exists."""
+        updated = await self._inbox.find_one_and_update(
+            {"_id": entry_id, "recipient_id": recipient_id, "read_at": None},
+            {"$set": {"read_at": now}}, return_document=ReturnDocument.AFTER,
+        )
+        if updated is not None:
+            return updated
+        return await self._inbox.find_one({"_id": entry_id, "recipient_id": recipient_id})
+
+    async def mark_all_read(self, recipient_id: str, now: datetime) -> int:
+        result = await self._inbox.update_many({"recipient_id": recipient_id, "read_at": None},
+                                               {"$set": {"read_at": now}})
+        return result.modified_count
+
+    async def delete_for(self, recipient_id: str) -> int:
+        result = await self._inbox.delete_many({"recipient_id": recipient_id})
+        return result.deleted_count

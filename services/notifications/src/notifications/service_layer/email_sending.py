@@ -1,0 +1,67 @@
+"""Sending the e-mails the events produced: one claimed delivery at a time,
+marked sent only once the relay accepted it; failures retried with back-off,
+then parked as ``failed`` for an operator (admin API) to look at."""
+
+from __future__ import annotations
+
+import base64
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from coop_shared.observability.logging import get_logger
+from notifications.adapters.email_repository import FAILED, SENT
+from notifications.adapters.smtp import OutgoingEmail, SendFailed
+from notifications.adapters.work_queue import PENDING
+from notifications.domain.attachments import Attachment
+from notifications.service_layer.context import Context
+from notifications.service_layer.metrics import EMAILS
+from notifications.service_layer.ports import EmailSender
+
+log = get_logger("email")
+
+
+def outgoing(doc: dict[str, Any]) -> OutgoingEmail:
+    return OutgoingEmail(
+        delivery_id=doc["_id"], to_address=doc.get("to_address") or "", to_name=doc.get("to_name") or "",
+        language=doc.get("language", "fr"), subject=doc["subject"], text=doc["text"], html=doc["html"],
+        attachments=tuple(Attachment(a["filename"], a["content_type"], base64.b64decode(a["content"]))
+                          for a in doc.get("attachments", [])),
+    )
+
+
+async def send_next_email(ctx: Context, sender: EmailSender) -> bool:
+    """Send one due e-mail; False when none is due."""
+    repo = ctx.emails
+    now = datetime.now(UTC)
+    doc = await repo.claim(now=now, lease=timedelta(seconds=ctx.settings.worker_lease_seconds),
+                           owner=ctx.worker_id)
+    if doc is None:
+        return False
+    attempts = int(doc.get("attempts", 0)) + 1
+    try:
+        if not doc.get("to_address"):
+            raise SendFailed("no e-mail address", permanent=True)
+        await sender.send(outgoing(doc))
+    except SendFailed as exc:
+        done = datetime.now(UTC)
+        delay = None if exc.permanent else ctx.email_policy.next_delay(attempts, random.random())
+        if delay is None:
+            changes = {"status": FAILED, "attempts": attempts, "last_error": str(exc)[:500], "failed_at": done,
+                       "updated_at": done}
+            EMAILS.labels("failed").inc()
+            log.error("email_parked", delivery_id=doc["_id"], event_id=doc["event_id"], attempts=attempts,
+                      error=str(exc)[:300])
+        else:
+            changes = {"status": PENDING, "attempts": attempts, "last_error": str(exc)[:500],
+                       "next_attempt_at": done + timedelta(seconds=delay), "updated_at": done}
+            EMAILS.labels("retried").inc()
+            log.warning("email_retry", delivery_id=doc["_id"], attempts=attempts, retry_in_s=round(delay, 3),
+                        error=str(exc)[:300])
+        await repo.settle(doc["_id"], ctx.worker_id, changes)
+        return True
+    done = datetime.now(UTC)
+    await repo.settle(doc["_id"], ctx.worker_id,
+                      {"status": SENT, "attempts": attempts, "sent_at": done, "updated_at": done})
+    EMAILS.labels("sent").inc()
+    return True

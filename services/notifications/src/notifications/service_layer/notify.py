@@ -1,0 +1,205 @@
+"""An event becomes notifications: inbox entries, e-mails to send and
+webhook deliveries, all written in one transaction with the "event applied"
+marker, so a redelivered event changes nothing."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from coop_shared.messaging.envelope import Envelope
+from coop_shared.observability.logging import get_logger
+from coop_shared.persistence.idempotency import apply_once
+from notifications.adapters.rendering import RenderedMessage
+from notifications.domain.attachments import BUILDERS
+from notifications.domain.catalogue import NotificationRule, rule_for
+from notifications.domain.directory import DirectoryChange, Erasure, directory_changes
+from notifications.domain.preferences import Channel, Preferences, channels_for
+from notifications.domain.recipients import (
+    ActivityRef,
+    AddressRef,
+    AdvisorRef,
+    MemberRef,
+    Recipient,
+    Reference,
+    references,
+    unique,
+)
+from notifications.service_layer.context import Context
+
+log = get_logger("notify")
+
+APPLIED_MARKER = "notifications.deliver"
+NO_ADDRESS = "no known e-mail address for this recipient"
+
+
+@dataclass
+class Plan:
+    inbox: list[dict[str, Any]] = field(default_factory=list)
+    emails: list[dict[str, Any]] = field(default_factory=list)
+    webhooks: list[dict[str, Any]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.inbox or self.emails or self.webhooks)
+
+
+def read_payload(ctx: Context, envelope: Envelope) -> dict[str, Any]:
+    """The event's data, validated by its contract when one is published
+    (a ValidationError sends the event to the dead-letter queue); events known
+    by name only are taken as they come."""
+    contract = ctx.contracts.get(envelope.type)
+    if contract is None:
+        return dict(envelope.data)
+    model = envelope.payload(contract.model)
+    return {**envelope.data, **model.model_dump(mode="json")}
+
+
+async def handle_event(ctx: Context, envelope: Envelope) -> bool:
+    """Returns False when there was nothing to do or the event was already applied."""
+    payload = read_payload(ctx, envelope)
+    for change in directory_changes(envelope.type, payload):
+        if isinstance(change, DirectoryChange):
+            await ctx.directory.upsert(change, as_of=envelope.time)
+        else:
+            await erase(ctx, change, as_of=envelope.time)
+    plan = Plan()
+    rule = rule_for(envelope.type)
+    if rule is not None and rule.notifies_people:
+        await _plan_people(ctx, rule, envelope, payload, plan)
+    await _plan_webhooks(ctx, envelope, plan)
+    if not plan:
+        return False
+
+    async def effect(session: AsyncClientSession) -> None:
+        await ctx.inbox.add_many(plan.inbox, session)
+        await ctx.emails.add_many(plan.emails, session)
+        await ctx.webhook_deliveries.add_many(plan.webhooks, session)
+
+    applied = await apply_once(ctx.mongo, ctx.db, handler=APPLIED_MARKER, event_id=envelope.id, effect=effect)
+    if applied:
+        if plan.emails:
+            ctx.email_wakeup.set()
+        if plan.webhooks:
+            ctx.webhook_wakeup.set()
+    return applied
+
+
+async def erase(ctx: Context, erasure: Erasure, *, as_of: datetime) -> None:
+    """GDPR erasure: what this service holds about the person goes; a
+    tombstone keeps older events (redelivered later) from bringing it back."""
+    member_id = erasure.member_id
+    await ctx.directory.upsert(DirectoryChange("member", member_id, "contact", {
+        "email": None, "full_name": None, "language": None, "erased": True}), as_of=as_of)
+    await ctx.preferences.delete(member_id)
+    await ctx.inbox.delete_for(member_id)
+    await ctx.emails.scrub_member(member_id, datetime.now(UTC))
+    log.info("member_erased", member_id=member_id)
+
+
+async def resolve(ctx: Context, refs: list[Reference]) -> list[Recipient]:
+    member_ids: list[str] = []
+    external: list[Recipient] = []
+    for ref in refs:
+        if isinstance(ref, MemberRef):
+            member_ids.append(ref.member_id)
+        elif isinstance(ref, ActivityRef):
+            member_ids.extend(await ctx.directory.activity_managers(ref.activity_id))
+        elif isinstance(ref, AdvisorRef):
+            advisor = await ctx.directory.advisor_of(ref.member_id)
+            if advisor is not None:
+                member_ids.append(advisor)
+        elif isinstance(ref, AddressRef):
+            external.append(Recipient.external(ref.email, ref.name, ref.language))
+    known = await ctx.directory.members(member_ids)
+    erased = await ctx.directory.erased(member_ids)
+    people = []
+    for member_id in member_ids:
+        if member_id in erased:
+            continue  # nothing is sent to a person who asked to be forgotten
+        doc = known.get(member_id, {})
+        # Unknown to the directory (its registration not seen yet): the inbox
+        # still works; the e-mail is recorded as failed for lack of an address.
+        people.append(Recipient.member(member_id, doc.get("email"), doc.get("full_name", ""),
+                                       doc.get("language", "")))
+    return unique([*people, *external])
+
+
+async def _plan_people(ctx: Context, rule: NotificationRule, envelope: Envelope, payload: dict[str, Any],
+                       plan: Plan) -> None:
+    recipients = await resolve(ctx, references(rule.recipients, payload))
+    if not recipients:
+        log.warning("notification_without_recipient", event_type=envelope.type, event_id=envelope.id)
+        return
+    preferences = await ctx.preferences.get_many(r.member_id for r in recipients if r.member_id)
+    critical = rule.is_critical(payload)
+    attachments = _attachments(ctx, rule, payload)
+    now = datetime.now(UTC)
+    for recipient in recipients:
+        template = rule.template if recipient.member_id is not None else rule.client_template
+        if template is None:
+            continue
+        chosen = channels_for(rule.event_type, critical, recipient,
+                              preferences.get(recipient.member_id or "", Preferences()))
+        if not chosen:
+            continue
+        message = ctx.renderer.render(template, recipient.language, {
+            "recipient": {"name": recipient.name, "language": recipient.language,
+                          "member": recipient.member_id is not None},
+            "event": {"id": envelope.id, "type": envelope.type, "time": envelope.time.isoformat(),
+                      "subject": envelope.subject},
+            "data": payload,
+            "app_url": ctx.settings.app_base_url.rstrip("/"),
+        })
+        if Channel.INBOX in chosen and recipient.member_id is not None:
+            plan.inbox.append({
+                "_id": str(uuid.uuid4()), "recipient_id": recipient.member_id, "event_id": envelope.id,
+                "event_type": envelope.type, "kind": rule.kind, "critical": critical,
+                "title": message.subject, "body": message.summary, "subject": envelope.subject,
+                "occurred_at": envelope.time, "created_at": now, "read_at": None,
+            })
+        if Channel.EMAIL in chosen:
+            plan.emails.append(_email(rule, envelope, recipient, message, attachments, now))
+
+
+def _attachments(ctx: Context, rule: NotificationRule, payload: dict[str, Any]) -> list[dict[str, str]]:
+    if rule.attachment is None:
+        return []
+    domain = ctx.settings.mail_from.rpartition("@")[2].strip(" >") or "coop.localhost"
+    built = BUILDERS[rule.attachment](payload, domain=domain)
+    return [{"filename": built.filename, "content_type": built.content_type,
+             "content": base64.b64encode(built.content).decode()}]
+
+
+def _email(rule: NotificationRule, envelope: Envelope, recipient: Recipient, message: RenderedMessage,
+           attachments: list[dict[str, str]], now: datetime) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "_id": str(uuid.uuid4()), "event_id": envelope.id, "event_type": envelope.type, "kind": rule.kind,
+        "recipient_key": recipient.key, "channel": Channel.EMAIL.value, "member_id": recipient.member_id,
+        "to_address": recipient.email, "to_name": recipient.name, "language": message.language,
+        "subject": message.subject, "text": message.text, "html": message.html, "attachments": attachments,
+        "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now, "updated_at": now,
+    }
+    if not recipient.email:
+        doc.update(status="failed", last_error=NO_ADDRESS, failed_at=now)
+    return doc
+
+
+async def _plan_webhooks(ctx: Context, envelope: Envelope, plan: Plan) -> None:
+    endpoints = await ctx.endpoints.subscribed_to(envelope.type)
+    if not endpoints:
+        return
+    now = datetime.now(UTC)
+    # The event as we received it, byte for byte the same on every retry.
+    body = envelope.to_json().decode()
+    for endpoint in endpoints:
+        plan.webhooks.append({
+            "_id": str(uuid.uuid4()), "endpoint_id": endpoint["_id"], "owner_id": endpoint["owner_id"],
+            "event_id": envelope.id, "event_type": envelope.type, "body": body,
+            "status": "pending", "attempts": 0, "attempt_log": [], "next_attempt_at": now,
+            "created_at": now, "updated_at": now,
+        })

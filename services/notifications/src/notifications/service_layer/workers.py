@@ -1,0 +1,67 @@
+"""Background loops that drain a delivery queue: a few concurrent tasks, woken
+as soon as work is committed, otherwise polling (another replica may have
+committed it) and sleeping no longer than until the next retry is due."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from coop_shared.observability.logging import get_logger
+
+log = get_logger("workers")
+
+
+class QueueWorker:
+    def __init__(self, name: str, *, step: Callable[[], Awaitable[bool]],
+                 next_due: Callable[[], Awaitable[datetime | None]], wakeup: asyncio.Event,
+                 concurrency: int, poll_seconds: float) -> None:
+        self._name = name
+        self._step = step
+        self._next_due = next_due
+        self._wakeup = wakeup
+        self._concurrency = concurrency
+        self._poll = poll_seconds
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
+
+    def start(self) -> None:
+        self._stopping = False
+        self._tasks = [asyncio.create_task(self._run(), name=f"{self._name}-{n}") for n in range(self._concurrency)]
+
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Let in-flight deliveries finish (their lease would bring them back
+        anyway), then cancel what is still waiting."""
+        self._stopping = True
+        self._wakeup.set()
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=grace_seconds)
+            for task in pending:
+                task.cancel()
+            for task in pending:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._tasks = []
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                if await self._step():
+                    continue  # there may be more: drain before sleeping
+                delay = await self._sleep_time()
+            except Exception as exc:  # the database or a sender hiccup: keep the loop alive
+                log.warning("worker_step_failed", worker=self._name, error=f"{type(exc).__name__}: {exc}"[:300])
+                delay = self._poll
+            if self._stopping:
+                break
+            self._wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout=delay)
+
+    async def _sleep_time(self) -> float:
+        due = await self._next_due()
+        if due is None:
+            return self._poll
+        return min(self._poll, max((due - datetime.now(UTC)).total_seconds(), 0.01))

@@ -1,0 +1,204 @@
+"""Partner webhooks against a real HTTP receiver on 127.0.0.1 (allowed by the
+test-only WEBHOOK_ALLOW_PRIVATE_TARGETS), and the SSRF guard with the
+default settings."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from datetime import datetime
+
+import pytest
+
+from coop_shared.auth.principal import Role
+
+PARTNER_SCOPES = {"webhooks:manage", "members:read"}
+
+
+async def _register(client, headers, url: str, types=("members.member.registered.v1",), **extra):  # type: ignore[no-untyped-def]
+    return await client.post("/api/v1/webhooks", headers={**headers, **extra},
+                              json={"url": url, "event_types": list(types)})
+
+
+async def _deliveries(client, headers, endpoint_id: str, **params):  # type: ignore[no-untyped-def]
+    response = await client.get(f"/api/v1/webhooks/{endpoint_id}/deliveries", headers=headers, params=params)
+    assert response.status_code == 200, response.text
+    return response.json()["items"]
+
+
+async def test_a_delivery_is_signed_so_the_receiver_can_verify_it(harness) -> None:
+    app = harness.app(webhook_allow_private_targets=True)
+    partner = harness.partner("partner-1", PARTNER_SCOPES)
+    receiver = harness.receiver
+    async with harness.started(app) as client:
+        created = await _register(client, partner, receiver.url)
+        assert created.status_code == 201, created.text
+        endpoint = created.json()
+        secret = endpoint["secret"]
+        assert secret.startswith("whsec_") and endpoint["secret_hint"] == secret[-4:]
+        # Shown once: never listed again, never stored in clear.
+        listed = (await client.get("/api/v1/webhooks", headers=partner)).json()["items"]
+        assert [e["id"] for e in listed] == [endpoint["id"]] and "secret" not in listed[0]
+        stored = await app.state.runtime.db.webhook_endpoints.find_one({"_id": endpoint["id"]})
+        assert secret not in json.dumps(stored, default=str)
+
+        envelope = harness.registered("m-hook", email_address="hook@example.be")
+        await harness.publish(app, envelope)
+        await harness.publish(app, envelope)  # redelivered: still one webhook delivery
+        await harness.wait_until(lambda: len(receiver.requests) >= 1, what="the webhook")
+        [delivery] = await _deliveries(client, partner, endpoint["id"])
+        await harness.wait_until(lambda: _handled_twice(app, envelope.id), what="both copies handled")
+
+    assert len(receiver.requests) == 1
+    request = receiver.requests[0]
+    header = request.headers["X-Coop-Signature"]
+    fields = dict(part.split("=", 1) for part in header.split(","))
+    timestamp = int(fields["t"])
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + request.body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(fields["v1"], expected)
+    assert abs(time.time() - timestamp) < 60
+    assert request.headers["X-Coop-Delivery"] == delivery["id"]
+    assert request.headers["X-Coop-Event-Type"] == "members.member.registered.v1"
+    assert request.headers["Content-Type"] == "application/json"
+    body = json.loads(request.body)
+    assert body["id"] == envelope.id and body["type"] == envelope.type and body["data"]["member_id"] == "m-hook"
+    assert delivery["status"] == "delivered" and delivery["attempts"] == 1
+    assert delivery["attempt_log"][0]["status_code"] == 200
+
+
+async def _handled_twice(app, event_id: str) -> bool:  # type: ignore[no-untyped-def]
+    db = app.state.runtime.db
+    return await db.webhook_deliveries.count_documents({"event_id": event_id}) == 1
+
+
+async def test_a_failing_endpoint_is_retried_with_backoff_then_dead_lettered(harness) -> None:
+    receiver = harness.receiver
+    receiver.statuses = [-5, 500]  # first: hangs past the timeout; then server errors
+    app = harness.app(webhook_allow_private_targets=True, webhook_timeout_seconds=0.2, webhook_max_attempts=4,
+                      webhook_backoff_base_seconds=0.2, webhook_backoff_factor=2.0)
+    partner = harness.partner("partner-2", PARTNER_SCOPES)
+    async with harness.started(app) as client:
+        endpoint = (await _register(client, partner, receiver.url)).json()
+        await harness.publish(app, harness.registered("m-fail"))
+
+        async def dead() -> bool:
+            items = await _deliveries(client, partner, endpoint["id"], status="dead_lettered")
+            return len(items) == 1
+
+        await harness.wait_until(dead, timeout=15, what="the dead-lettered delivery")
+        [delivery] = await _deliveries(client, partner, endpoint["id"])
+        pending = await _deliveries(client, partner, endpoint["id"], status="pending")
+
+    assert pending == []
+    assert delivery["status"] == "dead_lettered" and delivery["attempts"] == 4
+    log = delivery["attempt_log"]
+    assert len(log) == 4 and len(receiver.requests) == 4
+    assert log[0]["status_code"] is None and "Timeout" in log[0]["error"]
+    assert [a["status_code"] for a in log[1:]] == [500, 500, 500]
+    assert all(a["next_attempt_at"] for a in log[:3]) and log[3].get("next_attempt_at") is None
+    # Waits grow exponentially (0.2 s, 0.4 s, 0.8 s, ±10 % jitter), and each retry waited its turn.
+    waits = [(datetime.fromisoformat(a["next_attempt_at"]) - datetime.fromisoformat(a["at"])).total_seconds()
+             for a in log[:3]]
+    for wait, planned in zip(waits, (0.2, 0.4, 0.8), strict=True):
+        assert planned * 0.89 <= wait <= planned * 1.11, waits
+    for attempt, request in zip(log[:3], receiver.requests[1:], strict=True):
+        assert request.at >= datetime.fromisoformat(attempt["next_attempt_at"]).timestamp() - 0.01
+
+SSRF_URLS = [
+    "https://127.0.0.1/hook",
+    "https://[::1]/hook",
+    "https://localhost/hook",
+    "https://2130706433/hook",  # 127.0.0.1 written as a number: caught once resolved
+    "https://10.1.2.3/hook",
+    "https://172.16.0.1/hook",
+    "https://192.168.1.10/hook",
+    "https://[fd12:3456::1]/hook",
+    "https://169.254.1.1/hook",
+    "https://169.254.169.254/latest/meta-data/",
+    "https://[fd00:ec2::254]/latest/meta-data/",
+    "https://metadata.google.internal/computeMetadata/v1/",
+    "https://[::ffff:127.0.0.1]/hook",
+    "https://0.0.0.0/hook",
+    "http://hooks.partner.example/coop",  # plain http
+    "https://user:pass@hooks.partner.example/coop",
+    "ftp://hooks.partner.example/coop",
+]
+
+
+async def test_registration_refuses_internal_targets_naming_the_url_field(harness) -> None:
+    app = harness.app()  # default settings: no private targets
+    partner = harness.partner("partner-3", PARTNER_SCOPES)
+    async with harness.started(app) as client:
+        for url in SSRF_URLS:
+            response = await _register(client, partner, url)
+            assert response.status_code == 422, (url, response.text)
+            error = response.json()["error"]
+            assert error["field"] == "url", (url, error)
+            assert error["code"] in {"url_not_allowed", "invalid_url", "url_unresolvable"}, (url, error)
+        assert (await client.get("/api/v1/webhooks", headers=partner)).json()["items"] == []
+        # Even the test-only setting never opens the metadata endpoints.
+    lenient = harness.app(webhook_allow_private_targets=True)
+    async with harness.started(lenient) as client:
+        for url in ("https://169.254.169.254/latest/", "https://[fd00:ec2::254]/", "http://metadata.google.internal/"):
+            response = await _register(client, partner, url)
+            assert response.status_code == 422 and response.json()["error"]["field"] == "url", url
+
+
+async def test_who_may_manage_webhooks(harness) -> None:
+    app = harness.app(webhook_allow_private_targets=True)
+    url = harness.receiver.url
+    partner = harness.partner("partner-4", PARTNER_SCOPES)
+    async with harness.started(app) as client:
+        member = await _register(client, harness.person("m-1"), url)
+        assert member.status_code == 403
+        no_scope = await _register(client, harness.partner("partner-5", {"members:read"}), url)
+        assert no_scope.status_code == 403 and no_scope.json()["error"]["code"] == "insufficient_scope"
+        # Receiving payroll events needs payroll:read.
+        payroll = await _register(client, partner, url, types=("payroll.salary.paid.v1",))
+        assert payroll.status_code == 403 and payroll.json()["error"]["field"] == "event_types.0"
+        unknown = await _register(client, partner, url, types=("members.member.registered.v1", "nope.v1"))
+        assert unknown.status_code == 422 and unknown.json()["error"]["field"] == "event_types.1"
+        empty = await client.post("/api/v1/webhooks", headers=partner, json={"url": url, "event_types": []})
+        assert empty.status_code == 422 and empty.json()["error"]["field"] == "event_types"
+
+        mine = (await _register(client, partner, url)).json()
+        duplicate = await _register(client, partner, url)
+        assert duplicate.status_code == 409 and duplicate.json()["error"]["field"] == "url"
+        other = harness.partner("partner-6", PARTNER_SCOPES)
+        assert (await client.get(f"/api/v1/webhooks/{mine['id']}/deliveries", headers=other)).status_code == 404
+        assert (await client.delete(f"/api/v1/webhooks/{mine['id']}", headers=other)).status_code == 404
+        assert (await client.get("/api/v1/webhooks", headers=other)).json()["items"] == []
+        admin = harness.person("admin-1", Role.ADMIN)
+        assert [e["id"] for e in (await client.get("/api/v1/webhooks", headers=admin)).json()["items"]] == [mine["id"]]
+
+        assert (await client.delete(f"/api/v1/webhooks/{mine['id']}", headers=partner)).status_code == 204
+        assert (await client.delete(f"/api/v1/webhooks/{mine['id']}", headers=partner)).status_code == 404
+        assert (await client.get("/api/v1/webhooks", headers=partner)).json()["items"] == []
+        # Deleted, the URL may be registered again.
+        assert (await _register(client, partner, url)).status_code == 201
+
+
+async def test_a_retried_registration_returns_the_first_endpoint_without_its_secret(harness) -> None:
+    app = harness.app(webhook_allow_private_targets=True)
+    partner = harness.partner("partner-7", PARTNER_SCOPES)
+    url = harness.receiver.url
+    async with harness.started(app) as client:
+        key = {"Idempotency-Key": "register-1"}
+        first = await _register(client, partner, url, **key)
+        replay = await _register(client, partner, url, **key)
+        assert first.status_code == 201 and replay.status_code == 200
+        assert replay.headers["Idempotent-Replayed"] == "true"
+        assert replay.json()["id"] == first.json()["id"] and replay.json()["secret"] is None
+        changed = await _register(client, partner, url + "/other", **key)
+        assert changed.status_code == 422 and changed.json()["error"]["field"] == "Idempotency-Key"
+
+
+@pytest.mark.parametrize("environment", ["production"])
+def test_the_test_only_setting_is_refused_in_production(harness, environment: str) -> None:
+    with pytest.raises(ValueError, match="WEBHOOK_ALLOW_PRIVATE_TARGETS"):
+        harness.settings(environment=environment, webhook_allow_private_targets=True,
+                         webhook_signing_key="k" * 40)
+    with pytest.raises(ValueError, match="WEBHOOK_SIGNING_KEY"):
+        harness.settings(environment=environment)
