@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
@@ -57,3 +59,60 @@ def test_a_member_joins_opens_an_activity_and_issues_an_invoice(platform: Platfo
         assert api.get(f"/api/v1/invoices/{invoice_id}", other).status_code == 404
         assert api.get(f"/api/v1/activities/{activity_id}", other).status_code == 404
         assert api.get(f"/api/v1/members/{member_id}", other).status_code == 404
+
+
+def _paid_member(api: Api, admin: dict[str, str], name: str) -> tuple[str, dict[str, str]]:
+    member_id, _, headers = api.register(name)
+    share = api.post("/api/v1/shares", headers, json={"quantity": 1})
+    assert share.status_code == 201, share.text
+    assert api.post(f"/api/v1/admin/shares/{share.json()['id']}/confirm-payment", admin).status_code == 201
+    # The "share paid" notification shows the event has left members and been consumed.
+    eventually(lambda: api.get("/api/v1/inbox", headers),
+               lambda r: r.status_code == 200 and any("share" in item["event_type"] for item in r.json()["items"]))
+    return member_id, headers
+
+
+def test_an_assembly_votes_one_person_one_vote(platform: Platform) -> None:
+    with httpx.Client(timeout=15) as client:
+        api = Api(client, platform.gateway)
+        admin = api.login(ADMIN_EMAIL, ADMIN_PASSWORD)
+        ada_id, ada = _paid_member(api, admin, "Ada Voter")
+        bob_id, bob = _paid_member(api, admin, "Bob Voter")
+        _, _, outsider = api.register("Carl Unpaid")
+        time.sleep(1.0)  # governance consumes the same events as notifications
+
+        now = datetime.now(UTC)
+        opens, closes = now + timedelta(seconds=4), now + timedelta(seconds=10)
+        assembly = api.post("/api/v1/assemblies", admin, json={
+            "kind": "general", "title": "Annual assembly", "opens_at": opens.isoformat(),
+            "closes_at": closes.isoformat()})
+        assert assembly.status_code == 201, assembly.text
+        assembly_id = assembly.json()["id"]
+        resolution = api.post(f"/api/v1/assemblies/{assembly_id}/resolutions", admin, json={
+            "text": "Approve the accounts.", "majority": "two_thirds", "quorum": "0", "ballot": "secret"})
+        assert resolution.status_code == 201, resolution.text
+        resolution_id = resolution.json()["id"]
+        convened = api.post(f"/api/v1/assemblies/{assembly_id}/convene", admin)
+        assert convened.status_code == 200, convened.text
+        assert api.get(f"/api/v1/assemblies/{assembly_id}", ada).json()["you"]["in_electorate"] is True
+
+        time.sleep(max(0.0, (opens - datetime.now(UTC)).total_seconds()) + 0.2)
+        assert api.post(f"/api/v1/assemblies/{assembly_id}/open-voting", admin).status_code == 200
+        vote = f"/api/v1/resolutions/{resolution_id}/votes"
+        assert api.post(vote, ada, json={"choice": "for"}).status_code == 201
+        assert api.post(vote, ada, json={"choice": "against"}).status_code == 409  # one person, one vote
+        assert api.post(vote, bob, json={"choice": "against"}).status_code == 201
+        refused = api.post(vote, outsider, json={"choice": "for"})
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "not_in_electorate"
+
+        time.sleep(max(0.0, (closes - datetime.now(UTC)).total_seconds()) + 0.2)
+        assert api.post(f"/api/v1/assemblies/{assembly_id}/close-voting", admin).status_code == 200
+        results = api.get(f"/api/v1/assemblies/{assembly_id}/results", ada)
+        assert results.status_code == 200, results.text
+        (result,) = [r for r in results.json()["results"] if r["resolution_id"] == resolution_id]
+        assert (result["votes_for"], result["votes_against"], result["participants"]) == (1, 1, 2)
+        assert result["adopted"] is False  # 1 of 2 is short of two thirds
+        eventually(lambda: api.get("/api/v1/inbox", bob),
+                   lambda r: any(i["event_type"] == "governance.results.published.v1" for i in r.json()["items"]))
+        assert ada_id != bob_id
