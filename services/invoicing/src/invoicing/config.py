@@ -22,6 +22,8 @@ from coop_shared.settings import ServiceSettings
 from invoicing.domain.clients import PeppolParticipantId, normalize_country
 from invoicing.domain.contribution import ContributionRate, ContributionSchedule
 from invoicing.domain.errors import DomainValidationError
+from invoicing.domain.expenses import FiscalCalendar
+from invoicing.domain.reminders import ReminderPolicy
 
 DEVELOPMENT_SELLER_VAT = "BE0123456749"  # fictitious, checksum-valid
 
@@ -59,6 +61,24 @@ class InvoicingSettings(ServiceSettings):
     quote_link_grace_days: int = Field(default=30, ge=0, le=365)
     timezone: str = "Europe/Brussels"
 
+    # -- payments and bank statements -------------------------------------------------
+    bank_statement_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=50 * 1024 * 1024)
+
+    # -- overdue invoices and reminders (days after the due date) ---------------------
+    reminder_first_after_days: int = Field(default=7, ge=1, le=365)
+    reminder_formal_notice_after_days: int = Field(default=21, ge=2, le=365)
+    reminder_payment_days: int = Field(default=10, ge=0, le=90, description="Deadline printed on a reminder.")
+    # The job runs in every replica (the unique (invoice, level) key makes that safe).
+    reminder_job_enabled: bool = True
+    reminder_job_interval_seconds: float = Field(default=3600, gt=0)
+    reminder_job_initial_delay_seconds: float = Field(default=30, ge=0)
+
+    # -- expense claims ---------------------------------------------------------------
+    # Last year's receipts are accepted up to this day (MM-DD) of the new year.
+    expense_previous_year_cutoff: str = "01-31"
+    expense_attachment_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=15 * 1024 * 1024)
+    expense_attachments_max: int = Field(default=10, ge=1, le=50)
+
     @model_validator(mode="after")
     def _seller_identity_is_valid(self) -> Self:
         if not be_vat.is_valid(self.seller_vat_number) or not self.seller_vat_number.startswith("BE"):
@@ -75,12 +95,26 @@ class InvoicingSettings(ServiceSettings):
             PeppolParticipantId.parse(self.seller_peppol_id)
             normalize_country(self.seller_country)
             self.contribution_schedule()
+            self.reminder_policy()
+            self.fiscal_calendar()
         except DomainValidationError as exc:
-            raise ValueError(f"invalid seller settings: {exc}") from exc
+            raise ValueError(f"invalid settings: {exc}") from exc
         return self
 
     def contribution_schedule(self) -> ContributionSchedule:
         return ContributionSchedule(ContributionRate(r.rate, r.effective_from) for r in self.contribution_rates)
+
+    def reminder_policy(self) -> ReminderPolicy:
+        return ReminderPolicy(self.reminder_first_after_days, self.reminder_formal_notice_after_days,
+                              self.reminder_payment_days)
+
+    def fiscal_calendar(self) -> FiscalCalendar:
+        return FiscalCalendar.parse(self.expense_previous_year_cutoff)
+
+    @property
+    def max_body_bytes(self) -> int:
+        """The largest upload (a statement or a receipt) plus room for the multipart envelope."""
+        return max(self.bank_statement_max_bytes, self.expense_attachment_max_bytes) + 64 * 1024
 
     @property
     def uses_development_seller(self) -> bool:

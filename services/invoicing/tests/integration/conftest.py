@@ -33,7 +33,11 @@ from invoicing.service_layer.handlers import build_handlers
 
 INVOICING_EVENTS = [
     "invoicing.quote.sent.v1", "invoicing.quote.answered.v1", "invoicing.invoice.issued.v1",
-    "invoicing.invoice.sent.v1", "invoicing.invoice.credited.v1",
+    "invoicing.invoice.sent.v1", "invoicing.invoice.credited.v1", "invoicing.payment.received.v1",
+    "invoicing.payment.unmatched.v1", "invoicing.payment.assigned.v1", "invoicing.payment.refunded.v1",
+    "invoicing.invoice.paid.v1", "invoicing.invoice.partially_paid.v1", "invoicing.invoice.overdue.v1",
+    "invoicing.invoice.reminder_sent.v1", "invoicing.invoice.written_off.v1", "invoicing.expense.submitted.v1",
+    "invoicing.expense.approved.v1", "invoicing.expense.rejected.v1",
 ]
 
 BE_COMPANY = {
@@ -147,6 +151,10 @@ class Platform:
             "status": status, "opened_at": datetime.now(UTC).isoformat()})
         return activity_id
 
+    async def budget(self, activity_id: str, available: str, ledger_sequence: int = 1) -> None:
+        await self.deliver("payroll.budget.changed.v1", {
+            "activity_id": activity_id, "available_budget": available, "ledger_sequence": ledger_sequence})
+
     async def member_with_activity(self, **kwargs: Any) -> tuple[str, str, dict[str, str]]:
         member_id = await self.member(**kwargs)
         activity_id = await self.activity(member_id)
@@ -182,7 +190,8 @@ class Platform:
 @pytest.fixture
 async def platform(settings_for: Callable[..., Any], signing_key: Any,
                    token_for: Callable[..., dict[str, str]]) -> AsyncIterator[Platform]:
-    settings: InvoicingSettings = settings_for(InvoicingSettings)
+    # The reminder loop is started by the tests that need it (test_reminders.py).
+    settings: InvoicingSettings = settings_for(InvoicingSettings, reminder_job_enabled=False)
     # The outbox publishes with `mandatory`: bind a listener before anything is emitted.
     connection = await aio_pika.connect_robust(settings.amqp_url)
     channel = await connection.channel()

@@ -1,7 +1,45 @@
+"""Settings of the payroll service (environment variables, unprefixed like the
+shared ones: each container has an environment of its own)."""
+
 from __future__ import annotations
 
+from pathlib import Path
+
+from pydantic import Field
+
 from coop_shared.settings import ServiceSettings
+from payroll.adapters.payment_files import Debtor
+from payroll.domain.rules import RuleBook, default_rule_book
+
+# A syntactically valid example account (not a real one):
+# lets development and tests produce valid files; production must set its own.
+_EXAMPLE_DEBTOR = Debtor(name="Cooperative shared company", iban="BE71096123456769", bic="GKCCBEBB")
 
 
 class PayrollSettings(ServiceSettings):
     service_name: str = "payroll"
+
+    # Dated payroll rules (JSON: {"rule_sets": [...]}, see payroll.domain.rules).
+    # Unset: the built-in default rule set.
+    payroll_rules_file: Path | None = None
+
+    # The cooperative's account salaries are paid from (pain.001 debtor).
+    payment_debtor_name: str = Field(default="Cooperative shared company", min_length=1, max_length=70)
+    payment_debtor_iban: str | None = None
+    payment_debtor_bic: str | None = None
+
+    payment_batch_max_size: int = Field(default=5000, ge=1, le=20_000)
+    # Contracts per database transaction in a payroll run: big enough to
+    # amortise round trips, small enough to keep each transaction short.
+    payroll_run_chunk_size: int = Field(default=1000, ge=1, le=10_000)
+
+    def rule_book(self) -> RuleBook:
+        if self.payroll_rules_file is None:
+            return default_rule_book()
+        return RuleBook.from_json(self.payroll_rules_file.read_text(encoding="utf-8"))
+
+    def debtor(self) -> Debtor | None:
+        """The paying account, or None when production has not configured one (files are then refused)."""
+        if self.payment_debtor_iban and self.payment_debtor_bic:
+            return Debtor(self.payment_debtor_name, self.payment_debtor_iban, self.payment_debtor_bic)
+        return None if self.environment == "production" else _EXAMPLE_DEBTOR

@@ -1,18 +1,64 @@
-"""Payroll service: Activity ledgers, salaries, the 7-day guarantee fund and payment files."""
+"""Payroll service: activity ledgers, salaries, the 7-day guarantee fund and payment files."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
+from coop_shared.http.errors import error_response
+from coop_shared.http.idempotency import IDEMPOTENCY_INDEXES
 from coop_shared.service import create_service_app
+from payroll.adapters import (
+    batches_repository,
+    contracts_repository,
+    directory_repository,
+    ledger_repository,
+    payslips_repository,
+    runs_repository,
+)
 from payroll.config import PayrollSettings
+from payroll.domain.errors import DomainError, ErrorCode
+from payroll.entrypoints.api import (
+    contracts,
+    guarantee_fund,
+    ledger,
+    payment_batches,
+    payslips,
+    runs,
+    salary_requests,
+    simulate,
+)
+from payroll.service_layer.context import PayrollContext
+from payroll.service_layer.handlers import build_handlers
+
+INDEXES = [
+    *ledger_repository.INDEXES, *directory_repository.INDEXES, *contracts_repository.INDEXES,
+    *payslips_repository.INDEXES, *runs_repository.INDEXES, *batches_repository.INDEXES, *IDEMPOTENCY_INDEXES,
+]
+
+# A rule the request broke is the caller's to fix (422); a fact booked twice is a conflict.
+_STATUS = {ErrorCode.DUPLICATE_TRANSACTION.value: 409}
+
+
+async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return error_response(_STATUS.get(exc.code, 422), exc.code, exc.message, field=exc.field,
+                          details=[exc.details] if exc.details else None)
 
 
 def create_app(settings: PayrollSettings | None = None) -> FastAPI:
     settings = settings or PayrollSettings()
-    return create_service_app(
+    app = create_service_app(
         settings,
         title="Payroll service",
         description="Activity ledgers, salaries, the 7-day guarantee fund and payment files.",
-        handlers=lambda runtime: {},
+        routers=[simulate.router, runs.router, ledger.router, salary_requests.router, contracts.router,
+                 payslips.router, guarantee_fund.router, payment_batches.router],
+        indexes=INDEXES,
+        handlers=build_handlers,
     )
+    # Registered here rather than through create_service_app(domain_errors=...)
+    # so the numbers behind a refusal (minimum, budget, cap) reach the caller.
+    app.add_exception_handler(DomainError, _domain_error)
+    app.state.payroll = PayrollContext(settings=settings, rules=settings.rule_book())
+    return app

@@ -142,6 +142,73 @@ class InvoicePaid(EventPayload):
     paid_on: date
 
 
+class InvoicePartiallyPaid(EventPayload):
+    """A payment was applied and part of the invoice is still unpaid."""
+
+    event_type: ClassVar[str] = "invoicing.invoice.partially_paid.v1"
+
+    invoice_id: str
+    number: str
+    activity_id: str
+    member_id: str
+    paid_on: date
+    amount_paid: Decimal = Field(description="Everything applied to the invoice so far, VAT included.")
+    outstanding_incl_vat: Decimal
+
+
+class PaymentUnmatched(EventPayload):
+    """Money received that no invoice took: kept apart for an advisor to assign or refund.
+
+    Either a whole bank line (no or unknown structured communication, invoice
+    already paid or no longer payable, foreign currency) or the excess of an
+    overpayment over the invoice's outstanding amount.
+    """
+
+    event_type: ClassVar[str] = "invoicing.payment.unmatched.v1"
+
+    unmatched_id: str
+    amount: Decimal
+    currency: str = "EUR"
+    received_on: date
+    reason: str = Field(description="no_reference, ambiguous_reference, unknown_reference, overpayment, "
+                                    "invoice_already_paid, invoice_not_payable or currency_not_eur.")
+    reference: str | None = Field(default=None, description="The remittance information as the bank gave it.")
+    invoice_id: str | None = Field(default=None, description="The invoice the reference names, when there is one.")
+    statement_id: str | None = None
+    debtor_name: str | None = None
+
+
+class PaymentAssigned(EventPayload):
+    """An advisor applied (part of) an unmatched amount to an invoice.
+
+    The money reaches the invoice through the ``invoicing.payment.received.v1``
+    emitted with it (``payment_id``); this event only records the assignment.
+    """
+
+    event_type: ClassVar[str] = "invoicing.payment.assigned.v1"
+
+    unmatched_id: str
+    payment_id: str
+    invoice_id: str
+    invoice_number: str
+    activity_id: str
+    member_id: str
+    amount: Decimal = Field(description="Applied to the invoice, VAT included.")
+    remaining_unmatched: Decimal
+    assigned_by: str
+
+
+class PaymentRefunded(EventPayload):
+    """The rest of an unmatched amount is sent back to the payer (by the bank, outside this service)."""
+
+    event_type: ClassVar[str] = "invoicing.payment.refunded.v1"
+
+    unmatched_id: str
+    amount: Decimal
+    reason: str
+    refunded_by: str
+
+
 class InvoiceWrittenOff(EventPayload):
     """Declared uncollectable: the guarantee fund absorbs it, never the person."""
 
@@ -199,6 +266,10 @@ CONTRACTS: tuple[Contract, ...] = (
     Contract(ReminderSent, "invoicing", ("notifications",)),
     Contract(PaymentReceived, "invoicing", ("payroll", "notifications")),
     Contract(InvoicePaid, "invoicing", ("notifications",)),
+    Contract(InvoicePartiallyPaid, "invoicing", ()),
+    Contract(PaymentUnmatched, "invoicing", ()),
+    Contract(PaymentAssigned, "invoicing", ()),
+    Contract(PaymentRefunded, "invoicing", ()),
     Contract(InvoiceWrittenOff, "invoicing", ("payroll", "notifications")),
     Contract(ExpenseSubmitted, "invoicing", ("notifications",)),
     Contract(ExpenseApproved, "invoicing", ("payroll", "notifications")),

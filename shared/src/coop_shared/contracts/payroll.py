@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar, Literal
 
@@ -33,6 +33,21 @@ class ContractCreated(EventPayload):
     last_day: date
     work_days: int
     dimona_reference: str
+
+
+class DimonaDeclared(EventPayload):
+    """The declaration of employment recorded before the first work day (a record: no call to the government)."""
+
+    event_type: ClassVar[str] = "payroll.dimona.declared.v1"
+
+    contract_id: str
+    member_id: str
+    activity_id: str
+    reference: str
+    status: Literal["declared"]
+    declared_at: datetime
+    first_day: date
+    last_day: date
 
 
 class PayslipIssued(EventPayload):
@@ -78,13 +93,28 @@ class AdvanceRepaid(EventPayload):
     amount: Decimal
     payment_id: str
     outstanding_advance: Decimal
+    invoice_id: str | None = None
+
+
+class WriteOffAbsorbed(EventPayload):
+    """An unpaid invoice will never be paid: the guarantee fund takes the advance it no longer covers."""
+
+    event_type: ClassVar[str] = "payroll.write_off.absorbed.v1"
+
+    activity_id: str
+    invoice_id: str
+    amount: Decimal
+    outstanding_advance: Decimal
+    reason: Literal["written_off", "credited"]
 
 
 CONTRACTS: tuple[Contract, ...] = (
     Contract(BudgetChanged, "payroll", ("invoicing",)),
     Contract(ContractCreated, "payroll", ("governance",)),
+    Contract(DimonaDeclared, "payroll", ()),
     Contract(PayslipIssued, "payroll", ("notifications",)),
     Contract(SalaryPaid, "payroll", ("notifications",)),
     Contract(AdvanceGranted, "payroll", ("notifications",)),
     Contract(AdvanceRepaid, "payroll", ()),
+    Contract(WriteOffAbsorbed, "payroll", ()),
 )

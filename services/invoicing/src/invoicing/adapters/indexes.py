@@ -13,6 +13,13 @@ COUNTERS = "counters"
 MEMBERS_VIEW = "members_view"
 ACTIVITIES_VIEW = "activities_view"
 BUDGETS_VIEW = "budgets_view"
+PAYMENTS = "payments"
+UNMATCHED = "unmatched_payments"
+BANK_STATEMENTS = "bank_statements"
+BANK_LINES = "bank_lines"
+REMINDERS = "reminders"
+EXPENSE_CLAIMS = "expense_claims"
+EXPENSE_ATTACHMENTS = "expense_attachments"
 
 _EXISTS = {"$exists": True}
 
@@ -39,6 +46,30 @@ INDEXES: list[IndexSpec] = [
     IndexSpec(INVOICES, [("credited_invoice_id", 1)], "invoices_credit_note_unique", unique=True,
               options={"partialFilterExpression": {"credited_invoice_id": _EXISTS}}),
     IndexSpec(INVOICES, [("status", 1), ("due_date", 1)], "invoices_by_due_date"),
+    # -- payments: money is applied once and kept once ---------------------------------------
+    # Each application of money to an invoice has a deterministic key (the bank
+    # line, the unmatched amount and its version, the manual entry)...
+    IndexSpec(PAYMENTS, [("application_key", 1)], "payments_application_unique", unique=True),
+    IndexSpec(PAYMENTS, [("activity_id", 1), ("created_at", -1), ("_id", -1)], "payments_by_activity"),
+    IndexSpec(PAYMENTS, [("invoice_id", 1), ("created_at", -1)], "payments_by_invoice"),
+    IndexSpec(PAYMENTS, [("created_at", -1), ("_id", -1)], "payments_by_creation"),
+    # ...what no invoice took is kept once per source (a bank line, an overpayment's excess)...
+    IndexSpec(UNMATCHED, [("source_key", 1)], "unmatched_source_unique", unique=True),
+    IndexSpec(UNMATCHED, [("status", 1), ("created_at", -1), ("_id", -1)], "unmatched_by_status"),
+    IndexSpec(UNMATCHED, [("created_at", -1), ("_id", -1)], "unmatched_by_creation"),
+    # ...a statement is recorded once per account, and a bank line once per account
+    # across statements (its key is the bank's reference): re-imports count duplicates.
+    IndexSpec(BANK_STATEMENTS, [("account_iban", 1), ("statement_id", 1)], "bank_statements_unique", unique=True),
+    IndexSpec(BANK_STATEMENTS, [("created_at", -1), ("_id", -1)], "bank_statements_by_creation"),
+    IndexSpec(BANK_LINES, [("line_key", 1)], "bank_lines_key_unique", unique=True),
+    IndexSpec(BANK_LINES, [("statement_ref", 1), ("position", 1)], "bank_lines_by_statement"),
+    # -- reminders: each level once per invoice, however often the job runs -----------------
+    IndexSpec(REMINDERS, [("invoice_id", 1), ("level", 1)], "reminders_once", unique=True),
+    # -- expense claims ------------------------------------------------------------------------
+    IndexSpec(EXPENSE_CLAIMS, [("activity_id", 1), ("created_at", -1), ("_id", -1)], "expense_claims_by_activity"),
+    IndexSpec(EXPENSE_CLAIMS, [("activity_id", 1), ("status", 1)], "expense_claims_by_status"),
+    IndexSpec(EXPENSE_CLAIMS, [("created_at", -1), ("_id", -1)], "expense_claims_by_creation"),
+    IndexSpec(EXPENSE_ATTACHMENTS, [("claim_id", 1), ("uploaded_at", 1)], "expense_attachments_by_claim"),
     IndexSpec(MEMBERS_VIEW, [("advisor_id", 1)], "members_by_advisor"),
     IndexSpec(ACTIVITIES_VIEW, [("owner_id", 1)], "activities_by_owner"),
     IndexSpec(ACTIVITIES_VIEW, [("co_manager_ids", 1)], "activities_by_co_manager"),

@@ -1,4 +1,5 @@
-"""MongoDB access for clients, quotes, invoices and the numbering counters.
+"""MongoDB access for clients, quotes, invoices, the numbering counters,
+payments, bank statements, reminders and expense claims.
 
 Writes that change an existing document check its ``version`` in the filter
 (optimistic concurrency): a lost race is reported, never silently merged.
@@ -7,6 +8,7 @@ Writes that change an existing document check its ``version`` in the filter
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -16,7 +18,19 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from coop_shared.http.errors import ApiError
 from coop_shared.http.pagination import decode_cursor, encode_cursor
-from invoicing.adapters.indexes import CLIENTS, COUNTERS, INVOICES, QUOTES
+from invoicing.adapters.indexes import (
+    BANK_LINES,
+    BANK_STATEMENTS,
+    CLIENTS,
+    COUNTERS,
+    EXPENSE_ATTACHMENTS,
+    EXPENSE_CLAIMS,
+    INVOICES,
+    PAYMENTS,
+    QUOTES,
+    REMINDERS,
+    UNMATCHED,
+)
 
 Document = dict[str, Any]
 
@@ -96,6 +110,79 @@ class InvoicesRepository(_Repository):
                                                    "sequence": {"$exists": False}})
         if result.deleted_count != 1:
             raise StaleVersion(key)
+
+
+class PaymentsRepository(_Repository):
+    collection_name = PAYMENTS
+
+
+class UnmatchedRepository(_Repository):
+    collection_name = UNMATCHED
+
+
+class StatementsRepository(_Repository):
+    collection_name = BANK_STATEMENTS
+
+    async def by_identity(self, account_iban: str, statement_id: str) -> Document | None:
+        return await self.collection.find_one({"account_iban": account_iban, "statement_id": statement_id})
+
+
+class BankLinesRepository(_Repository):
+    collection_name = BANK_LINES
+
+    async def existing_keys(self, keys: list[str]) -> set[str]:
+        cursor = self.collection.find({"line_key": {"$in": keys}}, {"line_key": 1})
+        return {doc["line_key"] async for doc in cursor}
+
+    async def outcomes(self, statement_ref: str) -> dict[str, int]:
+        pipeline: list[Document] = [{"$match": {"statement_ref": statement_ref}},
+                                    {"$group": {"_id": "$outcome", "n": {"$sum": 1}}}]
+        return {str(doc["_id"]): int(doc["n"]) async for doc in await self.collection.aggregate(pipeline)}
+
+    async def of_statement(self, statement_ref: str, limit: int,
+                           cursor: str | None) -> tuple[list[Document], str | None]:
+        """In the file's order; the cursor is the last position shown."""
+        after = decode_cursor(cursor)
+        query: Document = {"statement_ref": statement_ref}
+        if after is not None:
+            position = after.get("p")
+            if not isinstance(position, int):
+                raise ApiError(400, "invalid_cursor", "The cursor is not one this API produced.", field="cursor")
+            query["position"] = {"$gt": position}
+        docs = [d async for d in self.collection.find(query).sort("position", 1).limit(limit + 1)]
+        more = len(docs) > limit
+        docs = docs[:limit]
+        return docs, encode_cursor({"p": docs[-1]["position"]}) if more else None
+
+
+class RemindersRepository(_Repository):
+    collection_name = REMINDERS
+
+    async def of_invoice(self, invoice_id: str, level: str) -> Document | None:
+        return await self.collection.find_one({"invoice_id": invoice_id, "level": level})
+
+
+class ExpenseClaimsRepository(_Repository):
+    collection_name = EXPENSE_CLAIMS
+
+    async def claimed(self, activity_id: str, status: str, excluding: str) -> Decimal:
+        """Sum charged by the activity's claims in ``status`` (but one)."""
+        total = Decimal("0.00")
+        cursor = self.collection.find({"activity_id": activity_id, "status": status, "_id": {"$ne": excluding}},
+                                      {"amount_charged": 1})
+        async for doc in cursor:
+            total += Decimal(doc["amount_charged"])
+        return total
+
+
+class AttachmentsRepository(_Repository):
+    """Receipts as binary fields, one document each (the size limit keeps them
+    far below MongoDB's 16 MB), written in the same transaction as the claim."""
+
+    collection_name = EXPENSE_ATTACHMENTS
+
+    async def content(self, claim_id: str, attachment_id: str) -> Document | None:
+        return await self.collection.find_one({"_id": attachment_id, "claim_id": claim_id})
 
 
 class Counters:

@@ -34,3 +34,11 @@ class DomainConflictError(DomainValidationError):
     A subclass so callers catching DomainValidationError still catch it, while
     the HTTP layer can answer 409 instead of 422.
     """
+
+
+class TooLarge(DomainValidationError):
+    """An upload above its size limit (maps to HTTP 413)."""
+
+
+class UnsupportedType(DomainValidationError):
+    """An upload of a kind the endpoint does not take (maps to HTTP 415)."""

@@ -1,7 +1,8 @@
 """The invoice lifecycle, its numbering and credit notes.
 
-draft → (in_review) → issued → sent → partially_paid → paid, and cancelled
-only by a credit note referencing the invoice. Once issued, an invoice is a
+draft → (in_review) → issued → sent → partially_paid → paid, cancelled
+only by a credit note referencing the invoice, or written off as
+uncollectable (the guarantee fund absorbs it). Once issued, an invoice is a
 legal document: its content never changes, which the methods enforce.
 "Overdue" is not stored: it follows from the due date and the calendar, so
 it is computed (``is_overdue(today)``) and can never be stale.
@@ -91,6 +92,7 @@ class InvoiceStatus(StrEnum):
     PARTIALLY_PAID = "partially_paid"
     PAID = "paid"
     CANCELLED = "cancelled"
+    WRITTEN_OFF = "written_off"
 
 
 ALLOWED_TRANSITIONS: Mapping[InvoiceStatus, frozenset[InvoiceStatus]] = MappingProxyType(
@@ -99,13 +101,20 @@ ALLOWED_TRANSITIONS: Mapping[InvoiceStatus, frozenset[InvoiceStatus]] = MappingP
         InvoiceStatus.IN_REVIEW: frozenset({InvoiceStatus.DRAFT, InvoiceStatus.ISSUED}),
         # A client may pay before the invoice is marked sent.
         InvoiceStatus.ISSUED: frozenset(
-            {InvoiceStatus.SENT, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAID, InvoiceStatus.CANCELLED}
+            {InvoiceStatus.SENT, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAID, InvoiceStatus.CANCELLED,
+             InvoiceStatus.WRITTEN_OFF}
         ),
-        InvoiceStatus.SENT: frozenset({InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAID, InvoiceStatus.CANCELLED}),
-        InvoiceStatus.PARTIALLY_PAID: frozenset({InvoiceStatus.PAID, InvoiceStatus.CANCELLED}),
+        InvoiceStatus.SENT: frozenset(
+            {InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAID, InvoiceStatus.CANCELLED, InvoiceStatus.WRITTEN_OFF}
+        ),
+        InvoiceStatus.PARTIALLY_PAID: frozenset(
+            {InvoiceStatus.PAID, InvoiceStatus.CANCELLED, InvoiceStatus.WRITTEN_OFF}
+        ),
         # A paid invoice can still be credited (the client is then refunded).
         InvoiceStatus.PAID: frozenset({InvoiceStatus.CANCELLED}),
         InvoiceStatus.CANCELLED: frozenset(),
+        # Final: a late payment on it is kept unmatched for an advisor to refund.
+        InvoiceStatus.WRITTEN_OFF: frozenset(),
     }
 )
 
@@ -140,6 +149,15 @@ class CreditNote:
     @property
     def totals(self) -> InvoiceTotals:
         return compute_totals(self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOff:
+    """What the client never paid, in the figures payroll needs."""
+
+    outstanding_incl_vat: Decimal
+    outstanding_excl_vat: Decimal
+    outstanding_activity_share: Decimal  # what the activity will not receive
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,6 +402,31 @@ class Invoice:
         """Open and past its due date (the due day itself is still on time)."""
         require_date(today, "today")
         return self.status in OPEN_STATUSES and self.due_date is not None and today > self.due_date
+
+    def unpaid_split(self) -> PaymentSplit | None:
+        """The parts of the outstanding amount, as if the client paid it now (None when nothing is due).
+
+        Computed like the last instalment, so together with the parts of the
+        payments already applied it adds up exactly to the invoice's totals.
+        """
+        if self.status not in OPEN_STATUSES or self.outstanding <= 0:
+            return None
+        assert self.contribution_rate is not None  # set by issue(), which every open status passed
+        totals = self.totals
+        return split_payment(self.outstanding, totals, contribution_rate=self.contribution_rate,
+                             already_paid=totals.prepaid + self.amount_paid)
+
+    def write_off(self) -> WriteOff:
+        """Declare the unpaid rest uncollectable; the invoice stays as issued, closed."""
+        if self.status not in OPEN_STATUSES:
+            raise DomainConflictError(
+                "invoice.not_open", f"A {self.status.value} invoice has nothing left to write off.", "status"
+            )
+        unpaid = self.unpaid_split()
+        self._move_to(InvoiceStatus.WRITTEN_OFF)
+        if unpaid is None:
+            return WriteOff(ZERO, ZERO, ZERO)
+        return WriteOff(unpaid.amount, unpaid.excl_vat, unpaid.activity_share)
 
     def create_credit_note(self, number: InvoiceNumber, issue_date: date, reason: str) -> CreditNote:
         """A full credit note for this invoice; apply it with ``cancel``."""

@@ -7,7 +7,19 @@ from dataclasses import dataclass
 from coop_shared.service import Runtime
 from invoicing.adapters.documents.from_invoice import Seller
 from invoicing.adapters.read_models import ReadModel
-from invoicing.adapters.repositories import ClientsRepository, Counters, InvoicesRepository, QuotesRepository
+from invoicing.adapters.repositories import (
+    AttachmentsRepository,
+    BankLinesRepository,
+    ClientsRepository,
+    Counters,
+    ExpenseClaimsRepository,
+    InvoicesRepository,
+    PaymentsRepository,
+    QuotesRepository,
+    RemindersRepository,
+    StatementsRepository,
+    UnmatchedRepository,
+)
 from invoicing.config import InvoicingSettings
 from invoicing.service_layer.access import AccessPolicy
 from invoicing.service_layer.clock import Clock
@@ -25,14 +37,25 @@ class Context:
     quotes: QuotesRepository
     invoices: InvoicesRepository
     counters: Counters
+    payments: PaymentsRepository
+    unmatched: UnmatchedRepository
+    statements: StatementsRepository
+    bank_lines: BankLinesRepository
+    reminders: RemindersRepository
+    expense_claims: ExpenseClaimsRepository
+    attachments: AttachmentsRepository
 
     @classmethod
     def build(cls, runtime: Runtime, settings: InvoicingSettings) -> Context:
         runtime.extras.setdefault(CLOCK, Clock(settings.timezone))
         read_model = ReadModel(runtime.db)
+        db = runtime.db
         return cls(runtime=runtime, settings=settings, read_model=read_model, access=AccessPolicy(read_model),
-                   clients=ClientsRepository(runtime.db), quotes=QuotesRepository(runtime.db),
-                   invoices=InvoicesRepository(runtime.db), counters=Counters(runtime.db))
+                   clients=ClientsRepository(db), quotes=QuotesRepository(db), invoices=InvoicesRepository(db),
+                   counters=Counters(db), payments=PaymentsRepository(db), unmatched=UnmatchedRepository(db),
+                   statements=StatementsRepository(db), bank_lines=BankLinesRepository(db),
+                   reminders=RemindersRepository(db), expense_claims=ExpenseClaimsRepository(db),
+                   attachments=AttachmentsRepository(db))
 
     @property
     def seller(self) -> Seller:

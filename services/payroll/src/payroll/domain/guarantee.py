@@ -93,3 +93,21 @@ def write_off_absorption(outstanding_advance: Decimal, written_off_cover: Decima
     over instead of leaving the member to repay it from future work.
     """
     return min(money(outstanding_advance, "outstanding_advance"), money(written_off_cover, "written_off_cover"))
+
+
+def uncovered_advance(outstanding_advance: Decimal, receivables_after: Decimal, removed_cover: Decimal) -> Decimal:
+    """What the fund absorbs when unpaid invoices stop being expected (written off or credited).
+
+    The advance was made against the activity's unpaid invoices as a POOL, so
+    losing one invoice only costs the fund the part of the advance the
+    remaining invoices no longer cover, and never more than the cover that
+    was lost. Contrast ``write_off_absorption``, which charges the lost cover
+    in full: with it, "write-off of invoice A, then payment of invoice B"
+    and the reverse order end with different balances, whereas with this
+    rule the advance is always repaid by payments first and absorbed only for
+    what no payment will ever bring, whatever order the events arrive in.
+    """
+    advance = money(outstanding_advance, "outstanding_advance")
+    remaining = to_decimal(receivables_after, "receivables_after")
+    lost = money(removed_cover, "removed_cover")
+    return min(lost, max(ZERO, advance - max(ZERO, remaining)))

@@ -164,16 +164,50 @@ def client_payment_received(
     whole for the next member. For payments between two activities the caller
     passes a zero rate and zero VAT.
     """
-    excl = money(amount_excl_vat, "amount_excl_vat", allow_zero=False)
-    vat_amount = money(vat, "vat")
     rate = to_decimal(contribution_rate, "contribution_rate")
     if not ZERO <= rate < 1:
         raise DomainError(
             ErrorCode.INVALID_VALUE, f"contribution_rate must be in [0, 1), got {rate}", "contribution_rate"
         )
+    excl = money(amount_excl_vat, "amount_excl_vat", allow_zero=False)
+    return client_payment_applied(
+        source_key,
+        activity_id,
+        excl,
+        vat,
+        round_cents(excl * rate),
+        outstanding_guarantee_advance,
+        occurred_at,
+        memo,
+    )
+
+
+def client_payment_applied(
+    source_key: str,
+    activity_id: str,
+    amount_excl_vat: Decimal,
+    vat: Decimal,
+    contribution: Decimal,
+    outstanding_guarantee_advance: Decimal,
+    occurred_at: datetime,
+    memo: str = "",
+) -> Transaction:
+    """``client_payment_received`` with the contribution already computed.
+
+    The invoicing service computes the contribution of every (partial)
+    payment and announces it; payroll books that exact figure instead of
+    recomputing it from a rate, so the two services never disagree by a
+    rounding cent.
+    """
+    excl = money(amount_excl_vat, "amount_excl_vat", allow_zero=False)
+    vat_amount = money(vat, "vat")
+    contribution_amount = money(contribution, "contribution")
+    if contribution_amount > excl:
+        raise DomainError(
+            ErrorCode.INVALID_AMOUNT, "the contribution cannot exceed the amount excl. VAT", "contribution"
+        )
     advance = money(outstanding_guarantee_advance, "outstanding_guarantee_advance")
-    contribution = round_cents(excl * rate)
-    share = excl - contribution
+    share = excl - contribution_amount
     repayment = repayment_on_payment(share, advance)
     return _transaction(
         source_key,
@@ -182,7 +216,7 @@ def client_payment_received(
         memo,
         (BANK, excl + vat_amount),
         (VAT_PAYABLE, -vat_amount),
-        (COOPERATIVE_CONTRIBUTION, -contribution),
+        (COOPERATIVE_CONTRIBUTION, -contribution_amount),
         (guarantee_advances_account(activity_id), -repayment),
         (activity_account(activity_id), -(share - repayment)),
     )

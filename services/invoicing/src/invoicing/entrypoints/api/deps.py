@@ -10,9 +10,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from coop_shared.http.idempotency import idempotent
+from invoicing.service_layer.bank_statements import BankStatementService
 from invoicing.service_layer.clients import ClientService
 from invoicing.service_layer.context import Context
+from invoicing.service_layer.dunning import DunningService
+from invoicing.service_layer.expenses import ExpenseService
 from invoicing.service_layer.invoices import InvoiceService
+from invoicing.service_layer.payments import PaymentService
 from invoicing.service_layer.quotes import QuoteService
 
 CONTEXT = "context"
@@ -40,9 +44,29 @@ def get_invoices(ctx: ContextDep) -> InvoiceService:
     return InvoiceService(ctx, ClientService(ctx))
 
 
+def get_payments(ctx: ContextDep) -> PaymentService:
+    return PaymentService(ctx)
+
+
+def get_statements(ctx: ContextDep) -> BankStatementService:
+    return BankStatementService(ctx, PaymentService(ctx))
+
+
+def get_dunning(ctx: ContextDep) -> DunningService:
+    return DunningService(ctx)
+
+
+def get_expenses(ctx: ContextDep) -> ExpenseService:
+    return ExpenseService(ctx)
+
+
 Clients = Annotated[ClientService, Depends(get_clients)]
 Quotes = Annotated[QuoteService, Depends(get_quotes)]
 Invoices = Annotated[InvoiceService, Depends(get_invoices)]
+Payments = Annotated[PaymentService, Depends(get_payments)]
+Statements = Annotated[BankStatementService, Depends(get_statements)]
+Dunning = Annotated[DunningService, Depends(get_dunning)]
+Expenses = Annotated[ExpenseService, Depends(get_expenses)]
 
 
 async def once(ctx: Context, key: str | None, scope: str, body: Any,

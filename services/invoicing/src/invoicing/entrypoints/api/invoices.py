@@ -20,7 +20,8 @@ from invoicing.adapters.documents.pdf import render_invoice_pdf
 from invoicing.adapters.documents.ubl import render_ubl
 from invoicing.domain.contribution import contribution_for, contribution_rate, price_for
 from invoicing.entrypoints.api import views
-from invoicing.entrypoints.api.deps import ContextDep, IdempotencyKey, Invoices, once
+from invoicing.entrypoints.api.deps import ContextDep, Dunning, IdempotencyKey, Invoices, once
+from invoicing.entrypoints.api.payment_schemas import WriteOffIn
 from invoicing.entrypoints.api.schemas import (
     CreditNoteIn,
     InvoiceCreate,
@@ -40,7 +41,7 @@ _ERRORS: dict[int | str, dict[str, str]] = {
                          "member not in good standing, activity not open"},
     422: {"description": "Bad line, unknown VAT rate, invalid reference..., with the field at fault"},
 }
-StatusName = Literal["draft", "in_review", "issued", "sent", "partially_paid", "paid", "cancelled"]
+StatusName = Literal["draft", "in_review", "issued", "sent", "partially_paid", "paid", "cancelled", "written_off"]
 F = TypeVar("F", bound=Callable[..., Any])
 Money = Annotated[Decimal, Query(ge=0, max_digits=15, decimal_places=2)]
 
@@ -171,6 +172,19 @@ async def credit_note(invoice_id: str, body: CreditNoteIn, principal: CurrentPri
         return 201, views.invoice_out(await invoices.credit(principal, invoice_id, body.reason), ctx.clock.today())
 
     return await once(ctx, idempotency_key, f"invoices.credit:{principal.id}:{invoice_id}", body.model_dump(), run)
+
+
+@router.post("/{invoice_id}/write-off", response_model=InvoiceOut, responses=_ERRORS,
+             summary="Write off an uncollectable invoice (the member's advisor or an admin)",
+             description="Only after the formal notice (409 invoice.reminders_pending before). The guarantee fund "
+                         "absorbs the loss: invoicing.invoice.written_off.v1 tells payroll what was never paid.")
+async def write_off(invoice_id: str, body: WriteOffIn, principal: CurrentPrincipal, ctx: ContextDep,
+                    dunning: Dunning, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    async def run() -> tuple[int, BaseModel]:
+        return 200, views.invoice_out(await dunning.write_off(principal, invoice_id, body.reason), ctx.clock.today())
+
+    return await once(ctx, idempotency_key, f"invoices.write-off:{principal.id}:{invoice_id}", body.model_dump(),
+                      run)
 
 
 @router.get("/{invoice_id}/pdf", responses={200: {"content": {"application/pdf": {}}}, **_ERRORS},

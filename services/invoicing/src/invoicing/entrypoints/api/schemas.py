@@ -333,6 +333,9 @@ class InvoiceOut(BaseModel):
     credit_note: DocumentRef | None
     credited_invoice: DocumentRef | None
     reason: str | None
+    reminders: dict[str, date] = Field(default_factory=dict,
+                                       description="Day each step was taken: overdue, first_reminder, formal_notice.")
+    write_off_reason: str | None = None
     created_at: datetime
     updated_at: datetime
     version: int

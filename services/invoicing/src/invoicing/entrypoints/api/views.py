@@ -93,4 +93,6 @@ def invoice_out(doc: Document, today: date) -> s.InvoiceOut:
         activity_share=doc.get("activity_share"), amount_paid=doc.get("amount_paid", ZERO),
         outstanding=outstanding(doc), sent_on=day(doc.get("sent_on")), quote_id=doc.get("quote_id"),
         credit_note=_ref(doc.get("credit_note")), credited_invoice=_ref(doc.get("credited_invoice")),
-        reason=doc.get("reason"), created_at=doc["created_at"], updated_at=doc["updated_at"], version=doc["version"])
+        reason=doc.get("reason"), reminders={k: date.fromisoformat(v) for k, v in (doc.get("reminders") or {}).items()},
+        write_off_reason=(doc.get("write_off") or {}).get("reason"), created_at=doc["created_at"],
+        updated_at=doc["updated_at"], version=doc["version"])

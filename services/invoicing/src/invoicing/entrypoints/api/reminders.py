@@ -1,0 +1,46 @@
+"""Overdue invoices: the reminder job on demand, and the reminder letters."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from fastapi import APIRouter, Response
+from starlette.concurrency import run_in_threadpool
+
+from coop_shared.auth.dependencies import AdminPrincipal, CurrentPrincipal
+from invoicing.adapters.documents.from_invoice import invoice_document
+from invoicing.adapters.documents.pdf import render_reminder_pdf
+from invoicing.domain.reminders import ReminderLevel
+from invoicing.entrypoints.api import payment_schemas as s
+from invoicing.entrypoints.api.deps import ContextDep, Dunning
+
+router = APIRouter(prefix="/api/v1", tags=["reminders"])
+
+
+@router.post("/reminders/run", response_model=s.ReminderRunOut,
+             responses={403: {"description": "Admins only"}},
+             summary="Run the overdue and reminder job now (admin)",
+             description="What the scheduled job does: marks open invoices past their due date overdue and sends "
+                         "the first reminder and the formal notice when their day has come. Each step happens once "
+                         "per invoice however often, and however concurrently, it runs.")
+async def run_reminders(_: AdminPrincipal, dunning: Dunning) -> s.ReminderRunOut:
+    return s.ReminderRunOut(**await dunning.run())
+
+
+@router.get("/invoices/{invoice_id}/reminders/{level}/pdf",
+            responses={200: {"content": {"application/pdf": {}}},
+                       404: {"description": "Unknown invoice, not yours, or no such reminder sent"}},
+            response_class=Response, tags=["invoices"], summary="A reminder letter as it was sent")
+async def reminder_pdf(invoice_id: str, level: Literal["first_reminder", "formal_notice"],
+                       principal: CurrentPrincipal, ctx: ContextDep, dunning: Dunning) -> Response:
+    doc, reminder = await dunning.reminder(principal, invoice_id, ReminderLevel(level))
+    document, _ = invoice_document(doc, ctx.seller)
+    deadline = reminder.get("payment_deadline")
+    content = await run_in_threadpool(
+        render_reminder_pdf, document, level, Decimal(reminder["outstanding"]),
+        reminder_date=date.fromisoformat(reminder["sent_on"]),
+        payment_deadline=date.fromisoformat(deadline) if deadline else None)
+    return Response(content, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{doc["number"]}-{level}.pdf"'})

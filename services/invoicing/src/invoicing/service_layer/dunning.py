@@ -1,0 +1,192 @@
+"""Overdue invoices: marking them, reminding the client, writing them off.
+
+The job is safe to run any number of times, in any number of replicas at
+once: each step (invoice, level) is a document under a unique index, written
+in the transaction that records it on the invoice and adds its event to the
+outbox. Of two concurrent runs, one commits; the other meets the key (or a
+write conflict, retried, then the key) and does nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
+
+from coop_shared.auth.principal import Principal
+from coop_shared.contracts.invoicing import InvoiceOverdue, InvoiceWrittenOff, ReminderSent
+from coop_shared.observability.logging import get_logger
+from invoicing.adapters.mappers import invoice_from_doc, invoice_state
+from invoicing.adapters.repositories import StaleVersion
+from invoicing.domain.invoice import OPEN_STATUSES
+from invoicing.domain.reminders import ORDER, ReminderLevel
+from invoicing.service_layer.context import Context
+from invoicing.service_layer.errors import Conflict, NotFound
+
+Document = dict[str, Any]
+log = get_logger("invoicing.dunning")
+
+
+def _invoice_not_found() -> NotFound:
+    return NotFound("invoice_not_found", "No such invoice.", "invoice_id")
+
+
+@dataclass
+class DunningService:
+    ctx: Context
+
+    async def run(self, today: date | None = None) -> dict[str, Any]:
+        """Take every step due on ``today`` (the service's clock by default)."""
+        today = today or self.ctx.clock.today()
+        policy = self.ctx.settings.reminder_policy()
+        query = {"kind": "invoice", "status": {"$in": sorted(s.value for s in OPEN_STATUSES)},
+                 "due_date": {"$lt": today.isoformat()},
+                 "reminder_level": {"$ne": ReminderLevel.FORMAL_NOTICE.value}}
+        cursor = self.ctx.invoices.collection.find(query, {"due_date": 1, "reminders": 1}).sort("due_date", 1)
+        candidates = [doc async for doc in cursor]
+        counts = {level.value: 0 for level in ORDER}
+        for doc in candidates:
+            due = date.fromisoformat(doc["due_date"])
+            for level in policy.levels_due(due, today, done=(doc.get("reminders") or {}).keys()):
+                if await self._take(doc["_id"], level, today):
+                    counts[level.value] += 1
+        return {"today": today, **counts}
+
+    async def _take(self, invoice_id: str, level: ReminderLevel, today: date) -> bool:
+        policy = self.ctx.settings.reminder_policy()
+
+        async def work(session: AsyncClientSession) -> bool:
+            doc = await self.ctx.invoices.get(invoice_id, session)
+            if doc is None:
+                return False
+            invoice = invoice_from_doc(doc)
+            done = (doc.get("reminders") or {}).keys()
+            if invoice.due_date is None or level not in policy.levels_due(invoice.due_date, today, done):
+                return False  # paid, credited or taken by a concurrent run meanwhile
+            outstanding = invoice.outstanding
+            member_id = str(doc.get("owner_id") or "")
+            now = self.ctx.clock.now()
+            reminder: Document = {
+                "_id": str(uuid.uuid4()), "invoice_id": invoice_id, "level": level.value,
+                "sent_on": today.isoformat(), "due_date": doc["due_date"], "number": doc["number"],
+                "activity_id": doc["activity_id"], "outstanding": outstanding, "created_at": now,
+            }
+            changes: Document = {f"reminders.{level.value}": today.isoformat(), "updated_at": now}
+            if level is ReminderLevel.OVERDUE:
+                changes["overdue_since"] = today.isoformat()
+                event: Any = InvoiceOverdue(invoice_id=invoice_id, number=doc["number"],
+                                            activity_id=doc["activity_id"], member_id=member_id,
+                                            due_date=invoice.due_date, outstanding_incl_vat=outstanding)
+            else:
+                reminder["payment_deadline"] = policy.deadline(today).isoformat()
+                changes["reminder_level"] = level.value
+                event = ReminderSent(invoice_id=invoice_id, number=doc["number"], activity_id=doc["activity_id"],
+                                     member_id=member_id, level=level.value, client_email=invoice.client.email,
+                                     outstanding_incl_vat=outstanding)
+            await self.ctx.reminders.insert(reminder, session)
+            await self.ctx.invoices.collection.update_one(
+                {"_id": invoice_id}, {"$set": changes, "$inc": {"version": 1}}, session=session)
+            await self.ctx.runtime.outbox.add([self.ctx.runtime.event(event, subject=invoice_id)], session=session)
+            return True
+
+        try:
+            taken: bool = await self.ctx.runtime.commit(work)
+        except DuplicateKeyError as exc:
+            if "reminders_once" in str(exc) or "invoice_id" in str(exc):
+                return False  # another run took this step
+            raise
+        return taken
+
+    async def reminder(self, principal: Principal, invoice_id: str, level: ReminderLevel) -> tuple[Document, Document]:
+        """An invoice the caller sees and one of its reminder letters."""
+        doc = await self.ctx.invoices.get(invoice_id)
+        if doc is None:
+            raise _invoice_not_found()
+        await self.ctx.access.require_view(principal, doc["activity_id"], _invoice_not_found())
+        reminder = await self.ctx.reminders.of_invoice(invoice_id, level.value)
+        if reminder is None or level is ReminderLevel.OVERDUE:
+            raise NotFound("reminder_not_found", f"No {level.value} was sent for this invoice.", "level")
+        return doc, reminder
+
+    async def write_off(self, principal: Principal, invoice_id: str, reason: str) -> Document:
+        """Uncollectable: after the formal notice, an advisor of the member (or an admin) closes it."""
+        current = await self.ctx.invoices.get(invoice_id)
+        if current is None or current.get("kind") != "invoice":
+            raise _invoice_not_found()
+        await self.ctx.access.require_reviewer(principal, current["activity_id"], _invoice_not_found())
+
+        async def work(session: AsyncClientSession) -> Document:
+            doc = await self.ctx.invoices.get(invoice_id, session)
+            if doc is None:
+                raise _invoice_not_found()
+            invoice = invoice_from_doc(doc)
+            if invoice.status in OPEN_STATUSES and \
+                    ReminderLevel.FORMAL_NOTICE.value not in (doc.get("reminders") or {}):
+                raise Conflict("invoice.reminders_pending",
+                               "An invoice is written off only after its formal notice.", "status")
+            written = invoice.write_off()
+            now = self.ctx.clock.now()
+            saved = await self.ctx.invoices.update(invoice_id, doc["version"], {
+                **invoice_state(invoice), "write_off": {
+                    "reason": reason, "by": principal.id, "on": self.ctx.clock.today().isoformat(),
+                    "outstanding_incl_vat": written.outstanding_incl_vat,
+                    "outstanding_activity_share": written.outstanding_activity_share},
+                "updated_at": now}, session)
+            event = InvoiceWrittenOff(
+                invoice_id=invoice_id, number=doc["number"], activity_id=doc["activity_id"],
+                member_id=str(doc.get("owner_id") or ""), outstanding_incl_vat=written.outstanding_incl_vat,
+                outstanding_activity_share=written.outstanding_activity_share, reason=reason)
+            await self.ctx.runtime.outbox.add([self.ctx.runtime.event(event, subject=invoice_id)], session=session)
+            return saved
+
+        try:
+            saved: Document = await self.ctx.runtime.commit(work)
+        except StaleVersion as exc:
+            raise Conflict("invoice.concurrent_update", "The invoice changed meanwhile; read it again.") from exc
+        return saved
+
+
+class PeriodicJob:
+    """Runs ``job`` every ``interval`` seconds in the background of the process,
+    from start-up to shutdown; a failing run is logged and the next one comes."""
+
+    def __init__(self, name: str, job: Callable[[], Awaitable[Any]], *, interval: float,
+                 initial_delay: float = 0.0) -> None:
+        self.name = name
+        self._job = job
+        self._interval = interval
+        self._initial_delay = initial_delay
+        self._task: asyncio.Task[None] | None = None
+        self.runs = 0
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name=self.name)
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+
+    async def _loop(self) -> None:
+        await asyncio.sleep(self._initial_delay)
+        while True:
+            try:
+                result = await self._job()
+                log.info("periodic_job_ran", job=self.name, result=str(result))
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the loop must outlive one bad run (a database hiccup)
+                log.exception("periodic_job_failed", job=self.name)
+            self.runs += 1
+            await asyncio.sleep(self._interval)

@@ -1,0 +1,201 @@
+"""The ledger in MongoDB.
+
+- ``ledger_transactions``: one document per transaction, its balanced
+  postings embedded, so a transaction is written whole or not at all. The
+  ``_id`` IS the source key (the event or request that caused it): the
+  unique ``_id`` index is what makes a replayed event book nothing twice.
+  Transactions are only ever inserted, never updated nor deleted.
+- ``activity_positions``: per activity, the figures decisions need now
+  (available budget, outstanding advance, receivables cover, statement
+  totals), kept in step with the transactions in the same database
+  transaction, and versioned by ``sequence`` (optimistic lock).
+- ``receivables``: per invoice, what the guarantee may still count on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from coop_shared.persistence.mongo import IndexSpec
+from payroll.adapters.paging import after_cursor, next_cursor, sort_spec
+from payroll.domain.ledger import Transaction
+from payroll.domain.money import ZERO
+from payroll.domain.position import ActivityPosition, Receivable, Totals
+
+TRANSACTIONS = "ledger_transactions"
+POSITIONS = "activity_positions"
+RECEIVABLES = "receivables"
+
+INDEXES = [
+    IndexSpec(TRANSACTIONS, [("activity_id", 1), ("recorded_at", -1), ("_id", -1)], "transactions_by_activity"),
+    IndexSpec(RECEIVABLES, [("activity_id", 1)], "receivables_by_activity"),
+    IndexSpec(POSITIONS, [("advance", -1), ("_id", 1)], "positions_by_exposure"),
+]
+
+Document = dict[str, Any]
+
+
+class StaleState(Exception):
+    """Another writer changed the activity's position since it was read: redo the work from a fresh read."""
+
+
+def transaction_document(transaction: Transaction, activity_id: str | None, recorded_at: datetime) -> Document:
+    return {
+        "_id": transaction.source_key,
+        "kind": transaction.kind.value,
+        "activity_id": activity_id,
+        "occurred_at": transaction.occurred_at,
+        "recorded_at": recorded_at,
+        "memo": transaction.memo,
+        "postings": [{"account": p.account, "amount": p.amount} for p in transaction.postings],
+    }
+
+
+def _position_document(position: ActivityPosition, now: datetime) -> Document:
+    return {
+        "available": position.available,
+        "advance": position.advance,
+        "receivables": position.receivables,
+        "sequence": position.sequence,
+        "totals": position.totals.to_dict(),
+        "updated_at": now,
+    }
+
+
+def position_from(doc: Document) -> ActivityPosition:
+    return ActivityPosition(
+        activity_id=doc["_id"],
+        available=doc["available"],
+        advance=doc["advance"],
+        receivables=doc["receivables"],
+        sequence=int(doc["sequence"]),
+        totals=Totals.from_dict(doc.get("totals", {})),
+    )
+
+
+def _receivable_from(doc: Document) -> Receivable:
+    return Receivable(
+        invoice_id=doc["_id"],
+        activity_id=doc["activity_id"],
+        issued_share=doc.get("issued_share"),
+        paid_share=doc.get("paid_share", ZERO),
+        settled_outstanding=doc.get("settled_outstanding"),
+        written_off=bool(doc.get("written_off", False)),
+        credited=bool(doc.get("credited", False)),
+    )
+
+
+class LedgerRepository:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._transactions = db[TRANSACTIONS]
+        self._positions = db[POSITIONS]
+        self._receivables = db[RECEIVABLES]
+
+    async def position(self, activity_id: str, session: AsyncClientSession | None = None) -> ActivityPosition:
+        doc = await self._positions.find_one({"_id": activity_id}, session=session)
+        return ActivityPosition(activity_id) if doc is None else position_from(doc)
+
+    async def find_position(self, activity_id: str) -> ActivityPosition | None:
+        doc = await self._positions.find_one({"_id": activity_id})
+        return None if doc is None else position_from(doc)
+
+    async def save_position(self, before: ActivityPosition, after: ActivityPosition,
+                            session: AsyncClientSession) -> None:
+        """Write ``after`` only if the stored position is still ``before`` (same sequence)."""
+        document = _position_document(after, datetime.now(UTC))
+        if before.sequence == 0:
+            try:
+                await self._positions.insert_one({"_id": after.activity_id, **document}, session=session)
+            except DuplicateKeyError as exc:
+                raise StaleState(after.activity_id) from exc
+            return
+        result = await self._positions.update_one(
+            {"_id": after.activity_id, "sequence": before.sequence}, {"$set": document}, session=session
+        )
+        if result.matched_count != 1:
+            raise StaleState(after.activity_id)
+
+    async def receivable(self, invoice_id: str, session: AsyncClientSession) -> Receivable | None:
+        doc = await self._receivables.find_one({"_id": invoice_id}, session=session)
+        return None if doc is None else _receivable_from(doc)
+
+    async def save_receivable(self, receivable: Receivable, session: AsyncClientSession) -> None:
+        await self._receivables.replace_one(
+            {"_id": receivable.invoice_id},
+            {
+                "activity_id": receivable.activity_id,
+                "issued_share": receivable.issued_share,
+                "paid_share": receivable.paid_share,
+                "settled_outstanding": receivable.settled_outstanding,
+                "written_off": receivable.written_off,
+                "credited": receivable.credited,
+                "cover": receivable.cover,
+            },
+            upsert=True,
+            session=session,
+        )
+
+    async def has_transaction(self, source_key: str, session: AsyncClientSession) -> bool:
+        return await self._transactions.find_one({"_id": source_key}, {"_id": 1}, session=session) is not None
+
+    async def add(self, transactions: Sequence[Transaction], activity_id: str | None,
+                  session: AsyncClientSession) -> None:
+        if transactions:
+            now = datetime.now(UTC)
+            await self._transactions.insert_many(
+                [transaction_document(t, activity_id, now) for t in transactions], session=session
+            )
+
+    async def add_documents(self, documents: Sequence[Document], session: AsyncClientSession) -> None:
+        if documents:
+            await self._transactions.insert_many(list(documents), session=session)
+
+    async def entries(self, activity_id: str, limit: int, cursor: str | None) -> tuple[list[Document], str | None]:
+        query = after_cursor({"activity_id": activity_id}, "recorded_at", cursor)
+        page = [doc async for doc in self._transactions.find(query).sort(sort_spec("recorded_at")).limit(limit)]
+        return page, next_cursor(page, limit, "recorded_at")
+
+    async def account_balances(self, accounts: Iterable[str] | None = None) -> dict[str, Decimal]:
+        """Every account's balance, summed from the postings themselves (not from any cached figure)."""
+        pipeline: list[Document] = [{"$unwind": "$postings"}]
+        if accounts is not None:
+            pipeline.append({"$match": {"postings.account": {"$in": list(accounts)}}})
+        pipeline.append({"$group": {"_id": "$postings.account", "balance": {"$sum": "$postings.amount"}}})
+        cursor = await self._transactions.aggregate(pipeline)
+        return {doc["_id"]: Decimal(doc["balance"]) for doc in [d async for d in cursor]}
+
+    async def unbalanced_transactions(self) -> list[str]:
+        """Source keys of transactions whose postings do not sum to zero (always empty; checked by tests and ops)."""
+        cursor = await self._transactions.aggregate([
+            {"$project": {"total": {"$sum": "$postings.amount"}}},
+            {"$match": {"total": {"$ne": Decimal(0)}}},
+        ])
+        return [doc["_id"] async for doc in cursor]
+
+    async def fund_exposure(self, top: int) -> tuple[Document, list[ActivityPosition]]:
+        """Totals over every activity, and the activities with the largest advances outstanding."""
+        cursor = await self._positions.aggregate([
+            {"$group": {
+                "_id": None,
+                "outstanding_advances": {"$sum": "$advance"},
+                "receivables": {"$sum": "$receivables"},
+                "advances_granted": {"$sum": "$totals.advances_received"},
+                "advances_repaid": {"$sum": "$totals.advances_repaid"},
+                "advances_absorbed": {"$sum": "$totals.advances_absorbed"},
+                "activities_with_advance": {"$sum": {"$cond": [{"$gt": ["$advance", Decimal(0)]}, 1, 0]}},
+            }},
+        ])
+        rows = [doc async for doc in cursor]
+        largest = [
+            position_from(doc)
+            async for doc in self._positions.find({"advance": {"$gt": Decimal(0)}}).sort(
+                [("advance", -1), ("_id", 1)]).limit(top)
+        ]
+        return (rows[0] if rows else {}), largest

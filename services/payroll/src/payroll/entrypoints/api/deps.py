@@ -1,0 +1,31 @@
+"""Dependencies shared by the routers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from coop_shared.auth.dependencies import require_role
+from coop_shared.auth.principal import Principal, Role
+from coop_shared.http.pagination import PageParams, page_params
+from coop_shared.service import Runtime, get_runtime
+from payroll.domain.directory import Viewer, ViewerRole
+from payroll.service_layer.context import PayrollContext
+
+
+def get_context(request: Request) -> PayrollContext:
+    context: PayrollContext = request.app.state.payroll
+    return context
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+ContextDep = Annotated[PayrollContext, Depends(get_context)]
+# People only: payroll data is personal, partner API keys get no access here.
+PersonPrincipal = Annotated[Principal, Depends(require_role(Role.MEMBER, Role.ADVISOR, Role.ADMIN))]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", description="Replays return the first answer.")]
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def viewer_of(principal: Principal) -> Viewer:
+    return Viewer(principal.id, ViewerRole(principal.role.value))
