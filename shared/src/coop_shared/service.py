@@ -178,7 +178,8 @@ async def _start_messaging(runtime: Runtime, handlers: HandlersFactory | None) -
 
 async def _check_mongo(runtime: Runtime) -> dict[str, object]:
     await runtime.mongo.admin.command("ping")
-    return {"status": "ok", "outbox_pending": await runtime.outbox.pending_count()}
+    return {"status": "ok", "outbox_pending": await runtime.outbox.pending_count(),
+            "outbox_unroutable": await runtime.outbox.unroutable_count()}
 
 
 async def _check_amqp(runtime: Runtime) -> dict[str, object]:

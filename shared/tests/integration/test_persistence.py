@@ -245,5 +245,14 @@ async def test_an_unroutable_event_does_not_hold_up_the_others(
     parked = await db.outbox.find_one({"_id": orphan.id})
     assert parked is not None and parked["status"] == "pending" and parked["attempts"] == 1
     assert "NO_ROUTE" in parked["last_error"] or "Publish" in parked["last_error"]
+
+    # Still unroutable long after: kept, but parked instead of retried forever.
+    patient = OutboxRelay(db, EventPublisher(connection, topo.exchange, service="tests"), outbox,
+                          service="tests", poll_seconds=0.05, max_unroutable_attempts=2)
+    await db.outbox.update_one({"_id": orphan.id}, {"$set": {"available_at": parked["created_at"]}})
+    await patient.publish_pending_once()
+    stored = await db.outbox.find_one({"_id": orphan.id})
+    assert stored is not None and stored["status"] == "unroutable" and stored["attempts"] == 2
+    assert await outbox.unroutable_count() == 1
     await consumer.stop()
     await connection.close()

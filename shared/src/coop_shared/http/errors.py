@@ -102,8 +102,12 @@ def install_error_handlers(app: FastAPI, domain_errors: dict[type[Exception], in
     for exc_type, status in (domain_errors or {}).items():
         def make(status: int = status) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
             async def _domain(_: Request, exc: Exception) -> JSONResponse:
+                details = getattr(exc, "details", None)
+                if isinstance(details, dict):  # a mapping of facts (e.g. the amounts behind a refusal)
+                    details = [details]
                 return error_response(status, getattr(exc, "code", "domain_error"),
-                                      getattr(exc, "message", str(exc)), field=getattr(exc, "field", None))
+                                      getattr(exc, "message", str(exc)), field=getattr(exc, "field", None),
+                                      details=details if isinstance(details, list) else None)
             return _domain
         app.add_exception_handler(exc_type, make())
 

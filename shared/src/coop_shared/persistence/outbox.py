@@ -34,6 +34,10 @@ log = get_logger("outbox")
 
 OUTBOX_COLLECTION = "outbox"
 PENDING, SENT = "pending", "sent"
+# No queue was ever bound for the type (no consumer has started yet) for a long
+# time: kept, counted and shown by /health/ready, no longer retried. Setting
+# the status back to "pending" publishes it again.
+UNROUTABLE = "unroutable"
 
 OUTBOX_INDEXES = [
     IndexSpec(OUTBOX_COLLECTION, [("status", 1), ("available_at", 1), ("created_at", 1)], "outbox_pending"),
@@ -75,11 +79,15 @@ class Outbox:
     async def pending_count(self) -> int:
         return await self._collection.count_documents({"status": PENDING})
 
+    async def unroutable_count(self) -> int:
+        return await self._collection.count_documents({"status": UNROUTABLE})
+
 
 class OutboxRelay:
     def __init__(self, db: AsyncDatabase[dict[str, Any]], publisher: EventPublisher, outbox: Outbox, *,
                  service: str, poll_seconds: float = 0.5, lease_seconds: float = 60.0,
-                 batch_size: int = 100, max_backoff_seconds: float = 30.0) -> None:
+                 batch_size: int = 100, max_backoff_seconds: float = 30.0,
+                 max_unroutable_attempts: int = 50) -> None:
         self._collection = db[OUTBOX_COLLECTION]
         self._publisher = publisher
         self._service = service
@@ -87,6 +95,7 @@ class OutboxRelay:
         self._lease = timedelta(seconds=lease_seconds)
         self._batch = batch_size
         self._max_backoff = max_backoff_seconds
+        self._max_unroutable = max_unroutable_attempts
         self._owner = f"{service}:{uuid.uuid4()}"
         self._wake = asyncio.Event()
         outbox.subscribe(self._wake)
@@ -162,9 +171,11 @@ class OutboxRelay:
         except PublishFailed as exc:
             attempts = int(doc.get("attempts", 0)) + 1
             delay = min(self._poll * (2 ** min(attempts, 10)), self._max_backoff)
+            parked = exc.unroutable and attempts >= self._max_unroutable
             await self._collection.update_one(
                 {"_id": doc["_id"], "lease_owner": self._owner},
-                {"$set": {"available_at": _now() + timedelta(seconds=delay), "last_error": str(exc)[:500]},
+                {"$set": {"available_at": _now() + timedelta(seconds=delay), "last_error": str(exc)[:500],
+                          **({"status": UNROUTABLE} if parked else {})},
                  "$inc": {"attempts": 1}, "$unset": {"lease_owner": ""}},
             )
             log.warning("outbox_publish_failed", event_id=doc["_id"], event_type=doc["type"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -14,7 +15,7 @@ from fastapi import FastAPI
 from coop_shared.auth.principal import Role
 from coop_shared.auth.tokens import SigningKey, TokenVerifier, issue_access_token
 from coop_shared.settings import ServiceSettings
-from coop_shared.testing.servers import Infrastructure, test_infrastructure
+from coop_shared.testing.servers import Infrastructure, delete_queues, test_infrastructure
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -25,10 +26,21 @@ def infrastructure() -> Iterator[Infrastructure]:
         yield infra
 
 
+SERVICE_NAMES = ("gateway", "members", "invoicing", "payroll", "governance", "notifications")
+
+
 @pytest.fixture
-def namespace() -> str:
-    """Unique per test: database names and AMQP names never collide between tests."""
-    return f"t{uuid.uuid4().hex[:10]}"
+def namespace(infrastructure: Infrastructure) -> Iterator[str]:
+    """Unique per test: database names and AMQP names never collide between tests.
+
+    Afterwards the services' queues of this namespace are deleted, so the
+    broker does not accumulate thousands of quorum queues over a run.
+    """
+    value = f"t{uuid.uuid4().hex[:10]}"
+    yield value
+    names = [f"{value}.{service}.{kind}" for service in SERVICE_NAMES for kind in ("events", "dead-letter")]
+    with ThreadPoolExecutor(max_workers=1) as pool:  # outside any running event loop
+        pool.submit(delete_queues, infrastructure.amqp_url, names).result(timeout=60)
 
 
 @pytest.fixture

@@ -114,9 +114,41 @@ def docker_available() -> bool:
         return False
 
 
-def rabbitmqctl(*args: str) -> subprocess.CompletedProcess[str]:
+def rabbitmqctl(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     ctl = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
-    return subprocess.run([ctl, *args], capture_output=True, text=True, timeout=60)
+    return subprocess.run([ctl, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def delete_queues(amqp_url: str, names: list[str]) -> None:
+    """Delete queues over AMQP (quick), so that removing the virtual host
+    afterwards has no quorum queues left to tear down."""
+    import asyncio
+
+    import aio_pika
+
+    async def run() -> None:
+        connection = await aio_pika.connect(amqp_url)
+        try:
+            for name in names:
+                channel = await connection.channel()
+                try:
+                    await channel.queue_delete(name, if_unused=False, if_empty=False)
+                except aio_pika.exceptions.AMQPError:
+                    pass  # already gone
+                finally:
+                    if not channel.is_closed:
+                        await channel.close()
+        finally:
+            await connection.close()
+
+    asyncio.run(run())
+
+
+def _sweep_vhost(vhost: str, amqp_url: str) -> None:
+    listed = rabbitmqctl("list_queues", "-p", vhost, "name", "--no-table-headers", "--quiet")
+    names = [line.strip() for line in listed.stdout.splitlines() if line.strip()]
+    if names:
+        delete_queues(amqp_url, names)
 
 
 def ensure_local_rabbitmq(timeout: float = 60) -> None:
@@ -145,10 +177,19 @@ def rabbitmq_vhost(base_url: str = "amqp://guest:guest@127.0.0.1:5672/") -> Iter
     if result.returncode != 0:
         raise ServerUnavailable(f"rabbitmqctl add_vhost failed: {result.stderr.strip()}")
     rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    url = base_url.rstrip("/") + "/" + quote(vhost, safe="")
     try:
-        yield base_url.rstrip("/") + "/" + quote(vhost, safe="")
+        yield url
     finally:
-        rabbitmqctl("delete_vhost", vhost)
+        # Empty it first: deleting a virtual host that still holds hundreds of
+        # quorum queues can keep the broker busy for minutes.
+        try:
+            _sweep_vhost(vhost, url)
+            rabbitmqctl("delete_vhost", vhost)
+        except (subprocess.TimeoutExpired, OSError) as exc:
+            import warnings
+
+            warnings.warn(f"could not remove test virtual host {vhost}: {exc}", stacklevel=1)
 
 
 @dataclass
