@@ -1,35 +1,5 @@
-"""Keyset pagination, newest first, on (a time field, _id): pages stay stable while
-documents are inserted, and no page costs more than its size."""
+"""Keyset pagination (the project's shared implementation)."""
 
-from __future__ import annotations
+from coop_shared.persistence.keyset import after_cursor, next_cursor, sort_spec
 
-from datetime import datetime
-from typing import Any
-
-from coop_shared.http.errors import ApiError
-from coop_shared.http.pagination import decode_cursor, encode_cursor
-
-
-def after_cursor(query: dict[str, Any], field: str, cursor: str | None) -> dict[str, Any]:
-    """``query`` restricted to the documents after ``cursor`` in (field desc, _id desc) order."""
-    value = decode_cursor(cursor)
-    if value is None:
-        return query
-    try:
-        at, last_id = datetime.fromisoformat(str(value["t"])), str(value["id"])
-    except (KeyError, ValueError) as exc:
-        raise ApiError(400, "invalid_cursor", "The cursor is not one this API produced.", field="cursor") from exc
-    after = {"$or": [{field: {"$lt": at}}, {field: at, "_id": {"$lt": last_id}}]}
-    return {"$and": [query, after]} if query else after
-
-
-def sort_spec(field: str) -> list[tuple[str, int]]:
-    return [(field, -1), ("_id", -1)]
-
-
-def next_cursor(page: list[dict[str, Any]], limit: int, field: str) -> str | None:
-    """A cursor when the page is full (there may be more), else None."""
-    if len(page) < limit:
-        return None
-    last = page[-1]
-    return encode_cursor({"t": last[field].isoformat(), "id": last["_id"]})
+__all__ = ["after_cursor", "next_cursor", "sort_spec"]

@@ -1,0 +1,42 @@
+"""Keyset pagination, newest first, on (a time field, _id): pages stay stable
+while documents are inserted, and no page costs more than its size."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from coop_shared.http.errors import ApiError
+from coop_shared.http.pagination import decode_cursor, encode_cursor
+
+
+def keyset(query: dict[str, Any], field: str, cursor: dict[str, Any] | None) -> dict[str, Any]:
+    """``query`` restricted to what comes after a decoded ``cursor`` ({"t": iso time, "id": ...})."""
+    if cursor is None:
+        return query
+    try:
+        at, last_id = datetime.fromisoformat(str(cursor["t"])), str(cursor["id"])
+    except (KeyError, ValueError) as exc:
+        raise ApiError(400, "invalid_cursor", "The cursor is not one this API produced.", field="cursor") from exc
+    after = {"$or": [{field: {"$lt": at}}, {field: at, "_id": {"$lt": last_id}}]}
+    return {"$and": [query, after]} if query else after
+
+
+def after_cursor(query: dict[str, Any], field: str, cursor: str | None) -> dict[str, Any]:
+    """Same as :func:`keyset`, from the opaque cursor string a client sent."""
+    return keyset(query, field, decode_cursor(cursor))
+
+
+def sort_spec(field: str) -> list[tuple[str, int]]:
+    return [(field, -1), ("_id", -1)]
+
+
+def cursor_of(doc: dict[str, Any], field: str) -> dict[str, Any]:
+    return {"t": doc[field].isoformat(), "id": doc["_id"]}
+
+
+def next_cursor(page: list[dict[str, Any]], limit: int, field: str) -> str | None:
+    """A cursor when the page is full (there may be more), else None."""
+    if len(page) < limit:
+        return None
+    return encode_cursor(cursor_of(page[-1], field))
