@@ -9,23 +9,11 @@ plain ``TypeError``: they are bugs, not bad user input.
 
 from __future__ import annotations
 
+from coop_shared.errors import DomainError
 
-class DomainValidationError(ValueError):
+
+class DomainValidationError(DomainError, ValueError):
     """Bad input or a broken business rule (maps to HTTP 422)."""
-
-    def __init__(self, code: str, message: str, field: str | None = None) -> None:
-        # Passing everything to Exception keeps the error picklable/copyable.
-        super().__init__(code, message, field)
-        self.code = code
-        self.message = message
-        self.field = field
-
-    def __str__(self) -> str:
-        where = f" [{self.field}]" if self.field else ""
-        return f"{self.code}{where}: {self.message}"
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r}, field={self.field!r})"
 
 
 class DomainConflictError(DomainValidationError):

@@ -7,17 +7,11 @@ domain never speaks HTTP but every refusal still lands as the shared JSON error.
 
 from __future__ import annotations
 
+from coop_shared.errors import DomainError as SharedDomainError
 
-class DomainError(Exception):
-    def __init__(self, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(code, message, field)
-        self.code = code
-        self.message = message
-        self.field = field
 
-    def __str__(self) -> str:
-        where = f" [{self.field}]" if self.field else ""
-        return f"{self.code}{where}: {self.message}"
+class DomainError(SharedDomainError):
+    """Every members rule violation."""
 
 
 class InvalidInput(DomainError, ValueError):
