@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,6 +126,10 @@ class TokenVerifier:
         self._leeway = leeway_seconds
         self._min_refresh = min_refresh_seconds
         self._lock = asyncio.Lock()
+        # Verified tokens, until they expire: a client sends the same token many
+        # times, and an RSA verification per request is wasted work.
+        self._verified: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+        self._cache_size = 10_000
 
     def trust(self, source: KeySource) -> None:
         """Add an issuer's keys, replacing what was known of that issuer."""
@@ -152,6 +157,19 @@ class TokenVerifier:
                     continue  # that issuer is unreachable: its tokens fail, others still verify
 
     async def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None:
+            if cached[0] > time.time():
+                self._verified.move_to_end(token)
+                return cached[1]
+            del self._verified[token]
+        principal, expires = await self._verify(token)
+        self._verified[token] = (expires, principal)
+        if len(self._verified) > self._cache_size:
+            self._verified.popitem(last=False)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -177,4 +195,4 @@ class TokenVerifier:
         principal = principal_from_claims(claims)
         if principal.role not in source.roles:
             raise InvalidToken(f"issuer {source.issuer} may not grant role {principal.role}")
-        return principal
+        return principal, float(claims["exp"])
