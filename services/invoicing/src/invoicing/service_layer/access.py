@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from coop_shared.auth.principal import Principal, Role
 from invoicing.adapters.read_models import ReadModel
@@ -35,6 +36,16 @@ class AccessPolicy:
         if principal.role is Role.ADVISOR:
             ids |= {a.id for a in await self.read_model.activities_supported_by(principal.id)}
         return ids
+
+    async def list_query(self, principal: Principal, activity_id: str | None) -> dict[str, Any] | None:
+        """The base query of a list the principal may see, narrowed to one
+        activity when asked; None when that activity is not theirs (an empty page)."""
+        visible = await self.visible_activity_ids(principal)
+        if activity_id is not None:
+            if visible is not None and activity_id not in visible:
+                return None
+            return {"activity_id": activity_id}
+        return {} if visible is None else {"activity_id": {"$in": sorted(visible)}}
 
     async def can_view(self, principal: Principal, activity_id: str) -> bool:
         if principal.role is Role.ADMIN or (principal.role is Role.PARTNER and principal.has_scope(READ_SCOPE)):

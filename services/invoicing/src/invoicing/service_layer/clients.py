@@ -131,14 +131,9 @@ class ClientService:
 
     async def list(self, principal: Principal, activity_id: str | None, limit: int,
                    cursor: str | None) -> tuple[list[Document], str | None]:
-        visible = await self.ctx.access.visible_activity_ids(principal)
-        query: Document = {}
-        if activity_id is not None:
-            if visible is not None and activity_id not in visible:
-                return [], None
-            query["activity_id"] = activity_id
-        elif visible is not None:
-            query["activity_id"] = {"$in": sorted(visible)}
+        query = await self.ctx.access.list_query(principal, activity_id)
+        if query is None:
+            return [], None
         return await self.ctx.clients.page(query, limit, cursor)
 
     async def for_document(self, principal: Principal, client_id: str, activity_id: str) -> Document:

@@ -84,15 +84,9 @@ class ExpenseService:
 
     async def list(self, principal: Principal, filters: Document, limit: int,
                    cursor: str | None) -> tuple[list[Document], str | None]:
-        visible = await self.ctx.access.visible_activity_ids(principal)
-        query: Document = {}
-        activity_id = filters.get("activity_id")
-        if activity_id is not None:
-            if visible is not None and activity_id not in visible:
-                return [], None
-            query["activity_id"] = activity_id
-        elif visible is not None:
-            query["activity_id"] = {"$in": sorted(visible)}
+        query = await self.ctx.access.list_query(principal, filters.get("activity_id"))
+        if query is None:
+            return [], None
         if filters.get("status") is not None:
             query["status"] = filters["status"]
         return await self.ctx.expense_claims.page(query, limit, cursor)

@@ -76,14 +76,9 @@ class QuoteService:
 
     async def list(self, principal: Principal, activity_id: str | None, status: str | None, limit: int,
                    cursor: str | None) -> tuple[list[Document], str | None]:
-        visible = await self.ctx.access.visible_activity_ids(principal)
-        query: Document = {}
-        if activity_id is not None:
-            if visible is not None and activity_id not in visible:
-                return [], None
-            query["activity_id"] = activity_id
-        elif visible is not None:
-            query["activity_id"] = {"$in": sorted(visible)}
+        query = await self.ctx.access.list_query(principal, activity_id)
+        if query is None:
+            return [], None
         if status is not None:
             query["status"] = status
         return await self.ctx.quotes.page(query, limit, cursor)
