@@ -8,8 +8,6 @@ the clock into and past the voting window, vote.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +25,7 @@ from coop_shared.contracts.members import MemberRegistered, SharePaid, ShareResi
 from coop_shared.contracts.payroll import ContractCreated
 from coop_shared.messaging.envelope import Envelope, EventPayload
 from coop_shared.messaging.topology import Topology, declare_consumer_queues
+from coop_shared.testing.events import EventTap
 from coop_shared.testing.fixtures import running, trust_test_key
 from governance.config import GovernanceSettings
 from governance.main import create_app
@@ -168,45 +167,6 @@ async def gov(gov_settings: GovernanceSettings, signing_key: SigningKey,
         yield Gov(client, app, clock, token_for, admin=token_for("admin-1", role="admin"))
 
 
-class EventTap:
-    """A test consumer bound to the governance events, as notifications would be."""
-
-    def __init__(self, connection: aio_pika.abc.AbstractRobustConnection, queue: aio_pika.abc.AbstractQueue) -> None:
-        self.connection = connection
-        self._queue = queue
-        self.events: list[dict[str, Any]] = []
-
-    async def drain(self, settle: float = 0.6) -> list[dict[str, Any]]:
-        """Read until the queue has stayed empty for ``settle`` seconds."""
-        quiet = 0.0
-        while quiet < settle:
-            message = await self._queue.get(fail=False)
-            if message is None:
-                await asyncio.sleep(0.05)
-                quiet += 0.05
-                continue
-            quiet = 0.0
-            await message.ack()
-            self.events.append(json.loads(message.body))
-        return self.events
-
-    async def wait_for(self, event_type: str, count: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(self.of(event_type)) < count:
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"{event_type}: {len(self.of(event_type))} of {count} arrived")
-            message = await self._queue.get(fail=False)
-            if message is None:
-                await asyncio.sleep(0.05)
-                continue
-            await message.ack()
-            self.events.append(json.loads(message.body))
-        return self.of(event_type)
-
-    def of(self, event_type: str) -> list[dict[str, Any]]:
-        return [e for e in self.events if e["type"] == event_type]
-
-
 @pytest.fixture
 async def tap(gov_settings: GovernanceSettings) -> AsyncIterator[EventTap]:
     connection = await aio_pika.connect_robust(gov_settings.amqp_url)
@@ -214,5 +174,5 @@ async def tap(gov_settings: GovernanceSettings) -> AsyncIterator[EventTap]:
     topology = Topology(gov_settings.exchange_name, gov_settings.dead_letter_exchange_name, "listener", 3,
                         prefix=gov_settings.amqp_prefix)
     queue = await declare_consumer_queues(channel, topology, GOVERNANCE_EVENTS)
-    yield EventTap(connection, queue)
+    yield EventTap(queue, connection)
     await connection.close()

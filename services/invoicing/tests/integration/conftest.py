@@ -9,8 +9,6 @@ envelopes (the broker path is exercised by test_read_model.py).
 
 from __future__ import annotations
 
-import asyncio
-import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -25,6 +23,7 @@ from fastapi import FastAPI
 from coop_shared.messaging.envelope import Envelope
 from coop_shared.messaging.topology import Topology, declare_consumer_queues
 from coop_shared.service import Runtime
+from coop_shared.testing.events import EventTap
 from coop_shared.testing.fixtures import running, trust_test_key
 from invoicing.config import InvoicingSettings
 from invoicing.main import create_app
@@ -70,31 +69,6 @@ def line(description: str = "Création sonore", quantity: str = "10", unit: str 
     if vat_rate is not None:
         body["vat_rate"] = vat_rate
     return body
-
-
-class EventTap:
-    """A test consumer bound to every invoicing event."""
-
-    def __init__(self, queue: aio_pika.abc.AbstractQueue) -> None:
-        self._queue = queue
-        self.events: list[dict[str, Any]] = []
-
-    async def drain(self, settle: float = 0.4) -> list[dict[str, Any]]:
-        """Read until the queue has stayed empty for ``settle`` seconds."""
-        quiet = 0.0
-        while quiet < settle:
-            message = await self._queue.get(fail=False)
-            if message is None:
-                await asyncio.sleep(0.05)
-                quiet += 0.05
-                continue
-            quiet = 0.0
-            await message.ack()
-            self.events.append(json.loads(message.body))
-        return self.events
-
-    def of(self, event_type: str) -> list[dict[str, Any]]:
-        return [e for e in self.events if e["type"] == event_type]
 
 
 @dataclass

@@ -3,8 +3,6 @@ RabbitMQ from the shared ``infrastructure`` fixture)."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -17,6 +15,7 @@ import pytest
 from fastapi import FastAPI
 
 from coop_shared.messaging.topology import Topology, declare_consumer_queues
+from coop_shared.testing.events import EventTap
 from coop_shared.testing.fixtures import running
 from members.config import MembersSettings
 from members.main import create_app
@@ -39,47 +38,6 @@ def registration(email: str | None = None, **overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
-
-
-class EventTap:
-    """A test consumer bound to every members event (``members.#``)."""
-
-    def __init__(self, queue: aio_pika.abc.AbstractQueue) -> None:
-        self._queue = queue
-        self.events: list[dict[str, Any]] = []
-
-    async def drain(self, settle: float = 0.3) -> list[dict[str, Any]]:
-        """Read until the queue has stayed empty for ``settle`` seconds."""
-        quiet = 0.0
-        while quiet < settle:
-            message = await self._queue.get(fail=False)
-            if message is None:
-                await asyncio.sleep(0.05)
-                quiet += 0.05
-                continue
-            quiet = 0.0
-            await message.ack()
-            self.events.append(json.loads(message.body))
-        return self.events
-
-    async def wait_for(self, event_type: str, count: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            found = self.of(event_type)
-            if len(found) >= count:
-                return found
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"{event_type}: {len(found)} of {count} events arrived; got "
-                                     f"{[e['type'] for e in self.events]}")
-            message = await self._queue.get(fail=False)
-            if message is None:
-                await asyncio.sleep(0.05)
-                continue
-            await message.ack()
-            self.events.append(json.loads(message.body))
-
-    def of(self, event_type: str) -> list[dict[str, Any]]:
-        return [e for e in self.events if e["type"] == event_type]
 
 
 @dataclass
