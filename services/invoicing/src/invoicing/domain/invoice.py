@@ -28,11 +28,12 @@ from invoicing.domain.contribution import (
     contribution_rate,
     split_payment,
 )
+from invoicing.domain.editable_lines import EditableLines
 from invoicing.domain.errors import DomainConflictError, DomainValidationError
 from invoicing.domain.money import ZERO, percent_of, require_cents, require_non_negative
 from invoicing.domain.ogm import ogm_for_invoice
 from invoicing.domain.quote import Quote, QuoteStatus
-from invoicing.domain.totals import InvoiceLine, InvoiceTotals, check_lines_for_regime, compute_totals
+from invoicing.domain.totals import InvoiceLine, InvoiceTotals, compute_totals
 from invoicing.domain.vat import VatRegime, check_regime_for_client
 
 INVOICE_TYPE_CODE = "380"  # UNCL1001 commercial invoice
@@ -166,7 +167,7 @@ class PaymentOutcome:
     overpayment: Decimal  # kept on the invoice for refund, never dropped
 
 
-class Invoice:
+class Invoice(EditableLines):
     """An invoice aggregate. Attributes are public for reading (and for the
     repository to persist); change them only through the methods, which
     enforce the transition table and the immutability of issued invoices."""
@@ -248,21 +249,6 @@ class Invoice:
                 + (": cancel it with a credit note." if self.number else "."),
                 field,
             )
-
-    def replace_lines(self, lines: Iterable[InvoiceLine]) -> None:
-        self._ensure_editable("lines")
-        new_lines = tuple(lines)
-        check_lines_for_regime(new_lines, self.regime)
-        self._lines = new_lines
-
-    def add_line(self, line: InvoiceLine) -> None:
-        self.replace_lines((*self._lines, line))
-
-    def remove_line(self, index: int) -> None:
-        self._ensure_editable("lines")
-        if not 0 <= index < len(self._lines):
-            raise DomainValidationError("line.not_found", f"No line at position {index}.", "lines")
-        self._lines = self._lines[:index] + self._lines[index + 1 :]
 
     def set_prepaid(self, amount: Decimal) -> None:
         self._ensure_editable("prepaid")

@@ -15,8 +15,9 @@ from types import MappingProxyType
 
 from invoicing.domain.checks import require_date, require_text
 from invoicing.domain.clients import Client
+from invoicing.domain.editable_lines import EditableLines
 from invoicing.domain.errors import DomainConflictError, DomainValidationError
-from invoicing.domain.totals import InvoiceLine, InvoiceTotals, check_lines_for_regime, compute_totals
+from invoicing.domain.totals import InvoiceLine, InvoiceTotals, compute_totals
 from invoicing.domain.vat import VatRegime, check_regime_for_client
 
 
@@ -44,7 +45,7 @@ QUOTE_TRANSITIONS: Mapping[QuoteStatus, frozenset[QuoteStatus]] = MappingProxyTy
 )
 
 
-class Quote:
+class Quote(EditableLines):
     """A quote aggregate; like ``Invoice``, mutate it only through its methods."""
 
     def __init__(
@@ -90,21 +91,6 @@ class Quote:
             raise DomainConflictError("quote.locked", "An accepted quote can no longer change.", field)
         if self.status is not QuoteStatus.DRAFT:
             raise DomainConflictError("quote.not_editable", f"A {self.status.value} quote cannot be edited.", field)
-
-    def replace_lines(self, lines: Iterable[InvoiceLine]) -> None:
-        self._ensure_editable("lines")
-        new_lines = tuple(lines)
-        check_lines_for_regime(new_lines, self.regime)
-        self._lines = new_lines
-
-    def add_line(self, line: InvoiceLine) -> None:
-        self.replace_lines((*self._lines, line))
-
-    def remove_line(self, index: int) -> None:
-        self._ensure_editable("lines")
-        if not 0 <= index < len(self._lines):
-            raise DomainValidationError("line.not_found", f"No line at position {index}.", "lines")
-        self._lines = self._lines[:index] + self._lines[index + 1 :]
 
     def set_valid_until(self, valid_until: date) -> None:
         self._ensure_editable("valid_until")
