@@ -1,8 +1,9 @@
 """``make run``: the whole platform on this machine, with embedded defaults.
 
-Starts SecantusDB (data under .data/, unless MONGO_URL is set), uses RabbitMQ
+Starts SecantusDB (data under .data/, unless MONGO_URL is set), a mail sink
+that keeps every e-mail under .data/mail/ (unless SMTP_HOST is set), uses RabbitMQ
 at AMQP_URL (starting the local broker when it is installed and down), starts
-the six services, waits until every /health/ready answers 200, prints the
+the seven services (the portal among them), waits until every /health/ready answers 200, prints the
 URLs, and stops everything cleanly on Ctrl-C (SIGINT) or SIGTERM.
 """
 
@@ -19,6 +20,7 @@ from types import FrameType
 
 import httpx
 
+from coop_shared.mail_sink import MailSink
 from coop_shared.testing.servers import (
     SecantusProcess,
     ServerUnavailable,
@@ -29,7 +31,7 @@ from coop_shared.testing.servers import (
 
 SERVICES: dict[str, int] = {
     "members": 8001, "invoicing": 8002, "payroll": 8003, "governance": 8004, "notifications": 8005,
-    "gateway": 8080,
+    "portal": 8006, "gateway": 8080,
 }
 
 
@@ -37,16 +39,37 @@ def ports_from_env() -> dict[str, int]:
     return {name: int(os.environ.get(f"{name.upper()}_PORT", default)) for name, default in SERVICES.items()}
 
 
-def service_env(name: str, ports: dict[str, int], mongo_url: str, amqp_url: str) -> dict[str, str]:
+def service_env(name: str, ports: dict[str, int], mongo_url: str, amqp_url: str,
+                mail: MailSink | None = None) -> dict[str, str]:
     env = dict(os.environ)
+    gateway = f"http://127.0.0.1:{ports['gateway']}"
     env.update({"MONGO_URL": mongo_url, "AMQP_URL": amqp_url, "PORT": str(ports[name]),
                 "JWKS_URL": f"http://127.0.0.1:{ports['members']}/api/v1/auth/jwks",
-                "GATEWAY_JWKS_URL": f"http://127.0.0.1:{ports['gateway']}/api/v1/gateway/jwks"})
-    if name == "gateway":
-        for upstream, port in ports.items():
-            if upstream != "gateway":
-                env[f"{upstream.upper()}_URL"] = f"http://127.0.0.1:{port}"
+                "GATEWAY_JWKS_URL": f"{gateway}/api/v1/gateway/jwks"})
+    for upstream, port in ports.items():
+        if upstream != "gateway":  # the gateway's upstreams; notifications fetches documents from invoicing
+            env.setdefault(f"{upstream.upper()}_URL", f"http://127.0.0.1:{port}")
+    # Links in e-mails and client pages point at this gateway.
+    env.setdefault("APP_BASE_URL", gateway)
+    env.setdefault("PUBLIC_BASE_URL", gateway)
+    if mail is not None:
+        env.update({"SMTP_HOST": mail.host, "SMTP_PORT": str(mail.port), "SMTP_TLS": "none",
+                    "DEV_MAIL_DIR": str(mail.directory)})
+    if name == "portal":
+        env["GATEWAY_URL"] = gateway
+    if name == "invoicing":  # the local access point the development invoicing service serves
+        env.setdefault("PEPPOL_ACCESS_POINT_URL", f"http://127.0.0.1:{ports['invoicing']}/dev/peppol-access-point")
     return env
+
+
+def start_mail_sink(data_dir: Path) -> MailSink | None:
+    """The local mail sink, unless SMTP_HOST names a relay to use instead."""
+    if os.environ.get("SMTP_HOST"):
+        return None
+    sink = MailSink(data_dir / "mail", host=os.environ.get("DEV_SMTP_HOST", "127.0.0.1"),
+                    port=int(os.environ.get("DEV_SMTP_PORT", "1025")))
+    sink.start()
+    return sink
 
 
 def wait_ready(ports: dict[str, int], timeout: float, processes: dict[str, subprocess.Popen[bytes]]) -> None:
@@ -83,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     secantus: SecantusProcess | None = None
+    mail: MailSink | None = None
     processes: dict[str, subprocess.Popen[bytes]] = {}
     stopping = False
 
@@ -102,15 +126,23 @@ def main(argv: list[str] | None = None) -> int:
         amqp_url = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
         if "127.0.0.1" in amqp_url or "localhost" in amqp_url:
             ensure_local_rabbitmq()
+        try:
+            mail = start_mail_sink(data_dir)
+        except OSError as exc:
+            raise ServerUnavailable(f"the mail sink cannot listen (DEV_SMTP_PORT): {exc}") from exc
+        if mail is not None:
+            print(f"Mail sink (SMTP) on {mail.host}:{mail.port}: messages in {mail.directory}, "
+                  f"listed at http://127.0.0.1:{ports['gateway']}/dev/mail", flush=True)
         for name in SERVICES:
             log_file = (data_dir / "logs" / f"{name}.log").open("ab")
             processes[name] = subprocess.Popen(
                 [sys.executable, "-m", f"{name}.cli", "serve", "--port", str(ports[name])],
-                env=service_env(name, ports, mongo_url, amqp_url), stdout=log_file, stderr=subprocess.STDOUT,
+                env=service_env(name, ports, mongo_url, amqp_url, mail), stdout=log_file, stderr=subprocess.STDOUT,
             )
         wait_ready(ports, args.ready_timeout, processes)
         gateway = f"http://127.0.0.1:{ports['gateway']}"
-        print(f"All six services are ready. Gateway: {gateway}  API docs: {gateway}/api/docs", flush=True)
+        print(f"All {len(SERVICES)} services are ready. Gateway: {gateway}  API docs: {gateway}/api/docs", flush=True)
+        print(f"Portal: {gateway}/app/", flush=True)
         print(f"Logs: {data_dir / 'logs'}. Press Ctrl-C to stop.", flush=True)
         while not stopping:
             for name, process in processes.items():
@@ -133,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
                 process.kill()
         if secantus is not None:
             secantus.stop()
+        if mail is not None:
+            mail.stop()
         print("Stopped.", flush=True)
 
 

@@ -14,7 +14,7 @@ from aio_pika.abc import AbstractRobustConnection
 from coop_shared.messaging.consumer import EventConsumer, PermanentError
 from coop_shared.messaging.envelope import Envelope, EventPayload, new_event
 from coop_shared.messaging.publisher import EventPublisher, PublishFailed
-from coop_shared.messaging.topology import Topology, dead_letter_count
+from coop_shared.messaging.topology import Topology, dead_letter_count, unrouted_count
 from coop_shared.testing.servers import Infrastructure, rabbitmqctl
 
 
@@ -46,10 +46,23 @@ async def wait_until(predicate, timeout: float = 10.0) -> None:  # type: ignore[
         await asyncio.sleep(0.05)
 
 
-async def test_unroutable_publish_raises(connection: AbstractRobustConnection, namespace: str) -> None:
+async def test_an_event_no_queue_takes_is_kept_by_the_alternate_exchange_and_counted(
+    connection: AbstractRobustConnection, namespace: str,
+) -> None:
     publisher = EventPublisher(connection, f"{namespace}.events", service="svc", timeout=5)
-    with pytest.raises(PublishFailed, match=r"tests\.ping\.sent\.v1"):
-        await publisher.publish(new_event(Ping(n=1), source="tests"))
+    await publisher.publish(new_event(Ping(n=1), source="tests"))  # confirmed, not returned
+    await publisher.publish(new_event(Ping(n=2), source="tests"))
+    channel = await connection.channel()
+    deadline = asyncio.get_running_loop().time() + 10
+    while (count := await unrouted_count(channel, f"{namespace}.events")) < 2:
+        assert asyncio.get_running_loop().time() < deadline, count
+        await asyncio.sleep(0.1)
+    assert count == 2
+    queue = await channel.get_queue(f"{namespace}.events.unrouted")
+    message = await queue.get(timeout=5)
+    assert message is not None and message.routing_key == Ping.event_type
+    await message.ack()
+    await channel.close()
     await publisher.close()
 
 

@@ -16,7 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from coop_shared.messaging.consumer import EventConsumer
 from coop_shared.messaging.envelope import Envelope, EventPayload, new_event
 from coop_shared.messaging.publisher import EventPublisher
-from coop_shared.messaging.topology import Topology
+from coop_shared.messaging.topology import Topology, unrouted_count
 from coop_shared.persistence.idempotency import PROCESSED_INDEXES, apply_once
 from coop_shared.persistence.mongo import database, ensure_indexes, in_transaction, make_client
 from coop_shared.persistence.outbox import OUTBOX_INDEXES, Outbox, OutboxRelay
@@ -216,7 +216,7 @@ async def test_two_relays_never_publish_the_same_event_twice_at_once(
     await connection.close()
 
 
-async def test_an_unroutable_event_does_not_hold_up_the_others(
+async def test_an_event_no_consumer_takes_is_sent_to_the_alternate_exchange_at_once(
     mongo: AsyncMongoClient[dict[str, Any]], db: AsyncDatabase[dict[str, Any]],
     infrastructure: Infrastructure, namespace: str,
 ) -> None:
@@ -236,23 +236,16 @@ async def test_an_unroutable_event_does_not_hold_up_the_others(
     after = await _change_with_event(mongo, db, outbox, "1.00")
     relay = OutboxRelay(db, EventPublisher(connection, topo.exchange, service="tests"), outbox,
                         service="tests", poll_seconds=0.05)
-    assert await relay.publish_pending_once() == 1
+    assert await relay.publish_pending_once() == 2  # neither waits: no retries, no parking later
     for _ in range(100):
         if received:
             break
         await asyncio.sleep(0.05)
     assert [e.id for e in received] == [after.id]
-    parked = await db.outbox.find_one({"_id": orphan.id})
-    assert parked is not None and parked["status"] == "pending" and parked["attempts"] == 1
-    assert "NO_ROUTE" in parked["last_error"] or "Publish" in parked["last_error"]
-
-    # Still unroutable long after: kept, but parked instead of retried forever.
-    patient = OutboxRelay(db, EventPublisher(connection, topo.exchange, service="tests"), outbox,
-                          service="tests", poll_seconds=0.05, max_unroutable_attempts=2)
-    await db.outbox.update_one({"_id": orphan.id}, {"$set": {"available_at": parked["created_at"]}})
-    await patient.publish_pending_once()
     stored = await db.outbox.find_one({"_id": orphan.id})
-    assert stored is not None and stored["status"] == "unroutable" and stored["attempts"] == 2
-    assert await outbox.unroutable_count() == 1
+    assert stored is not None and stored["status"] == "sent" and stored["attempts"] == 0
+    channel = await connection.channel()
+    assert await unrouted_count(channel, topo.exchange) == 1
+    await channel.close()
     await consumer.stop()
     await connection.close()

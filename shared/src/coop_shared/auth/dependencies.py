@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from coop_shared.auth.principal import Principal, Role
+from coop_shared.auth.revocation import TokenVersions
 from coop_shared.auth.tokens import InvalidToken, TokenVerifier
 from coop_shared.http.errors import ApiError
 
@@ -26,10 +27,14 @@ async def current_principal(request: Request) -> Principal:
     if scheme.lower() != "bearer" or not token:
         raise ApiError(401, "unauthenticated", "A bearer access token is required.", headers=_CHALLENGE)
     try:
-        return await _verifier(request).verify(token.strip())
+        principal = await _verifier(request).verify(token.strip())
     except InvalidToken as exc:
         raise ApiError(401, "invalid_token", "The access token is invalid or expired.",
                        headers=_CHALLENGE) from exc
+    versions: TokenVersions | None = getattr(request.app.state, "token_versions", None)
+    if versions is not None and not versions.accepts(principal):
+        raise ApiError(401, "token_revoked", "This access token was revoked; log in again.", headers=_CHALLENGE)
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

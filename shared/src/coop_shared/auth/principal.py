@@ -19,6 +19,8 @@ class Principal:
     role: Role
     scopes: frozenset[str] = field(default_factory=frozenset)
     language: str = "fr"
+    # The member's token version when the token was issued (see coop_shared.auth.revocation).
+    token_version: int = 0
 
     @property
     def is_admin(self) -> bool:

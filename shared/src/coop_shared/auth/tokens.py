@@ -65,12 +65,14 @@ class SigningKey:
 def issue_access_token(key: SigningKey, *, subject: str, role: Role, ttl_seconds: int = 900,
                        scopes: frozenset[str] = frozenset(), language: str = "fr",
                        audience: str = DEFAULT_AUDIENCE, issuer: str = DEFAULT_ISSUER,
-                       extra: Mapping[str, Any] | None = None) -> str:
+                       token_version: int | None = None, extra: Mapping[str, Any] | None = None) -> str:
     now = int(time.time())
     claims: dict[str, Any] = {
         "sub": subject, "role": role.value, "iat": now, "nbf": now, "exp": now + ttl_seconds,
         "aud": audience, "iss": issuer, "jti": uuid.uuid4().hex, "lang": language,
     }
+    if token_version is not None:
+        claims["token_version"] = token_version
     if scopes:
         claims["scope"] = " ".join(sorted(scopes))
     if extra:
@@ -84,7 +86,11 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
     except ValueError as exc:
         raise InvalidToken("unknown role") from exc
     scopes = frozenset(str(claims.get("scope", "")).split()) - {""}
-    return Principal(id=str(claims["sub"]), role=role, scopes=scopes, language=str(claims.get("lang", "fr")))
+    version = claims.get("token_version", 0)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise InvalidToken("malformed token_version")
+    return Principal(id=str(claims["sub"]), role=role, scopes=scopes, language=str(claims.get("lang", "fr")),
+                     token_version=version)
 
 
 @dataclass
@@ -143,14 +149,21 @@ class TokenVerifier:
                 return source, source.keys[kid]
         return None
 
+    def _due(self) -> list[KeySource]:
+        return [s for s in self._sources
+                if s.jwks_url is not None and time.monotonic() - s.fetched_at >= self._min_refresh]
+
     async def _refresh(self) -> None:
+        # No client (and no TLS context, costly) unless a source is due.
+        if not self._due():
+            return
         async with self._lock, httpx.AsyncClient(timeout=3.0) as client:
-            for source in self._sources:
-                if source.jwks_url is None or time.monotonic() - source.fetched_at < self._min_refresh:
-                    continue
+            for source in self._due():
                 source.fetched_at = time.monotonic()
+                url = source.jwks_url
+                assert url is not None  # _due() keeps only sources with a URL
                 try:
-                    response = await client.get(source.jwks_url)
+                    response = await client.get(url)
                     response.raise_for_status()
                     source.load(response.json())
                 except (httpx.HTTPError, ValueError):

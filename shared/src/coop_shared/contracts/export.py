@@ -1,4 +1,4 @@
-"""``make contracts``: one JSON Schema per event and an AsyncAPI 3.0 document.
+"""``make contracts``: one JSON Schema per event and an AsyncAPI 3.1 document.
 
 Usage: ``python -m coop_shared.contracts.export OUTPUT_DIR``.
 """
@@ -17,10 +17,16 @@ EXCHANGE = "coop.events"
 
 
 def event_schema(contract_type: str, model_schema: dict[str, Any]) -> dict[str, Any]:
+    """The envelope with the payload as ``data``. The payload's ``$defs`` move to
+    the root: pydantic's references (``#/$defs/AgendaItem``) point there."""
     envelope = Envelope.model_json_schema()
+    data = dict(model_schema)
+    defs = {**envelope.pop("$defs", {}), **data.pop("$defs", {})}
     envelope["title"] = contract_type
     envelope["properties"]["type"] = {"const": contract_type, "type": "string"}
-    envelope["properties"]["data"] = model_schema
+    envelope["properties"]["data"] = data
+    if defs:
+        envelope["$defs"] = defs
     envelope["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return envelope
 
@@ -53,7 +59,7 @@ def asyncapi() -> dict[str, Any]:
                 "x-queue": f"{consumer}.events",
             }
     return {
-        "asyncapi": "3.0.0",
+        "asyncapi": "3.1.0",
         "info": {"title": "Shared company platform events", "version": "1.0.0",
                  "description": "Every event on the topic exchange, its producer and its consumers."},
         "defaultContentType": "application/json",

@@ -79,6 +79,19 @@ class MemberRoleChanged(EventPayload):
     changed_by: str
 
 
+class TokenVersionChanged(EventPayload):
+    """Access tokens of ``member_id`` issued before ``token_version`` are no
+    longer valid (role change, erasure, logout everywhere, password change).
+    Every service that verifies tokens keeps the latest version per member in
+    its own store and refuses older tokens: no call to members per request."""
+
+    event_type: ClassVar[str] = "members.member.token_version_changed.v1"
+
+    member_id: str
+    token_version: int = Field(ge=1, description="Tokens with a smaller `token_version` claim are refused.")
+    reason: Literal["role_changed", "erased", "logout_everywhere", "password_changed"]
+
+
 class AdvisorAssigned(EventPayload):
     event_type: ClassVar[str] = "members.member.advisor_assigned.v1"
 
@@ -200,6 +213,7 @@ CONTRACTS: tuple[Contract, ...] = (
     Contract(MemberUpdated, "members", EVERYONE),
     Contract(MemberErased, "members", EVERYONE),
     Contract(MemberRoleChanged, "members", EVERYONE),
+    Contract(TokenVersionChanged, "members", ("gateway", *EVERYONE)),
     Contract(AdvisorAssigned, "members", ("notifications", "invoicing", "payroll")),
     Contract(AttestationRecorded, "members", ("notifications", "payroll")),
     Contract(ShareSubscribed, "members", ("notifications",)),

@@ -74,6 +74,20 @@ class SalaryPaid(EventPayload):
     payment_batch_id: str
 
 
+class SalaryAtRisk(EventPayload):
+    """A salary may miss its 7-day due date: someone has to act (once per payslip and reason)."""
+
+    event_type: ClassVar[str] = "payroll.salary.at_risk.v1"
+
+    payslip_id: str
+    member_id: str
+    activity_id: str
+    due_date: date
+    reason: Literal["no_usable_bank_account", "bank_cannot_execute_in_time", "batch_failed"]
+    detail: str
+    latest_execution_date: date = Field(description="The last bank business day on or before the due date.")
+
+
 class AdvanceGranted(EventPayload):
     """The guarantee fund advanced money so a salary could be paid on time."""
 
@@ -96,6 +110,30 @@ class AdvanceRepaid(EventPayload):
     invoice_id: str | None = None
 
 
+class InternalTransferSettled(EventPayload):
+    """The amount moved from the buyer activity to the seller activity (one ledger transaction, no bank)."""
+
+    event_type: ClassVar[str] = "payroll.internal_transfer.settled.v1"
+
+    transfer_id: str
+    invoice_id: str
+    seller_activity_id: str
+    buyer_activity_id: str
+    amount: Decimal
+
+
+class InternalTransferRefused(EventPayload):
+    """The buyer activity's available budget was short: nothing moved; it can be approved again later."""
+
+    event_type: ClassVar[str] = "payroll.internal_transfer.refused.v1"
+
+    transfer_id: str
+    invoice_id: str
+    buyer_activity_id: str
+    amount: Decimal
+    available_budget: Decimal
+
+
 class WriteOffAbsorbed(EventPayload):
     """An unpaid invoice will never be paid: the guarantee fund takes the advance it no longer covers."""
 
@@ -109,12 +147,15 @@ class WriteOffAbsorbed(EventPayload):
 
 
 CONTRACTS: tuple[Contract, ...] = (
-    Contract(BudgetChanged, "payroll", ("invoicing",)),
-    Contract(ContractCreated, "payroll", ("governance",)),
-    Contract(DimonaDeclared, "payroll", ()),
+    Contract(BudgetChanged, "payroll", ("invoicing", "notifications")),
+    Contract(ContractCreated, "payroll", ("governance", "notifications")),
+    Contract(DimonaDeclared, "payroll", ("notifications",)),
     Contract(PayslipIssued, "payroll", ("notifications",)),
     Contract(SalaryPaid, "payroll", ("notifications",)),
+    Contract(SalaryAtRisk, "payroll", ("notifications",)),
     Contract(AdvanceGranted, "payroll", ("notifications",)),
-    Contract(AdvanceRepaid, "payroll", ()),
-    Contract(WriteOffAbsorbed, "payroll", ()),
+    Contract(AdvanceRepaid, "payroll", ("notifications",)),
+    Contract(WriteOffAbsorbed, "payroll", ("notifications",)),
+    Contract(InternalTransferSettled, "payroll", ("invoicing", "notifications")),
+    Contract(InternalTransferRefused, "payroll", ("invoicing", "notifications")),
 )

@@ -12,7 +12,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 ReadinessCheck = Callable[[], Awaitable[dict[str, object]]]
 
 
-def health_router(checks: Callable[[Request], dict[str, ReadinessCheck]], timeout: float = 2.0) -> APIRouter:
+def health_router(checks: Callable[[Request], dict[str, ReadinessCheck]], timeout: float = 2.0,
+                  show_details: Callable[[Request], bool] | None = None) -> APIRouter:
+    """``show_details``: who may see each check's report (counters, upstream
+    states); others get the overall status only, with the same status code."""
     router = APIRouter(tags=["ops"])
 
     @router.get("/health/live", summary="The process is up")
@@ -38,11 +41,16 @@ def health_router(checks: Callable[[Request], dict[str, ReadinessCheck]], timeou
                 ok = result.get("status") == "ok" or result.get("required") is False
                 healthy = healthy and ok
                 report[name] = result
-        return JSONResponse({"status": "ok" if healthy else "down", "checks": report},
-                            status_code=200 if healthy else 503)
+        body: dict[str, object] = {"status": "ok" if healthy else "down"}
+        if show_details is None or show_details(request):
+            body["checks"] = report
+        return JSONResponse(body, status_code=200 if healthy else 503)
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        measures = getattr(request.app.state, "measures", None)
+        if measures is not None:  # business gauges, read from the database at most every few seconds
+            await measures.refresh()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

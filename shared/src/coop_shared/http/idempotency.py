@@ -2,13 +2,20 @@
 and changes nothing; the same key with a different body is refused.
 
 A placeholder is inserted first under a unique ``_id``, so two concurrent
-requests with one key cannot both run the use case.
+requests with one key cannot both run the use case. The placeholder holds a
+lease: while it runs, a retry gets ``409 request_in_progress`` with
+``Retry-After``; a request whose client went away (a gateway timeout) still
+runs to the end and records its answer, which the retry then receives; only a
+placeholder whose process died is taken over, by one retry, once its lease
+has passed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import math
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,10 +33,14 @@ IDEMPOTENCY_INDEXES = [
     IndexSpec(IDEMPOTENCY_COLLECTION, [("created_at", 1)], "idempotency_ttl",
               options={"expireAfterSeconds": 24 * 3600}),
 ]
-_STALE = timedelta(minutes=5)
+# Longer than any use case takes under load (the slowest seen: 34 s), so a live
+# request is never taken over; a dead one holds its key this long at most.
+LEASE = timedelta(seconds=60)
+# How soon a client should ask again while the first request runs.
+RETRY_AFTER_SECONDS = 2
 
 
-def _fingerprint(body: Any) -> str:
+def request_fingerprint(body: Any) -> str:
     return hashlib.sha256(json.dumps(jsonable_encoder(body), sort_keys=True).encode()).hexdigest()
 
 
@@ -44,10 +55,11 @@ async def idempotent(db: AsyncDatabase[dict[str, Any]], *, key: str | None, scop
                        field="Idempotency-Key")
     keys = db[IDEMPOTENCY_COLLECTION]
     doc_id = f"{scope}:{key}"
-    fingerprint = _fingerprint(body)
+    fingerprint = request_fingerprint(body)
     now = datetime.now(UTC)
+    lease = {"created_at": now, "lease_until": now + LEASE}
     try:
-        await keys.insert_one({"_id": doc_id, "fingerprint": fingerprint, "state": "running", "created_at": now})
+        await keys.insert_one({"_id": doc_id, "fingerprint": fingerprint, "state": "running", **lease})
     except DuplicateKeyError:
         existing = await keys.find_one({"_id": doc_id})
         if existing is None:  # expired between the two calls
@@ -59,12 +71,22 @@ async def idempotent(db: AsyncDatabase[dict[str, Any]], *, key: str | None, scop
         if existing["state"] == "done":
             return JSONResponse(existing["content"], status_code=existing["status"],
                                 headers={"Idempotent-Replayed": "true"})
-        if now - existing["created_at"] < _STALE:
+        until = _aware(existing.get("lease_until") or existing["created_at"] + LEASE)
+        # The first attempt's process died mid-way: one retry takes the key over, atomically.
+        taken = until <= now and (await keys.update_one(
+            {"_id": doc_id, "state": "running", "lease_until": existing.get("lease_until"),
+             "created_at": existing["created_at"]}, {"$set": lease})).modified_count == 1
+        if not taken:
+            wait = max(1, min(RETRY_AFTER_SECONDS, math.ceil((until - now).total_seconds())))
             raise ApiError(409, "request_in_progress",
-                           "A request with this Idempotency-Key is still being processed.",
-                           field="Idempotency-Key") from None
-        # The first attempt died mid-way: take it over.
-        await keys.update_one({"_id": doc_id}, {"$set": {"created_at": now}})
+                           "A request with this Idempotency-Key is still being processed: ask again shortly.",
+                           field="Idempotency-Key", headers={"Retry-After": str(wait)}) from None
+    # Shielded: a client that disconnects (or a gateway that times out) cancels the
+    # request, not the work; the answer is recorded for the retry.
+    return await asyncio.shield(_run_and_record(keys, doc_id, run))
+
+
+async def _run_and_record(keys: Any, doc_id: str, run: Callable[[], Awaitable[tuple[int, Any]]]) -> JSONResponse:
     try:
         status, content = await run()
     except BaseException:
@@ -72,5 +94,11 @@ async def idempotent(db: AsyncDatabase[dict[str, Any]], *, key: str | None, scop
         await keys.delete_one({"_id": doc_id})
         raise
     encoded = jsonable_encoder(content)
-    await keys.update_one({"_id": doc_id}, {"$set": {"state": "done", "status": status, "content": encoded}})
+    await keys.update_one({"_id": doc_id}, {"$set": {"state": "done", "status": status, "content": encoded},
+                                            "$unset": {"lease_until": ""}})
     return JSONResponse(encoded, status_code=status)
+
+
+def _aware(moment: datetime) -> datetime:
+    """Stored datetimes come back naive unless the client is tz-aware; both are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -9,6 +9,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from coop_shared.http.errors import error_response
+from coop_shared.http.security_headers import add_security_headers
 from coop_shared.observability.context import (
     CORRELATION_ID_HEADER,
     REQUEST_ID_HEADER,
@@ -60,6 +61,7 @@ class RequestContextMiddleware:
                 response_headers = MutableHeaders(scope=message)
                 response_headers[REQUEST_ID_HEADER] = request_id
                 response_headers[CORRELATION_ID_HEADER] = correlation_id
+                add_security_headers(response_headers)
             await send(message)
 
         try:
@@ -73,6 +75,42 @@ class RequestContextMiddleware:
             path = scope["path"]
             if not path.startswith(("/health", "/metrics")):
                 log.info("http_request", method=method, path=path, status=status, ms=round(elapsed * 1000, 2))
+
+
+class UnhandledErrorMiddleware:
+    """An unexpected exception becomes a JSON 500, and the exception stops here.
+
+    Starlette's own last-resort handler answers and then re-raises; uvicorn,
+    seeing an exception after the response started, closes the connection, so
+    the gateway's pooled keep-alive connection to this service was reset under
+    the next, unrelated request. Here the connection stays usable. Only when
+    the response had already started (nothing more can be said) does the
+    exception go on, and uvicorn closes the connection as it must.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            log.exception("unhandled_error", error_type=type(exc).__name__)
+            if started:
+                raise
+            response = error_response(500, "internal_error", "An unexpected error occurred; it has been logged.")
+            await response(scope, receive, send)
 
 
 class BodySizeLimitMiddleware:

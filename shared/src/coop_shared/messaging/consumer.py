@@ -11,6 +11,10 @@ Policy, per message:
   broker-side backstop for a consumer that dies mid-message.
 Handlers must be idempotent (see ``coop_shared.persistence.idempotency``):
 delivery is at-least-once.
+
+With a :class:`~coop_shared.messaging.sequencing.Sequencer`, the events of
+one aggregate are applied in commit order: an event that arrives before its
+predecessor is parked and applied right after it.
 """
 
 from __future__ import annotations
@@ -19,13 +23,16 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustChannel, AbstractRobustConnection
+from opentelemetry.trace import SpanKind, Tracer
 from pydantic import ValidationError
 
 from coop_shared.messaging.envelope import Envelope
+from coop_shared.messaging.sequencing import Sequencer, aggregate_key
 from coop_shared.messaging.topology import Topology, declare_consumer_queues
 from coop_shared.observability.context import bind_ids
 from coop_shared.observability.logging import get_logger
 from coop_shared.observability.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
+from coop_shared.observability.tracing import continued_span, get_tracer
 
 log = get_logger("consumer")
 
@@ -39,8 +46,10 @@ class PermanentError(Exception):
 class EventConsumer:
     def __init__(self, connection: AbstractRobustConnection, topology: Topology,
                  handlers: Mapping[str, Handler], *, prefetch: int = 16,
-                 retry_backoff_seconds: float = 0.2) -> None:
+                 retry_backoff_seconds: float = 0.2, sequencer: Sequencer | None = None,
+                 tracer: Tracer | None = None) -> None:
         self._connection = connection
+        self._tracer = tracer or get_tracer(None)
         self._topology = topology
         self._handlers = dict(handlers)
         self._prefetch = prefetch
@@ -51,6 +60,8 @@ class EventConsumer:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
+        self._sequencer = sequencer
+        self._parked_keys: set[str] = set()  # parked by this process: released without waiting for a sweep
 
     @property
     def topology(self) -> Topology:
@@ -68,6 +79,8 @@ class EventConsumer:
             await self.declare()
         assert self._queue is not None
         self._tag = await self._queue.consume(self._on_message, no_ack=False)
+        if self._sequencer is not None:
+            self._sequencer.start_sweeping(self._apply)
         log.info("consumer_started", queue=self._topology.queue, types=sorted(self._handlers))
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
@@ -79,6 +92,8 @@ class EventConsumer:
             except Exception as exc:  # the connection may already be gone
                 log.warning("consumer_cancel_failed", error=str(exc))
         self._tag = None
+        if self._sequencer is not None:
+            await self._sequencer.stop()
         if self._in_flight:
             await asyncio.wait(list(self._in_flight), timeout=grace_seconds)
         if self._channel is not None and not self._channel.is_closed:
@@ -90,7 +105,13 @@ class EventConsumer:
         if task is not None:
             self._in_flight.add(task)  # type: ignore[arg-type]
         try:
-            await self._process(message)
+            # The handler (and its database calls) continue the trace that
+            # published the event (W3C traceparent in the message headers).
+            with continued_span(self._tracer, f"{message.routing_key or 'unknown'} process", message.headers,
+                                kind=SpanKind.CONSUMER,
+                                attributes={"messaging.system": "rabbitmq",
+                                            "messaging.destination.subscription.name": self._topology.queue}):
+                await self._process(message)
         finally:
             if task is not None:
                 self._in_flight.discard(task)  # type: ignore[arg-type]
@@ -112,6 +133,16 @@ class EventConsumer:
             await message.ack()
             EVENTS_CONSUMED.labels(service, envelope.type, "ignored").inc()
             return
+        sequencer = self._sequencer
+        key = aggregate_key(envelope)
+        if sequencer is not None and key is not None and not await sequencer.ready(envelope):
+            await sequencer.park(envelope, message.body)
+            self._parked_keys.add(key)
+            await message.ack()
+            EVENTS_CONSUMED.labels(service, envelope.type, "parked").inc()
+            if await sequencer.ready(envelope):  # its predecessor was applied meanwhile
+                await self._release(key)
+            return
         try:
             await handler(envelope)
         except (PermanentError, ValidationError) as exc:
@@ -131,8 +162,23 @@ class EventConsumer:
                 await asyncio.sleep(min(self._backoff * attempts, 5.0))
                 await message.nack(requeue=True)
             return
+        if sequencer is not None and key is not None:
+            await sequencer.applied(envelope)
+            await message.ack()
+            EVENTS_CONSUMED.labels(service, envelope.type, "handled").inc()
+            if key in self._parked_keys:
+                await self._release(key)
+            return
         await message.ack()
         EVENTS_CONSUMED.labels(service, envelope.type, "handled").inc()
+
+    async def _apply(self, envelope: Envelope) -> None:
+        await self._handlers[envelope.type](envelope)
+        EVENTS_CONSUMED.labels(self._topology.service, envelope.type, "handled").inc()
+
+    async def _release(self, key: str) -> None:
+        assert self._sequencer is not None
+        await self._sequencer.release(key, self._apply)
 
     @staticmethod
     def _attempts(message: AbstractIncomingMessage) -> int:

@@ -39,6 +39,12 @@ class Envelope(BaseModel):
     data: dict[str, Any]
     correlationid: str | None = None
     causationid: str | None = None
+    # Position of the event in its aggregate (``subject``), from 1, and the
+    # types of the aggregate's preceding events (oldest first, the last few):
+    # a consumer applies event n only after the latest predecessor of a type
+    # it receives (see ``coop_shared.messaging.sequencing``).
+    sequence: int | None = None
+    priortypes: tuple[str, ...] = ()
 
     def payload(self, model: builtins.type[P]) -> P:
         """The data parsed as ``model`` (raises pydantic.ValidationError)."""

@@ -13,6 +13,7 @@ from aiormq.exceptions import DeliveryError, PublishError
 from coop_shared.messaging.envelope import Envelope
 from coop_shared.messaging.topology import declare_exchange
 from coop_shared.observability.metrics import EVENTS_PUBLISH_FAILED, EVENTS_PUBLISHED
+from coop_shared.observability.tracing import inject_headers
 
 
 class PublishFailed(Exception):
@@ -33,6 +34,7 @@ def to_message(envelope: Envelope, body: bytes | None = None) -> aio_pika.Messag
         headers["correlationid"] = envelope.correlationid
     if envelope.causationid:
         headers["causationid"] = envelope.causationid
+    inject_headers(headers)  # W3C traceparent of the active span, when tracing is on
     return aio_pika.Message(
         body=body if body is not None else envelope.to_json(),
         content_type="application/json",

@@ -4,7 +4,12 @@
 - one quorum queue per consuming service (``<service>.events``) bound to the
   event types it handles, with a delivery limit and a dead-letter exchange;
 - one dead-letter queue per service (``<service>.dead-letter``), where
-  messages that failed too often are parked for ops.
+  messages that failed too often are parked for ops;
+- an alternate exchange on the events exchange (``<exchange>.unrouted``,
+  fanout, with a queue of the same name): an event whose type no consumer
+  queue is bound to yet is kept there at once, counted, and shown by
+  ``/health/ready``, instead of being retried by the relay. Replaying it is
+  a shovel from that queue back to the events exchange.
 """
 
 from __future__ import annotations
@@ -45,8 +50,20 @@ class Topology:
         }
 
 
+def unrouted_name(exchange: str) -> str:
+    return f"{exchange}.unrouted"
+
+
 async def declare_exchange(channel: AbstractChannel, name: str) -> AbstractExchange:
-    return await channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, durable=True)
+    """The events exchange with its alternate exchange and queue. Every
+    declaration passes the same arguments (RabbitMQ refuses a redeclaration
+    that differs)."""
+    unrouted = unrouted_name(name)
+    alternate = await channel.declare_exchange(unrouted, aio_pika.ExchangeType.FANOUT, durable=True)
+    queue = await channel.declare_queue(unrouted, durable=True, arguments={"x-queue-type": "quorum"})
+    await queue.bind(alternate)
+    return await channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, durable=True,
+                                          arguments={"alternate-exchange": unrouted})
 
 
 async def declare_consumer_queues(channel: AbstractChannel, topology: Topology,
@@ -63,9 +80,18 @@ async def declare_consumer_queues(channel: AbstractChannel, topology: Topology,
     return queue
 
 
-async def dead_letter_count(channel: AbstractChannel, topology: Topology) -> int:
+async def queue_depth(channel: AbstractChannel, queue: str) -> int:
     # A fresh passive declare on the underlying channel: aio-pika keeps the
     # first declaration's result, which would freeze the count.
     underlay = await channel.get_underlay_channel()
-    result = await underlay.queue_declare(topology.dead_letter_queue, passive=True)
+    result = await underlay.queue_declare(queue, passive=True)
     return int(result.message_count or 0)
+
+
+async def dead_letter_count(channel: AbstractChannel, topology: Topology) -> int:
+    return await queue_depth(channel, topology.dead_letter_queue)
+
+
+async def unrouted_count(channel: AbstractChannel, exchange: str) -> int:
+    """Events that no consumer queue took, kept by the alternate exchange."""
+    return await queue_depth(channel, unrouted_name(exchange))

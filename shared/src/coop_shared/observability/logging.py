@@ -6,6 +6,17 @@ import logging
 import sys
 
 import structlog
+from opentelemetry import trace
+from structlog.types import EventDict, WrappedLogger
+
+
+def add_trace_ids(logger: WrappedLogger, method: str, event_dict: EventDict) -> EventDict:
+    """trace_id and span_id of the active span (only while tracing is on)."""
+    span_context = trace.get_current_span().get_span_context()
+    if span_context.is_valid:
+        event_dict.setdefault("trace_id", format(span_context.trace_id, "032x"))
+        event_dict.setdefault("span_id", format(span_context.span_id, "016x"))
+    return event_dict
 
 
 def configure_logging(service_name: str, level: str = "INFO", json: bool = True) -> None:
@@ -18,6 +29,7 @@ def configure_logging(service_name: str, level: str = "INFO", json: bool = True)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            add_trace_ids,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.dict_tracebacks,

@@ -18,12 +18,17 @@ Document = dict[str, Any]
 T = TypeVar("T")
 
 
-def make_client(url: str, *, app_name: str, timeout_ms: int = 5000) -> AsyncMongoClient[Document]:
+def make_client(url: str, *, app_name: str, timeout_ms: int = 5000,
+                socket_timeout_ms: int = 60_000) -> AsyncMongoClient[Document]:
+    """``socket_timeout_ms`` bounds every wait for a reply: without it a reply that
+    never comes (a server that lost the request) stalls its caller for ever;
+    with it the connection is dropped and a retryable operation is retried."""
     return AsyncMongoClient(
         url,
         appname=app_name,
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
+        socketTimeoutMS=socket_timeout_ms,
         tz_aware=True,
         retryWrites=True,
     )

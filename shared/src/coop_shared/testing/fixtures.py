@@ -39,8 +39,9 @@ def namespace(infrastructure: Infrastructure) -> Iterator[str]:
     value = f"t{uuid.uuid4().hex[:10]}"
     yield value
     names = [f"{value}.{service}.{kind}" for service in SERVICE_NAMES for kind in ("events", "dead-letter")]
+    names += [f"{value}.coop.events.unrouted", f"{value}.events.unrouted"]  # alternate exchanges' queues
     with ThreadPoolExecutor(max_workers=1) as pool:  # outside any running event loop
-        pool.submit(delete_queues, infrastructure.amqp_url, names).result(timeout=60)
+        pool.submit(delete_queues, infrastructure.amqp_url, names).result(timeout=150)
 
 
 @pytest.fixture
@@ -53,6 +54,8 @@ def settings_for(infrastructure: Infrastructure, namespace: str) -> Callable[...
             "amqp_prefix": f"{namespace}.",
             "mongo_database": f"{namespace}_{base.service_name}",
             "outbox_poll_seconds": 0.1,
+            # A reply the test database lost costs 15 s and a retry, not the run.
+            "mongo_socket_timeout_ms": 15_000,
             "environment": "test",
             "log_json": True,
         }
@@ -100,8 +103,10 @@ async def serving(app: FastAPI, port: int) -> AsyncIterator[str]:
 
     import uvicorn
 
+    from coop_shared.cli import UVICORN_OPTIONS
+
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
-                                           lifespan="on", timeout_graceful_shutdown=5))
+                                           lifespan="on", timeout_graceful_shutdown=5, **UVICORN_OPTIONS))
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

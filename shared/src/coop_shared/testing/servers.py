@@ -127,7 +127,7 @@ def delete_queues(amqp_url: str, names: list[str]) -> None:
     import aio_pika
 
     async def run() -> None:
-        connection = await aio_pika.connect(amqp_url)
+        connection = await aio_pika.connect(amqp_url, timeout=30)
         try:
             for name in names:
                 channel = await connection.channel()
@@ -141,7 +141,8 @@ def delete_queues(amqp_url: str, names: list[str]) -> None:
         finally:
             await connection.close()
 
-    asyncio.run(run())
+    # Bounded: a broker that stops answering fails the clean-up instead of stalling the run.
+    asyncio.run(asyncio.wait_for(run(), timeout=120))
 
 
 def _sweep_vhost(vhost: str, amqp_url: str) -> None:

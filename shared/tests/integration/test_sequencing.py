@@ -1,0 +1,99 @@
+"""Consumers apply the events of one aggregate in commit order, whatever order
+the broker delivers them in (shuffled, duplicated, handled concurrently)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import aio_pika
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coop_shared.messaging.consumer import EventConsumer
+from coop_shared.messaging.envelope import Envelope
+from coop_shared.messaging.publisher import EventPublisher
+from coop_shared.messaging.sequencing import SEQUENCING_INDEXES, Sequencer, required_predecessor
+from coop_shared.messaging.topology import Topology
+from coop_shared.persistence.mongo import database, ensure_indexes, make_client
+from coop_shared.testing.servers import Infrastructure, delete_queues
+
+HANDLED = "tests.invoice.changed.v1"
+OTHER = "tests.invoice.noted.v1"  # part of the aggregate's history, not bound to this consumer
+
+
+def history(types: list[str], subject: str) -> list[Envelope]:
+    """An aggregate's events as the outbox numbers them."""
+    return [Envelope(type=t, source="invoicing", subject=subject, data={"n": i + 1}, sequence=i + 1,
+                     priortypes=tuple(types[:i][-16:])) for i, t in enumerate(types)]
+
+
+def test_the_predecessor_is_the_latest_earlier_event_of_a_handled_type() -> None:
+    events = history([HANDLED, OTHER, OTHER, HANDLED, OTHER], "inv-1")
+    assert [required_predecessor(e, {HANDLED}) for e in events] == [None, 1, 1, 1, 4]
+    assert [required_predecessor(e, {OTHER}) for e in events] == [None, None, 2, 3, 3]
+
+
+aggregate_histories = st.lists(
+    st.lists(st.sampled_from([HANDLED, HANDLED, OTHER]), min_size=1, max_size=7), min_size=1, max_size=4)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(histories=aggregate_histories, data=st.data())
+def test_shuffled_deliveries_are_applied_in_each_aggregates_order(
+    infrastructure: Infrastructure, histories: list[list[str]], data: st.DataObject,
+) -> None:
+    delivered: list[Envelope] = []
+    expected: dict[str, list[int]] = {}
+    for types in histories:
+        subject = f"inv-{uuid.uuid4().hex[:8]}"
+        events = [e for e in history(types, subject) if e.type == HANDLED]
+        expected[subject] = [e.sequence or 0 for e in events]
+        delivered.extend(events)
+    duplicates = data.draw(st.lists(st.sampled_from(delivered), max_size=3)) if delivered else []
+    order = data.draw(st.permutations(delivered + duplicates))
+    asyncio.run(deliver_and_apply(infrastructure, order, expected))
+
+
+async def deliver_and_apply(infrastructure: Infrastructure, order: list[Envelope],
+                            expected: dict[str, list[int]]) -> None:
+    namespace = f"s{uuid.uuid4().hex[:10]}"
+    mongo: Any = make_client(infrastructure.mongo_url, app_name="tests")
+    db = database(mongo, f"{namespace}_seq")
+    await ensure_indexes(db, SEQUENCING_INDEXES)
+    topology = Topology(f"{namespace}.events", f"{namespace}.dlx", "notifications", 5, prefix=f"{namespace}.")
+    connection = await aio_pika.connect_robust(infrastructure.amqp_url)
+    applied: dict[str, list[int]] = {}
+    seen: set[str] = set()
+    total = sum(len(v) for v in expected.values())
+    done = asyncio.Event()
+
+    async def handle(envelope: Envelope) -> None:
+        await asyncio.sleep(0.001 * (hash(envelope.id) % 5))  # uneven handling times, as in life
+        if envelope.id not in seen:  # an idempotent handler ignores the twin
+            seen.add(envelope.id)
+            applied.setdefault(envelope.subject or "", []).append(envelope.sequence or 0)
+        if len(seen) >= total:
+            done.set()
+
+    # prefetch 16: the consumer handles up to 16 deliveries at once.
+    consumer = EventConsumer(connection, topology, {HANDLED: handle}, prefetch=16,
+                             sequencer=Sequencer(db, [HANDLED], gap_seconds=60))
+    try:
+        await consumer.start()
+        publisher = EventPublisher(connection, topology.exchange, service="tests")
+        for envelope in order:
+            await publisher.publish(envelope)
+        if total:
+            await asyncio.wait_for(done.wait(), timeout=30)
+        assert applied == {s: seqs for s, seqs in expected.items() if seqs}
+        assert await db.parked_events.count_documents({}) == 0
+        await publisher.close()
+    finally:
+        await consumer.stop()
+        await connection.close()
+        await mongo.drop_database(f"{namespace}_seq")
+        await mongo.close()
+        await asyncio.to_thread(delete_queues, infrastructure.amqp_url, [
+            topology.queue, topology.dead_letter_queue, f"{topology.exchange}.unrouted"])
