@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -31,12 +32,17 @@ from invoicing.service_layer.context import Context
 from invoicing.service_layer.handlers import build_handlers
 
 INVOICING_EVENTS = [
-    "invoicing.quote.sent.v1", "invoicing.quote.answered.v1", "invoicing.invoice.issued.v1",
+    "invoicing.quote.sent.v1", "invoicing.quote.answered.v1", "invoicing.quote.expired.v1",
+    "invoicing.invoice.issued.v1",
     "invoicing.invoice.sent.v1", "invoicing.invoice.credited.v1", "invoicing.payment.received.v1",
     "invoicing.payment.unmatched.v1", "invoicing.payment.assigned.v1", "invoicing.payment.refunded.v1",
+    "invoicing.payment.reversed.v1",
     "invoicing.invoice.paid.v1", "invoicing.invoice.partially_paid.v1", "invoicing.invoice.overdue.v1",
     "invoicing.invoice.reminder_sent.v1", "invoicing.invoice.written_off.v1", "invoicing.expense.submitted.v1",
-    "invoicing.expense.approved.v1", "invoicing.expense.rejected.v1",
+    "invoicing.expense.approved.v1", "invoicing.expense.rejected.v1", "invoicing.refund.paid.v1",
+    "invoicing.internal_transfer.requested.v1", "invoicing.internal_transfer.approved.v1",
+    "invoicing.internal_transfer.rejected.v1",
+    "invoicing.document.send_requested.v1",
 ]
 
 BE_COMPANY = {
@@ -164,8 +170,16 @@ class Platform:
 @pytest.fixture
 async def platform(settings_for: Callable[..., Any], signing_key: Any,
                    token_for: Callable[..., dict[str, str]]) -> AsyncIterator[Platform]:
-    # The reminder loop is started by the tests that need it (test_reminders.py).
-    settings: InvoicingSettings = settings_for(InvoicingSettings, reminder_job_enabled=False)
+    async with start_platform(settings_for, signing_key, token_for) as started:
+        yield started
+
+
+@asynccontextmanager
+async def start_platform(settings_for: Callable[..., Any], signing_key: Any, token_for: Callable[..., dict[str, str]],
+                         **overrides: Any) -> AsyncIterator[Platform]:
+    # The scheduled jobs are driven by the tests that need them (test_scheduled_jobs.py).
+    settings: InvoicingSettings = settings_for(InvoicingSettings, reminder_job_enabled=False, jobs_enabled=False,
+                                               **overrides)
     # The outbox publishes with `mandatory`: bind a listener before anything is emitted.
     connection = await aio_pika.connect_robust(settings.amqp_url)
     channel = await connection.channel()

@@ -3,7 +3,7 @@ PDF opens and carries the EPC QR code of the amount due.
 
 Varied invoices are made THROUGH THE API (several VAT rates, reverse charge
 to an EU company, exempt, credit notes, a private client, a client outside
-the EU, an intra-cooperative invoice, a quote turned invoice, many lines);
+the EU, a quote turned invoice, many lines; an intra-cooperative invoice has none);
 their UBL is downloaded and all of it goes through ONE peppol-validate run,
 with deliberately broken copies that must fail in the same run.
 """
@@ -35,7 +35,8 @@ async def _make_documents(platform: Platform) -> dict[str, bytes]:
     nl = await platform.client(headers, activity, NL_COMPANY)
     school = await platform.client(headers, activity, SCHOOL)
     person = await platform.client(headers, activity, PERSON)
-    us = await platform.client(headers, activity, US_COMPANY)
+    us = await platform.client(headers, activity, US_COMPANY)  # no Peppol id: a PDF, no UBL
+    us_on_peppol = await platform.client(headers, activity, {**US_COMPANY, "peppol_id": "0060:123456789"})
     other_owner = await platform.member()
     sister = await platform.activity(other_owner, name="Jardin Partagé")
     internal = await platform.client(headers, activity, {
@@ -62,9 +63,19 @@ async def _make_documents(platform: Platform) -> dict[str, bytes]:
         line("Portrait de famille", "1", "LS", "350.00", "21"),
         line("Tirages", "12", "C62", "7.499", "21"),
     ])
-    made["non-eu-company"] = await platform.issued(headers, activity, us["id"], [
+    made["non-eu-company"] = await platform.issued(headers, activity, us_on_peppol["id"], [
         line("Mastering of the album 'Kent Avenue'", "14", "HUR", "90.00", None),
-    ])
+    ])  # services to a business outside the EU: category O
+    made["export-of-goods"] = await platform.issued(headers, activity, us_on_peppol["id"], [
+        line("Instruments de musique fabriqués main", "2", "C62", "1450.00", None),
+    ], supply_type="goods")
+    made["supplied-in-february"] = await platform.issued(headers, activity, be["id"], [
+        {**line("Hébergement des artistes", "3", "DAY", "89.90", None), "vat_category": "accommodation",
+         "supply_date": "2026-02-20"},
+        line("Création sonore", "2", "HUR", "65.00", "21"),
+    ], service_period={"start": "2026-02-01", "end": "2026-02-28"})
+    made["supplied-on-a-day"] = await platform.issued(headers, activity, be["id"], [
+        line("Captation", "1", "LS", "400.00", "21")], supply_date="2026-02-27")
     made["intra-cooperative"] = await platform.issued(headers, activity, internal["id"], [
         line("Prêt de matériel son", "2", "DAY", "40.00", None),
     ])
@@ -85,15 +96,34 @@ async def _make_documents(platform: Platform) -> dict[str, bytes]:
 
     for name, credited in (("credit-note-domestic", "domestic-four-rates"),
                            ("credit-note-reverse-charge", "reverse-charge-eu"),
-                           ("credit-note-private-client", "private-client")):
+                           ("credit-note-private-client", "private-client"),
+                           ("credit-note-supplied-in-february", "supplied-in-february")):
         response = await http.post(f"/api/v1/invoices/{made[credited]['id']}/credit-note", headers=headers,
                                    json={"reason": "Facturé par erreur"})
         assert response.status_code == 201, response.text
         made[name] = response.json()
 
+    # Money between two activities is no sale: an internal number, no Peppol document, no PDF.
+    internal_doc = made.pop("intra-cooperative")
+    assert internal_doc["number"].startswith("INT-") and internal_doc["structured_communication"] is None
+    refused = await http.get(f"/api/v1/invoices/{internal_doc['id']}/ubl", headers=headers)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "invoice.internal_transfer"
+    assert (await http.get(f"/api/v1/invoices/{internal_doc['id']}/pdf", headers=headers)).status_code == 409
+
+    unaddressable = {"private-client", "credit-note-private-client"}
+    made["non-eu-company-outside-peppol"] = await platform.issued(headers, activity, us["id"], [
+        line("Mastering", "1", "HUR", "90.00", None)])
+    unaddressable.add("non-eu-company-outside-peppol")
     documents = {}
     for name, invoice in made.items():
         response = await http.get(f"/api/v1/invoices/{invoice['id']}/ubl", headers=headers)
+        if name in unaddressable:  # no Peppol id: refused, never addressed to someone else; the PDF is made
+            assert response.status_code == 422, response.text
+            assert response.json()["error"]["code"] == "invoice.ubl_buyer_unaddressable"
+            assert response.json()["error"]["field"] == "client.peppol_id"
+            pdf = await http.get(f"/api/v1/invoices/{invoice['id']}/pdf", headers=headers)
+            assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+            continue
         assert response.status_code == 200, response.text
         assert response.headers["content-type"].startswith("application/xml")
         documents[f"{name}.xml"] = response.content
@@ -116,14 +146,14 @@ def _no_buyer_endpoint(xml: bytes) -> bytes:
 
 BROKEN = {
     "broken-totals.xml": ("domestic-four-rates.xml", _broken_totals, "BR-CO-16"),
-    "broken-no-buyer-endpoint.xml": ("private-client.xml", _no_buyer_endpoint, "PEPPOL-EN16931-R010"),
+    "broken-no-buyer-endpoint.xml": ("domestic-four-rates.xml", _no_buyer_endpoint, "PEPPOL-EN16931-R010"),
 }
 
 
 async def test_every_ubl_the_api_produces_passes_peppol_and_broken_copies_fail(
         platform: Platform, tmp_path: Path) -> None:
     documents = await _make_documents(platform)
-    assert len(documents) == 11
+    assert len(documents) == 12
     for name, (source, damage, _) in BROKEN.items():
         documents[name] = damage(documents[source])
     for name, content in documents.items():
@@ -152,13 +182,19 @@ async def test_ubl_says_whether_the_client_is_reachable_on_peppol(platform: Plat
     _, activity, headers = await platform.member_with_activity()
     company = await platform.client(headers, activity, BE_COMPANY)
     person = await platform.client(headers, activity, PERSON)
-    for client, routable, endpoint in ((company, "true", "0765432146"), (person, "false", "0123456749")):
-        invoice = await platform.issued(headers, activity, client["id"])
-        response = await platform.http.get(f"/api/v1/invoices/{invoice['id']}/ubl", headers=headers)
-        assert response.headers["x-peppol-routable"] == routable
-        root = etree.fromstring(response.content)
-        assert root.find("cac:AccountingCustomerParty/cac:Party/cbc:EndpointID", NS).text == endpoint
-        assert root.find("cac:PaymentMeans/cbc:PaymentID", NS).text == invoice["structured_communication"]
+    invoice = await platform.issued(headers, activity, company["id"])
+    response = await platform.http.get(f"/api/v1/invoices/{invoice['id']}/ubl", headers=headers)
+    assert response.headers["x-peppol-routable"] == "true"
+    root = etree.fromstring(response.content)
+    found = root.find("cac:AccountingCustomerParty/cac:Party/cbc:EndpointID", NS)
+    assert (found.get("schemeID"), found.text) == ("0208", "0765432146")  # the buyer's own
+    assert root.find("cac:PaymentMeans/cbc:PaymentID", NS).text == invoice["structured_communication"]
+    # A private person has no Peppol id: no UBL (never one naming the cooperative in its place), a PDF.
+    private = await platform.issued(headers, activity, person["id"])
+    refused = await platform.http.get(f"/api/v1/invoices/{private['id']}/ubl", headers=headers)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "invoice.ubl_buyer_unaddressable"
+    assert (await platform.http.get(f"/api/v1/invoices/{private['id']}/pdf", headers=headers)).status_code == 200
 
 
 async def test_pdf_opens_with_every_mention_and_the_epc_qr_code_of_the_amount_due(platform: Platform) -> None:

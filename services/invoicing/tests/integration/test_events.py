@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from coop_shared.contracts.invoicing import InvoiceCredited, InvoiceIssued, InvoiceSent, QuoteAnswered, QuoteSent
+from coop_shared.contracts.invoicing import (
+    DocumentSendRequested,
+    InvoiceCredited,
+    InvoiceIssued,
+    InvoiceSent,
+    QuoteAnswered,
+    QuoteSent,
+)
 
 from .conftest import NL_COMPANY, Platform, line
 
@@ -30,8 +37,12 @@ async def test_each_change_emits_its_event_exactly_once(platform: Platform) -> N
     issue_key = {**headers, "Idempotency-Key": "issue-1"}
     issued = (await http.post(f"/api/v1/invoices/{draft['id']}/issue", headers=issue_key)).json()
     assert (await http.post(f"/api/v1/invoices/{draft['id']}/issue", headers=issue_key)).json() == issued
-    assert (await http.post(f"/api/v1/invoices/{draft['id']}/send", headers=headers)).status_code == 200
-    assert (await http.post(f"/api/v1/invoices/{draft['id']}/send", headers=headers)).status_code == 409
+    # One sending per request: its replay sends nothing more.
+    invoice_send_key = {**headers, "Idempotency-Key": "send-invoice-1"}
+    first_send = await http.post(f"/api/v1/invoices/{draft['id']}/send", headers=invoice_send_key)
+    replayed_send = await http.post(f"/api/v1/invoices/{draft['id']}/send", headers=invoice_send_key)
+    assert first_send.status_code == 200 and replayed_send.json() == first_send.json()
+    assert [s["status"] for s in first_send.json()["sendings"]] == ["queued"]
     note = (await http.post(f"/api/v1/invoices/{draft['id']}/credit-note", headers=headers,
                             json={"reason": "Annulé"})).json()
     assert (await http.post(f"/api/v1/invoices/{draft['id']}/credit-note", headers=headers,
@@ -40,8 +51,12 @@ async def test_each_change_emits_its_event_exactly_once(platform: Platform) -> N
     events = await platform.tap.drain()
     assert sorted(e["type"] for e in events) == sorted([
         QuoteSent.event_type, QuoteAnswered.event_type, InvoiceIssued.event_type, InvoiceSent.event_type,
-        InvoiceCredited.event_type])
-    assert len({e["id"] for e in events}) == 5
+        InvoiceCredited.event_type, DocumentSendRequested.event_type, DocumentSendRequested.event_type])
+    assert len({e["id"] for e in events}) == 7
+    requests = [DocumentSendRequested.model_validate(e["data"]) for e in events
+                if e["type"] == DocumentSendRequested.event_type]
+    assert sorted(r.document_kind for r in requests) == ["invoice", "quote"]
+    assert all("/client/" in (r.client_link or "") and r.files for r in requests)
     by_type = {e["type"]: e for e in events}
     assert all(e["source"] == "invoicing" for e in events)
 

@@ -91,7 +91,7 @@ async def test_vat_regimes_and_contribution_follow_the_client(platform: Platform
     person_abroad = await platform.client(headers, activity, {**PERSON, "address": {**PERSON["address"],
                                                                                     "country": "US"}})
     export = await platform.issued(headers, activity, us["id"], [line(vat_rate=None)])
-    assert (export["vat"]["treatment"], export["lines"][0]["vat_category"]) == ("export", "G")
+    assert (export["vat"]["treatment"], export["lines"][0]["vat_category"]) == ("services_outside_eu", "O")
     consumer = await platform.issued(headers, activity, person_abroad["id"], [line(vat_rate="21")])
     assert consumer["vat"]["treatment"] == "normal" and consumer["totals"]["vat_total"] == "136.50"
     other = await platform.activity(await platform.member(), name="Jardin")

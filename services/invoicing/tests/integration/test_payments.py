@@ -70,7 +70,7 @@ async def test_a_statement_settles_invoices_keeps_the_rest_and_a_second_import_c
                             files={"file": ("statement.xml", content, "application/xml")})
     assert first.status_code == 201, first.text
     assert first.json()["counts"] == {"matched": 1, "partial": 1, "overpaid": 1, "unmatched": 2, "duplicate": 1,
-                                      "skipped": 1}
+                                      "reversed": 0, "reversal_unmatched": 0, "skipped": 1}
     [summary] = first.json()["statements"]
     assert (summary["statement_id"], summary["account_iban"], summary["first_import"]) == (
         "STMT-2026-04-02-001", ACCOUNT, True)
@@ -94,7 +94,7 @@ async def test_a_statement_settles_invoices_keeps_the_rest_and_a_second_import_c
     second = await http.post("/api/v1/bank-statements", headers={**staff, **XML}, content=content)
     assert second.status_code == 200, second.text
     assert second.json()["counts"] == {"matched": 0, "partial": 0, "overpaid": 0, "unmatched": 0, "duplicate": 6,
-                                       "skipped": 1}
+                                       "reversed": 0, "reversal_unmatched": 0, "skipped": 1}
     assert second.json()["statements"][0]["first_import"] is False
     assert await state(partial) == ("partially_paid", "300.00", "486.50")
     assert len((await http.get("/api/v1/payments/unmatched", headers=staff)).json()["items"]) == 3

@@ -4,15 +4,11 @@ concurrently the job runs; reminder letters; write-off after the formal notice."
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from coop_shared.contracts.invoicing import InvoiceOverdue, InvoiceWrittenOff, ReminderSent
-from coop_shared.testing.fixtures import running, trust_test_key
-from invoicing.config import InvoicingSettings
-from invoicing.main import REMINDER_JOB, create_app
 from invoicing.service_layer.clock import FixedClock
 from invoicing.service_layer.dunning import DunningService
 
@@ -127,30 +123,3 @@ async def test_reminder_letters_and_write_off_after_the_formal_notice(platform: 
     assert (event.invoice_id, event.outstanding_incl_vat, event.outstanding_activity_share, event.reason) == (
         partly["id"], Decimal("100.00"), Decimal("77.27"), "Client declared bankrupt")
     assert unpaid["id"] not in {e["data"]["invoice_id"] for e in platform.tap.of(InvoiceWrittenOff.event_type)}
-
-
-async def test_the_lifespan_runs_the_job_with_the_injected_clock(
-        settings_for: Callable[..., Any], signing_key: Any, token_for: Callable[..., dict[str, str]]) -> None:
-    settings: InvoicingSettings = settings_for(InvoicingSettings, reminder_job_interval_seconds=0.05,
-                                               reminder_job_initial_delay_seconds=0)
-    app = trust_test_key(create_app(settings), signing_key)
-    async with running(app) as http:
-        runtime = app.state.runtime
-        job = runtime.extras[REMINDER_JOB]
-        runtime.extras["clock"] = FixedClock(ISSUED_ON)
-        platform = Platform(app=app, http=http, tap=None, token_for=token_for)  # type: ignore[arg-type]
-        _, activity, owner = await platform.member_with_activity()
-        client = await platform.client(owner, activity)
-        invoice = await platform.issued(owner, activity, client["id"], payment_term_days=14)
-        runtime.extras["clock"] = FixedClock(DUE + timedelta(days=7))
-        for _ in range(100):
-            doc = (await http.get(f"/api/v1/invoices/{invoice['id']}", headers=owner)).json()
-            if "first_reminder" in doc["reminders"]:
-                break
-            await asyncio.sleep(0.05)
-        assert doc["reminders"] == {"overdue": "2026-03-31", "first_reminder": "2026-03-31"}
-        runs = job.runs
-        await asyncio.sleep(0.3)
-        assert job.runs > runs  # it keeps running, and each step stays taken once
-        assert await runtime.db.reminders.count_documents({}) == 2
-    assert runtime.extras.get(REMINDER_JOB) is None  # shutdown stopped it

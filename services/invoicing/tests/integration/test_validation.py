@@ -138,3 +138,32 @@ async def test_an_exemption_needs_no_rate_and_bad_payloads_never_reach_500(platf
     ]:
         assert 400 <= response.status_code < 500, response.text
         assert response.json()["error"]["code"]
+
+
+@pytest.mark.parametrize(("where", "value", "field"), [
+    ("client", {"name": "Théâtre\x00 SRL"}, "name"),
+    ("client", {"address": {**BE_COMPANY["address"], "street": "Avenue\x1f des Arts 7"}}, "address.street"),
+    ("invoice", {"lines": [line(description="Création\ufffe sonore")]}, "lines.0.description"),
+    ("invoice", {"buyer_reference": "PO\x0b-42"}, "buyer_reference"),
+])
+async def test_xml_invalid_characters_are_refused_naming_the_field(platform: Platform, where: str,
+                                                                   value: dict[str, Any], field: str) -> None:
+    _, activity, headers = await platform.member_with_activity()
+    if where == "client":
+        response = await platform.http.post("/api/v1/clients", headers=headers,
+                                            json={**BE_COMPANY, "activity_id": activity, **value})
+    else:
+        client = await platform.client(headers, activity)
+        response = await platform.http.post("/api/v1/invoices", headers=headers, json={
+            "activity_id": activity, "client_id": client["id"], "lines": [line()], **value})
+    error = _error(response, 422)
+    assert (error["code"], error["field"]) == ("invalid_characters", field)
+
+
+async def test_tab_and_line_breaks_stay_allowed_and_the_ubl_renders(platform: Platform) -> None:
+    _, activity, headers = await platform.member_with_activity()
+    client = await platform.client(headers, activity, BE_COMPANY)
+    issued = await platform.issued(headers, activity, client["id"],
+                                   [line(description="Mixage\tfinal\r\nstéréo")], buyer_reference="PO 42")
+    ubl = await platform.http.get(f"/api/v1/invoices/{issued['id']}/ubl", headers=headers)
+    assert ubl.status_code == 200 and "Mixage\tfinal" in ubl.text

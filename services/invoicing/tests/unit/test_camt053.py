@@ -10,6 +10,7 @@ import pytest
 
 from invoicing.adapters.camt053 import parse_camt053
 from invoicing.domain.errors import DomainValidationError, TooLarge
+from invoicing.domain.payments import UnmatchedReason, find_reference
 
 from .camt_files import ACCOUNT, Line, Statement, statement_xml
 
@@ -46,13 +47,28 @@ def test_reads_credits_of_every_version(version: str) -> None:
     assert second.position == 2
 
 
-def test_debits_reversals_and_pending_entries_are_skipped() -> None:
+def test_debits_and_pending_entries_are_skipped_reversals_are_kept() -> None:
     [statement] = parse(statement_xml(Statement([
         Line("10.00", ref="A"), Line("20.00", ref="B", credit=False), Line("30.00", ref="C", reversal=True),
-        Line("40.00", ref="D", status="PDNG"),
+        Line("40.00", ref="D", status="PDNG"), Line("50.00", ref="E", credit=False, reversal=True),
     ])))
-    assert [c.amount for c in statement.credits] == [Decimal("10.00")]
-    assert statement.skipped == 3
+    assert [(c.amount, c.reversal, c.review_reason) for c in statement.credits] == [
+        (Decimal("10.00"), False, None),
+        (Decimal("30.00"), False, UnmatchedReason.REVERSED_DEBIT),  # a debit given back: money in, for an advisor
+        (Decimal("50.00"), True, None),  # a client credit taken back
+    ]
+    assert statement.skipped == 2
+
+
+def test_two_structured_references_or_a_batch_that_does_not_add_up_are_for_an_advisor() -> None:
+    [statement] = parse(statement_xml(Statement([], batches=[[
+        Line("100.00", ogm="202600000192", ref="T1"), Line("21.00", ogm="202600000293", ref="T2")]],
+        batch_totals=["120.00"])))
+    [whole] = statement.credits
+    assert (whole.amount, whole.review_reason) == (Decimal("120.00"), UnmatchedReason.BATCH_MISMATCH)
+    found = find_reference(("+++202/6000/00192+++", "202600000293"), ())
+    assert (found.digits, found.reason) == (None, UnmatchedReason.AMBIGUOUS_REFERENCE)
+    assert find_reference(("202600000192", "+++202/6000/00192+++"), ()).digits == "202600000192"
 
 
 def test_a_batch_entry_gives_one_credit_per_transaction() -> None:
@@ -62,10 +78,19 @@ def test_a_batch_entry_gives_one_credit_per_transaction() -> None:
         (Decimal("100.00"), "svc:T1"), (Decimal("21.00"), "svc:T2")]
 
 
-def test_without_bank_references_the_key_comes_from_the_statement() -> None:
+def test_without_the_banks_reference_the_key_is_the_same_in_every_statement() -> None:
     xml = statement_xml(Statement([Line("10.00", ref="X")])).replace(b"<AcctSvcrRef>X</AcctSvcrRef>", b"")
     [statement] = parse(xml)
-    assert statement.credits[0].key == f"{ACCOUNT}|stmt:STMT-2026-04-02-001/ref:1"
+    assert statement.credits[0].key == f"{ACCOUNT}|ntry:1|e2e:E2E-X|val:2026-04-02|amt:10.00"
+    [other] = parse(xml.replace(b"STMT-2026-04-02-001", b"STMT-2026-04-02-EOD"))
+    assert other.credits[0].key == statement.credits[0].key
+
+
+def test_without_any_reference_the_key_comes_from_the_statement() -> None:
+    xml = statement_xml(Statement([Line("10.00", ref="X", end_to_end_id="NOTPROVIDED")]))
+    xml = xml.replace(b"<AcctSvcrRef>X</AcctSvcrRef>", b"").replace(b"<NtryRef>1</NtryRef>", b"")
+    [statement] = parse(xml)
+    assert statement.credits[0].key == f"{ACCOUNT}|stmt:STMT-2026-04-02-001/pos:1"
 
 
 def test_size_limit_is_checked_before_parsing() -> None:

@@ -33,10 +33,15 @@ def test_the_buyers_peppol_endpoint(fields: dict[str, Any], endpoint: str | None
     assert (None if found is None else str(found)) == endpoint
 
 
-def test_a_buyer_outside_peppol_gets_the_cooperatives_endpoint_and_no_fake_vat_id() -> None:
-    party, routable = buyer_party(client(vat_number="12-3456789", address={**ADDRESS, "country": "US"}), SELLER)
-    assert not routable
-    assert str(party.electronic_address) == "0208:0123456749"
+def test_a_buyer_outside_peppol_gets_no_endpoint_never_the_cooperatives_id() -> None:
+    for outside in (client(vat_number="12-3456789", address={**ADDRESS, "country": "US"}, email="ap@corp.example"),
+                    client(kind="person", email="camille@example.org")):
+        party, routable = buyer_party(outside, SELLER)
+        assert (party.electronic_address, routable) == (None, False)  # nothing invented: no UBL for it
+    party, routable = buyer_party(client(address={**ADDRESS, "country": "BE"}, enterprise_number="0765432146"),
+                                  SELLER)
+    assert (str(party.electronic_address), routable) == ("0208:0765432146", True)  # from its own KBO/BCE number
+    party, _ = buyer_party(client(vat_number="12-3456789", address={**ADDRESS, "country": "US"}), SELLER)
     assert party.vat_id is None  # BR-CO-09: only ids with an ISO prefix are sent as VAT ids
     party, _ = buyer_party(client(vat_number="CHE-123.456.788", address={**ADDRESS, "country": "CH"}), SELLER)
     assert party.vat_id == "CHE-123.456.788"

@@ -194,3 +194,15 @@ def test_a_party_without_peppol_address_cannot_receive_an_e_invoice() -> None:
     doc = samples.domestic_invoice()
     with pytest.raises(ValueError, match="buyer has no Peppol electronic address"):
         render_ubl(replace(doc, buyer=replace(doc.buyer, electronic_address=None)))
+
+
+def test_text_stored_with_xml_invalid_characters_still_renders() -> None:
+    # Kept from before the API refused them: the e-invoice must still be produced.
+    doc = samples.domestic_invoice()
+    buyer = replace(doc.buyer, name="Client\x01 SA\x0b", street="Rue\ufffe Haute 1")
+    lines = [replace(doc.lines[0], description="Design\x00 work\tand\nmore"), *doc.lines[1:]]
+    root = _parse(render_ubl(replace(doc, buyer=buyer, lines=lines)))
+    names = root.xpath("cac:AccountingCustomerParty//cbc:RegistrationName/text()", namespaces=NS)
+    assert names == ["Client SA"]
+    assert "Design work\tand\nmore" in root.xpath("//text()")  # tab and line breaks are kept
+    assert "Rue Haute 1" in root.xpath("//cac:AccountingCustomerParty//cbc:StreetName/text()", namespaces=NS)

@@ -14,6 +14,7 @@ from invoicing.domain.vat import (
     REVERSE_CHARGE_MENTION,
     LineVat,
     RateCategory,
+    SupplyType,
     VatCategoryCode,
     VatRate,
     VatRateTable,
@@ -194,12 +195,23 @@ def test_only_intra_cooperative_invoices_skip_the_contribution() -> None:
         (FR_COMPANY, VatTreatment.REVERSE_CHARGE),
         (FR_COMPANY_NO_VAT, VatTreatment.NORMAL),
         (FR_PERSON, VatTreatment.NORMAL),
-        (US_COMPANY, VatTreatment.EXPORT),
+        (US_COMPANY, VatTreatment.SERVICES_OUTSIDE_EU),
         (US_PERSON, VatTreatment.NORMAL),
     ],
 )
 def test_decide_regime(client: CompanyClient | PrivateClient, expected: VatTreatment) -> None:
     assert decide_regime(client).treatment is expected
+
+
+def test_services_to_a_business_outside_the_eu_are_out_of_scope_goods_leaving_it_are_an_export() -> None:
+    services = decide_regime(US_COMPANY)
+    assert services.allowed_categories == {VatCategoryCode.NOT_SUBJECT}
+    assert services.exemption_reason_code == "VATEX-EU-O"
+    for client in (US_COMPANY, US_PERSON):
+        goods = decide_regime(client, supply_type=SupplyType.GOODS)
+        assert goods.treatment is VatTreatment.EXPORT
+        assert goods.allowed_categories == {VatCategoryCode.EXPORT}
+        assert goods.exemption_reason_code == "VATEX-EU-G"
 
 
 def test_decide_regime_intra_cooperative_and_exempt_take_precedence() -> None:

@@ -24,7 +24,7 @@ from lxml import etree
 
 from invoicing.domain.errors import DomainValidationError, TooLarge
 from invoicing.domain.money import ZERO, is_whole_cents, round_cents
-from invoicing.domain.payments import BankCredit, BankStatement
+from invoicing.domain.payments import BankCredit, BankStatement, UnmatchedReason
 
 _NAMESPACE_RE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:(camt\.053\.001\.(\d{2}))$")
 _AMOUNT_RE = re.compile(r"^\d{1,18}(\.\d{1,5})?$")
@@ -176,9 +176,31 @@ def _status(read: _Reader, entry: etree._Element) -> str | None:
     return read.text(entry, "Sts/Cd") or read.text(entry, "Sts/Prtry") or read.text(entry, "Sts")
 
 
+def _end_to_end(read: _Reader, tx: etree._Element) -> str | None:
+    value = read.text(tx, "Refs/EndToEndId")
+    return None if value is None or value.upper() == "NOTPROVIDED" else value  # the payer gave none
+
+
+def _identity(iban: str, *, servicer_ref: str | None, entry_ref: str | None, end_to_end_id: str | None,
+              value_date: date | None, booking_date: date, amount: Decimal) -> str | None:
+    """How the bank names one booking, the same in every statement that reports it.
+
+    The bank's own reference (AcctSvcrRef) is unique for the account (alone,
+    as lines were always keyed, so a corrected amount is never booked twice);
+    without it the entry reference and the end-to-end id together, with the
+    value date and amount. None when the entry carries no reference at all.
+    """
+    day = (value_date or booking_date).isoformat()
+    if servicer_ref:
+        return f"{iban}|svc:{servicer_ref}"
+    if entry_ref or end_to_end_id:
+        return f"{iban}|ntry:{entry_ref or ''}|e2e:{end_to_end_id or ''}|val:{day}|amt:{amount}"
+    return None
+
+
 def _entry(read: _Reader, entry: etree._Element, where: str, statement_id: str, iban: str,
            entry_index: int) -> list[BankCredit] | None:
-    """The client credits of one entry; None for what is not one (debit, reversal, not booked)."""
+    """The credits of one entry (client credits, reversals of them, reversed debits); None for the rest."""
     amount = read.amount(entry, "Amt", where)
     if amount is None:
         raise _invalid("Amt is missing.", f"{where}/Amt")
@@ -189,44 +211,56 @@ def _entry(read: _Reader, entry: etree._Element, where: str, statement_id: str, 
     assert booking_date is not None
     status = _status(read, entry)
     reversal = (read.text(entry, "RvslInd") or "false").lower() == "true"
-    if indicator != "CRDT" or reversal or (status is not None and status != "BOOK"):
+    if (indicator == "DBIT" and not reversal) or (status is not None and status != "BOOK"):
         return None
+    # A debit marked as a reversal takes back an earlier client credit; a credit
+    # marked as one gives back a debit: money in, but no client's payment.
+    takes_back = indicator == "DBIT"
+    review = UnmatchedReason.REVERSED_DEBIT if indicator == "CRDT" and reversal else None
     value_date = read.day(entry, "ValDt", where)
     entry_ref = read.text(entry, "NtryRef")
     servicer_ref = read.text(entry, "AcctSvcrRef")
     details = read.all(entry, "NtryDtls/TxDtls")
-    # The bank's own reference is unique across statements; an entry reference
-    # only within its statement; the position is the last resort.
     servicer_ref = servicer_ref or (read.text(details[0], "Refs/AcctSvcrRef") if len(details) == 1 else None)
-    base = f"svc:{servicer_ref}" if servicer_ref else (
-        f"stmt:{statement_id}/ref:{entry_ref}" if entry_ref else f"stmt:{statement_id}/pos:{entry_index}")
+    fallback = f"{iban}|stmt:{statement_id}/pos:{entry_index}"
 
     def credit(key: str, value: Decimal, currency: str, parts: list[etree._Element],
-               bank_reference: str | None) -> BankCredit:
+               bank_reference: str | None, reason: UnmatchedReason | None) -> BankCredit:
         first = parts[0] if parts else None
         return BankCredit(
-            key=f"{iban}|{key}", position=0, amount=value, currency=currency, booking_date=booking_date,
-            value_date=value_date,
+            key=f"{key}|rvsl" if takes_back else key, position=0, amount=value, currency=currency,
+            booking_date=booking_date, value_date=value_date,
             structured_references=tuple(r for p in parts for r in _texts(read, p, "RmtInf/Strd/CdtrRefInf/Ref")),
             remittance_texts=tuple(t for p in parts for t in _texts(read, p, "RmtInf/Ustrd")),
             debtor_name=None if first is None else (read.text(first, "RltdPties/Dbtr/Nm")
                                                     or read.text(first, "RltdPties/Dbtr/Pty/Nm")),
             debtor_iban=None if first is None else read.text(first, "RltdPties/DbtrAcct/Id/IBAN"),
             end_to_end_id=None if first is None else read.text(first, "Refs/EndToEndId"),
-            bank_reference=bank_reference or servicer_ref or entry_ref)
+            bank_reference=bank_reference or servicer_ref or entry_ref, reversal=takes_back, review_reason=reason)
 
     total, currency = amount
     amounts = [_tx_amount(read, tx, f"{where}/NtryDtls/TxDtls[{i}]") for i, tx in enumerate(details, start=1)]
     split = len(details) > 1 and all(a is not None for a in amounts) and \
         sum((a[0] for a in amounts if a is not None), ZERO) == total
     if not split:  # one payment, or a batch whose parts cannot be told apart: the entry as a whole
-        return [credit(base, total, currency, details, None)]
+        single_e2e = _end_to_end(read, details[0]) if len(details) == 1 else None
+        key = _identity(iban, servicer_ref=servicer_ref, entry_ref=entry_ref, end_to_end_id=single_e2e,
+                        value_date=value_date, booking_date=booking_date, amount=total) or fallback
+        mismatch = len(details) > 1 or (len(details) == 1 and amounts[0] is not None and amounts[0][0] != total)
+        # Details that do not add up to the entry: applying it to the first reference would be a guess.
+        reason = review or (UnmatchedReason.BATCH_MISMATCH if mismatch else None)
+        return [credit(key, total, currency, details, None, reason)]
     credits = []
     for i, (tx, tx_amount) in enumerate(zip(details, amounts, strict=True), start=1):
         assert tx_amount is not None
         tx_ref = read.text(tx, "Refs/AcctSvcrRef")
-        key = f"svc:{tx_ref}" if tx_ref else f"{base}#{i}"
-        credits.append(credit(key, tx_amount[0], tx_amount[1], [tx], tx_ref))
+        tx_e2e = _end_to_end(read, tx)
+        own = _identity(iban, servicer_ref=tx_ref, entry_ref=entry_ref, end_to_end_id=tx_e2e, value_date=value_date,
+                        booking_date=booking_date, amount=tx_amount[0]) if (tx_ref or tx_e2e) else None
+        of_entry = _identity(iban, servicer_ref=servicer_ref, entry_ref=entry_ref, end_to_end_id=None,
+                             value_date=value_date, booking_date=booking_date, amount=total)
+        key = own or f"{of_entry or fallback}#{i}"
+        credits.append(credit(key, tx_amount[0], tx_amount[1], [tx], tx_ref, review))
     return credits
 
 

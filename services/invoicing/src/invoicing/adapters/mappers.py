@@ -13,11 +13,12 @@ from decimal import Decimal
 from typing import Any
 
 from invoicing.domain.clients import Address, Client, CompanyClient, PeppolParticipantId, PrivateClient
+from invoicing.domain.contribution import PaymentSplit
 from invoicing.domain.invoice import Invoice, InvoiceNumber, InvoiceStatus
 from invoicing.domain.money import ZERO
 from invoicing.domain.quote import Quote, QuoteStatus
 from invoicing.domain.totals import InvoiceLine, InvoiceTotals
-from invoicing.domain.vat import VatCategoryCode, VatRegime, VatTreatment
+from invoicing.domain.vat import RateCategory, VatCategoryCode, VatRegime, VatTreatment
 
 Document = dict[str, Any]
 
@@ -69,13 +70,22 @@ def client_fields(client: Client) -> Document:
 
 
 def line_to_doc(line: InvoiceLine) -> Document:
-    return {"description": line.description, "quantity": line.quantity, "unit_code": line.unit_code,
-            "unit_price": line.unit_price, "vat_rate": line.vat_rate, "vat_category": line.vat_category.value}
+    doc: Document = {"description": line.description, "quantity": line.quantity, "unit_code": line.unit_code,
+                     "unit_price": line.unit_price, "vat_rate": line.vat_rate, "vat_category": line.vat_category.value}
+    if line.supply_date is not None:
+        doc["supply_date"] = line.supply_date.isoformat()
+    if line.rate_category is not None:
+        doc["rate_category"] = line.rate_category.value
+    return doc
 
 
 def line_from_doc(doc: Document) -> InvoiceLine:
+    supplied = doc.get("supply_date")
+    category = doc.get("rate_category")
     return InvoiceLine(doc["description"], Decimal(doc["quantity"]), doc["unit_code"], Decimal(doc["unit_price"]),
-                       Decimal(doc["vat_rate"]), VatCategoryCode(doc["vat_category"]))
+                       Decimal(doc["vat_rate"]), VatCategoryCode(doc["vat_category"]),
+                       date.fromisoformat(supplied) if supplied else None,
+                       RateCategory(category) if category else None)
 
 
 def regime_to_doc(regime: VatRegime) -> Document:
@@ -148,7 +158,27 @@ def invoice_from_doc(doc: Document) -> Invoice:
     invoice.overpaid = Decimal(doc.get("overpaid", ZERO))
     credit = doc.get("credit_note")
     invoice.credit_note_number = None if credit is None else InvoiceNumber.parse(credit["number"])
+    if doc.get("paid_parts"):
+        invoice.paid_parts = split_from_doc(doc["paid_parts"])
+    credits = doc.get("credits") or {}
+    invoice.credited = Decimal(credits.get("amount", ZERO))
+    invoice.credited_unpaid = Decimal(credits.get("unpaid", ZERO))
+    if credits.get("unpaid_parts"):
+        invoice.credited_unpaid_split = split_from_doc(credits["unpaid_parts"])
+    if credits.get("refunded_parts"):
+        invoice.refunded = split_from_doc(credits["refunded_parts"])
+    invoice.credited_quantities = {int(k): Decimal(v) for k, v in (credits.get("quantities") or {}).items()}
     return invoice
+
+
+def split_to_doc(split: PaymentSplit) -> Document:
+    return {"excl_vat": split.excl_vat, "vat": split.vat, "contribution": split.contribution,
+            "activity_share": split.activity_share}
+
+
+def split_from_doc(doc: Document) -> PaymentSplit:
+    return PaymentSplit(Decimal(doc["excl_vat"]), Decimal(doc["vat"]), Decimal(doc["contribution"]),
+                        Decimal(doc["activity_share"]))
 
 
 def invoice_state(invoice: Invoice) -> Document:
@@ -160,4 +190,13 @@ def invoice_state(invoice: Invoice) -> Document:
         "amount_paid": invoice.amount_paid, "overpaid": invoice.overpaid,
     }
     state["totals"] = totals_to_doc(invoice.totals) if invoice.lines else None
+    if invoice.paid_parts is not None:
+        state["paid_parts"] = split_to_doc(invoice.paid_parts)
+    if invoice.credited > 0:
+        state["credits"] = {
+            "amount": invoice.credited, "unpaid": invoice.credited_unpaid,
+            "unpaid_parts": split_to_doc(invoice.credited_unpaid_split),
+            "refunded_parts": split_to_doc(invoice.refunded),
+            "quantities": {str(k): v for k, v in invoice.credited_quantities.items()},
+        }
     return state

@@ -7,7 +7,7 @@ Writes that change an existing document check its ``version`` in the filter
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,9 +25,12 @@ from invoicing.adapters.indexes import (
     COUNTERS,
     EXPENSE_ATTACHMENTS,
     EXPENSE_CLAIMS,
+    INTERNAL_TRANSFERS,
     INVOICES,
     PAYMENTS,
     QUOTES,
+    REFUND_BATCHES,
+    REFUNDS,
     REMINDERS,
     UNMATCHED,
 )
@@ -100,6 +103,11 @@ class QuotesRepository(_Repository):
     async def by_token_hash(self, digest: str) -> Document | None:
         return await self.collection.find_one({"token_hash": digest})
 
+    async def sent_valid_before(self, day: date, limit: int = 1000) -> list[str]:
+        """Sent quotes whose validity ended before ``day`` (the expiry job's candidates)."""
+        cursor = self.collection.find({"status": "sent", "valid_until": {"$lt": day.isoformat()}}, {"_id": 1})
+        return [doc["_id"] async for doc in cursor.sort("valid_until", 1).limit(limit)]
+
 
 class InvoicesRepository(_Repository):
     collection_name = INVOICES
@@ -115,9 +123,34 @@ class InvoicesRepository(_Repository):
 class PaymentsRepository(_Repository):
     collection_name = PAYMENTS
 
+    async def latest_debtor_iban(self, invoice_id: str, session: AsyncClientSession | None = None) -> str | None:
+        """The account the client last paid this invoice from (bank statements give it), if known."""
+        doc = await self.collection.find_one({"invoice_id": invoice_id, "debtor_iban": {"$type": "string"}},
+                                             sort=[("created_at", -1)], session=session)
+        return None if doc is None else str(doc["debtor_iban"])
+
+
+class RefundsRepository(_Repository):
+    collection_name = REFUNDS
+
+
+class RefundBatchesRepository(_Repository):
+    collection_name = REFUND_BATCHES
+
+
+class InternalTransfersRepository(_Repository):
+    collection_name = INTERNAL_TRANSFERS
+
 
 class UnmatchedRepository(_Repository):
     collection_name = UNMATCHED
+
+    async def flag_late_refunds(self, received_before: date, today: date) -> int:
+        """Money still held (open) that was received before ``received_before``: flagged once, on ``today``."""
+        result = await self.collection.update_many(
+            {"status": "open", "received_on": {"$lt": received_before.isoformat()}, "refund_late_since": None},
+            {"$set": {"refund_late_since": today.isoformat()}, "$inc": {"version": 1}})
+        return result.modified_count
 
 
 class StatementsRepository(_Repository):

@@ -30,7 +30,7 @@ from invoicing.domain.contribution import (
 )
 from invoicing.domain.editable_lines import EditableLines
 from invoicing.domain.errors import DomainConflictError, DomainValidationError
-from invoicing.domain.money import ZERO, percent_of, require_cents, require_non_negative
+from invoicing.domain.money import ZERO, percent_of, require_cents, require_non_negative, round_cents
 from invoicing.domain.ogm import ogm_for_invoice
 from invoicing.domain.quote import Quote, QuoteStatus
 from invoicing.domain.totals import InvoiceLine, InvoiceTotals, compute_totals
@@ -130,10 +130,11 @@ def can_transition(source: InvoiceStatus, target: InvoiceStatus) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class CreditNote:
-    """UBL credit note (type 381) cancelling the invoice it references.
+    """UBL credit note (type 381) cancelling the invoice it references, in full or in part.
 
-    Only full credit notes are modelled: a partial correction is a credit
-    note plus a new invoice.
+    A partial note credits some lines (or part of their quantity) or an
+    amount excl. VAT; ``Invoice.apply_credit_note`` decides which part of it
+    cancels what the client still owes and which part must be refunded.
     """
 
     number: InvoiceNumber
@@ -150,6 +151,31 @@ class CreditNote:
     @property
     def totals(self) -> InvoiceTotals:
         return compute_totals(self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class CreditApplication:
+    """What a credit note did to its invoice, in the figures payroll and the refund need.
+
+    ``unpaid_amount`` reduced what the client owed; ``refund`` (when not None)
+    is money already received that is now owed back, split exactly as the
+    payments it reverses were split (pro rata, cumulative rounding: all the
+    refunds of an invoice add up to its payments' parts to the cent).
+    """
+
+    unpaid_amount: Decimal
+    unpaid_vat: Decimal  # VAT accrued at issue that the unpaid part no longer owes
+    unpaid_activity_share: Decimal  # cover the guarantee loses
+    refund: PaymentSplit | None
+    full: bool  # the whole invoice is credited: it is cancelled
+
+
+@dataclass(frozen=True, slots=True)
+class CreditLine:
+    """A line of the invoice to credit (0-based ``index``), all of it or ``quantity`` of it."""
+
+    index: int
+    quantity: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +228,14 @@ class Invoice(EditableLines):
         self.amount_paid = ZERO  # applied to the amount due
         self.overpaid = ZERO
         self.credit_note_number: InvoiceNumber | None = None
+        # The parts of the payments applied (None: not tracked yet, derived from amount_paid).
+        self.paid_parts: PaymentSplit | None = None
+        # What credit notes took off: in total, of the unpaid amount, and refunded (with its parts).
+        self.credited = ZERO
+        self.credited_unpaid = ZERO
+        self.credited_unpaid_split = PaymentSplit(ZERO, ZERO, ZERO, ZERO)
+        self.refunded = PaymentSplit(ZERO, ZERO, ZERO, ZERO)
+        self.credited_quantities: dict[int, Decimal] = {}
         self._lines: tuple[InvoiceLine, ...] = ()
         self._prepaid = ZERO
         self.buyer_reference: str | None = None
@@ -343,7 +377,44 @@ class Invoice(EditableLines):
     def outstanding(self) -> Decimal:
         if self.status not in OPEN_STATUSES:
             return ZERO
-        return self.totals.amount_due - self.amount_paid
+        return self.totals.amount_due - self.amount_paid - self.credited_unpaid
+
+    def payments_parts(self) -> PaymentSplit:
+        """The parts (excl. VAT, VAT, contribution, share) of every payment applied so far."""
+        if self.paid_parts is not None:
+            return self.paid_parts
+        if self.amount_paid <= 0 or self.contribution_rate is None:
+            return PaymentSplit(ZERO, ZERO, ZERO, ZERO)
+        totals = self.totals
+        return split_payment(self.amount_paid, totals, contribution_rate=self.contribution_rate,
+                             already_paid=totals.prepaid)
+
+    def _split_instalment(self, amount: Decimal) -> PaymentSplit:
+        """The parts of the next payment: cumulative rounding on the invoice as its credit notes left it."""
+        assert self.contribution_rate is not None
+        totals = self.totals
+        if self.credited == 0:
+            return split_payment(amount, totals, contribution_rate=self.contribution_rate,
+                                 already_paid=totals.prepaid + self.amount_paid)
+        # Settled so far on the scale of the invoice: prepaid, paid, and the unpaid part credited.
+        settled = totals.prepaid + self.amount_paid + self.credited_unpaid
+        split = split_payment(amount, totals, contribution_rate=self.contribution_rate, already_paid=settled)
+        if settled + amount == totals.total_incl_vat:
+            # The last payment takes the exact remainder, so the payments and credits add up to the invoice.
+            paid, unpaid = self.payments_parts(), self.credited_unpaid_split
+            excl = totals.total_excl_vat - paid.excl_vat - unpaid.excl_vat - self._prepaid_parts.excl_vat
+            cut = self.contribution - paid.contribution - unpaid.contribution - self._prepaid_parts.contribution
+            if 0 <= excl <= amount and 0 <= cut <= excl:
+                split = PaymentSplit(excl, amount - excl, cut, excl - cut)
+        return split
+
+    @property
+    def _prepaid_parts(self) -> PaymentSplit:
+        assert self.contribution_rate is not None
+        totals = self.totals
+        if totals.prepaid <= 0:
+            return PaymentSplit(ZERO, ZERO, ZERO, ZERO)
+        return split_payment(totals.prepaid, totals, contribution_rate=self.contribution_rate, already_paid=ZERO)
 
     @property
     def contribution(self) -> Decimal:
@@ -366,23 +437,42 @@ class Invoice(EditableLines):
             )
         assert self.contribution_rate is not None  # set by issue(), which every open status passed
         totals = self.totals
-        applied = min(received, totals.amount_due - self.amount_paid)
+        applied = min(received, self.outstanding)
         split = None
         if applied > 0:
-            split = split_payment(
-                applied,
-                totals,
-                contribution_rate=self.contribution_rate,
-                already_paid=totals.prepaid + self.amount_paid,
-            )
+            split = self._split_instalment(applied)
+            paid = self.payments_parts()
+            self.paid_parts = PaymentSplit(paid.excl_vat + split.excl_vat, paid.vat + split.vat,
+                                           paid.contribution + split.contribution,
+                                           paid.activity_share + split.activity_share)
         excess = received - applied
         self.amount_paid += applied
         self.overpaid += excess
-        if self.amount_paid == totals.amount_due:
+        if self.amount_paid + self.credited_unpaid == totals.amount_due:
             self._move_to(InvoiceStatus.PAID)
         elif self.status is not InvoiceStatus.PARTIALLY_PAID:
             self._move_to(InvoiceStatus.PARTIALLY_PAID)
         return PaymentOutcome(applied=split, overpayment=excess)
+
+    def reverse_payment(self, amount: Decimal) -> None:
+        """The bank took back a payment applied earlier: the invoice asks for it again.
+
+        Not a lifecycle step a person takes, so it is not in ALLOWED_TRANSITIONS:
+        a paid or partly paid invoice goes back to partly paid, or to issued
+        (sent) when nothing paid is left.
+        """
+        taken = require_cents(amount, "amount")
+        if self.status not in (InvoiceStatus.PAID, InvoiceStatus.PARTIALLY_PAID):
+            raise DomainConflictError(
+                "invoice.not_reopenable", f"A {self.status.value} invoice cannot take back a payment.", "status")
+        if taken <= 0 or taken > self.amount_paid:
+            raise DomainConflictError(
+                "invoice.reversal_exceeds_paid", f"Only {self.amount_paid} was paid on this invoice.", "amount")
+        self.amount_paid -= taken
+        if self.amount_paid > 0:
+            self.status = InvoiceStatus.PARTIALLY_PAID
+        else:
+            self.status = InvoiceStatus.SENT if self.sent_on is not None else InvoiceStatus.ISSUED
 
     def is_overdue(self, today: date) -> bool:
         """Open and past its due date (the due day itself is still on time)."""
@@ -398,9 +488,7 @@ class Invoice(EditableLines):
         if self.status not in OPEN_STATUSES or self.outstanding <= 0:
             return None
         assert self.contribution_rate is not None  # set by issue(), which every open status passed
-        totals = self.totals
-        return split_payment(self.outstanding, totals, contribution_rate=self.contribution_rate,
-                             already_paid=totals.prepaid + self.amount_paid)
+        return self._split_instalment(self.outstanding)
 
     def write_off(self) -> WriteOff:
         """Declare the unpaid rest uncollectable; the invoice stays as issued, closed."""
@@ -414,8 +502,13 @@ class Invoice(EditableLines):
             return WriteOff(ZERO, ZERO, ZERO)
         return WriteOff(unpaid.amount, unpaid.excl_vat, unpaid.activity_share)
 
-    def create_credit_note(self, number: InvoiceNumber, issue_date: date, reason: str) -> CreditNote:
-        """A full credit note for this invoice; apply it with ``cancel``."""
+    def create_credit_note(self, number: InvoiceNumber, issue_date: date, reason: str, *,
+                           lines: Iterable[CreditLine] | None = None,
+                           amount_excl_vat: Decimal | None = None) -> CreditNote:
+        """A credit note for this invoice: all of it, some lines (or part of their quantity), or an amount.
+
+        Apply it with ``apply_credit_note`` (or ``cancel`` for a full one).
+        """
         if self.number is None or self.issue_date is None:
             raise DomainConflictError(
                 "invoice.not_issued", "A draft is not credited: it is edited or deleted.", "status"
@@ -427,18 +520,138 @@ class Invoice(EditableLines):
             raise DomainValidationError(
                 "credit_note.before_invoice", "A credit note cannot predate its invoice.", "issue_date"
             )
+        if self.status is InvoiceStatus.WRITTEN_OFF:
+            raise DomainConflictError("invoice.written_off", "A written-off invoice is not credited.", "status")
         if number == self.number:
             raise DomainValidationError("credit_note.number_reused", "A credit note needs its own number.", "number")
-        return CreditNote(
+        if lines is not None and amount_excl_vat is not None:
+            raise DomainValidationError("credit_note.lines_or_amount", "Credit some lines or an amount, not both.",
+                                        "lines")
+        credited_lines = self._lines
+        if lines is not None:
+            credited_lines = self._credit_lines(tuple(lines))
+        elif amount_excl_vat is not None:
+            credited_lines = (self._credit_amount(amount_excl_vat),)
+        elif self.credited > 0:
+            raise DomainConflictError("credit_note.partial_exists",
+                                      "Part of this invoice is already credited: name the lines or the amount.",
+                                      "lines")
+        note = CreditNote(
             number=number,
             invoice_number=self.number,
             invoice_issue_date=self.issue_date,
             issue_date=issue_date,
             client=self.client,
             regime=self.regime,
-            lines=self._lines,
+            lines=credited_lines,
             reason=require_text(reason, "reason", max_length=1000),
         )
+        if self.credited + note.totals.total_incl_vat > self.totals.total_incl_vat:
+            raise DomainValidationError(
+                "credit_note.exceeds_invoice",
+                f"Only {self.totals.total_incl_vat - self.credited} of this invoice is left to credit.", "lines")
+        return note
+
+    def _credit_lines(self, chosen: tuple[CreditLine, ...]) -> tuple[InvoiceLine, ...]:
+        if not chosen:
+            raise DomainValidationError("credit_note.no_lines", "Name at least one line to credit.", "lines")
+        result: list[InvoiceLine] = []
+        taken: dict[int, Decimal] = {}
+        for item in chosen:
+            if not 0 <= item.index < len(self._lines):
+                raise DomainValidationError("credit_note.unknown_line",
+                                            f"The invoice has no line {item.index}.", "lines")
+            line = self._lines[item.index]
+            quantity = line.quantity if item.quantity is None else item.quantity
+            already = self.credited_quantities.get(item.index, ZERO) + taken.get(item.index, ZERO)
+            if quantity <= 0 or already + quantity > line.quantity:
+                raise DomainValidationError(
+                    "credit_note.quantity_exceeds_line",
+                    f"Line {item.index} has {line.quantity - already} left to credit.", "lines")
+            taken[item.index] = taken.get(item.index, ZERO) + quantity
+            result.append(InvoiceLine(line.description, quantity, line.unit_code, line.unit_price, line.vat_rate,
+                                      line.vat_category))
+        return tuple(result)
+
+    def _credit_amount(self, amount: Decimal) -> InvoiceLine:
+        excl = require_cents(amount, "amount_excl_vat")
+        if excl <= 0:
+            raise DomainValidationError("credit_note.amount_not_positive", "Credit a positive amount.",
+                                        "amount_excl_vat")
+        groups = {(line.vat_category, line.vat_rate) for line in self._lines}
+        if len(groups) != 1:
+            raise DomainValidationError(
+                "credit_note.amount_needs_one_rate",
+                "This invoice has several VAT rates: credit its lines instead of an amount.", "amount_excl_vat")
+        category, rate = groups.pop()
+        return InvoiceLine(f"Credit on invoice {self.number}", Decimal(1), "C62", excl, rate, category)
+
+    def apply_credit_note(self, note: CreditNote) -> CreditApplication:
+        """Apply a full or partial credit note: first to what is unpaid, the rest is refunded."""
+        if not isinstance(note, CreditNote):
+            raise TypeError("An invoice is credited only by a CreditNote.")
+        if note.invoice_number != self.number:
+            raise DomainValidationError(
+                "credit_note.wrong_invoice", "The credit note references another invoice.", "credit_note"
+            )
+        assert self.contribution_rate is not None  # issued
+        totals, credit = self.totals, note.totals
+        amount = credit.total_incl_vat
+        if self.credited + amount > totals.total_incl_vat:
+            raise DomainValidationError("credit_note.exceeds_invoice", "The credit note exceeds the invoice.",
+                                        "credit_note")
+        unpaid = min(amount, self.outstanding)
+        refund_amount = min(amount - unpaid, self.amount_paid - self.refunded.amount)
+        # The note's own figures are the law (its VAT per rate, the contribution on its amount excl. VAT);
+        # the part refunded takes its pro rata share of them, the part that was unpaid the exact rest.
+        note_parts = PaymentSplit(credit.total_excl_vat, credit.vat_total,
+                                  percent_of(credit.total_excl_vat, self.contribution_rate),
+                                  credit.total_excl_vat - percent_of(credit.total_excl_vat, self.contribution_rate))
+        refund = self._refund_split(note_parts, amount, refund_amount) if refund_amount > 0 else None
+        refund_parts = refund or PaymentSplit(ZERO, ZERO, ZERO, ZERO)
+        unpaid_split = PaymentSplit(note_parts.excl_vat - refund_parts.excl_vat, note_parts.vat - refund_parts.vat,
+                                    note_parts.contribution - refund_parts.contribution,
+                                    note_parts.activity_share - refund_parts.activity_share)
+        unpaid_vat, unpaid_share = unpaid_split.vat, unpaid_split.activity_share
+        # Track the quantities credited per line, so a line is never credited twice.
+        for line in note.lines:
+            for index, own in enumerate(self._lines):
+                if (own.description, own.unit_price, own.vat_rate) == (line.description, line.unit_price,
+                                                                       line.vat_rate):
+                    self.credited_quantities[index] = self.credited_quantities.get(index, ZERO) + line.quantity
+                    break
+        was_open = self.status in OPEN_STATUSES
+        self.credited += amount
+        self.credited_unpaid += unpaid
+        self.credited_unpaid_split = _plus(self.credited_unpaid_split, unpaid_split)
+        if refund is not None:
+            self.refunded = _plus(self.refunded, refund)
+        full = self.credited == totals.total_incl_vat
+        if full:
+            self._move_to(InvoiceStatus.CANCELLED)
+            self.credit_note_number = note.number
+        elif was_open and self.outstanding == 0:
+            self._move_to(InvoiceStatus.PAID)
+        return CreditApplication(unpaid, unpaid_vat, unpaid_share, refund, full)
+
+    @staticmethod
+    def _refund_split(note: PaymentSplit, note_amount: Decimal, amount: Decimal) -> PaymentSplit:
+        """The refunded part of a note, pro rata of its figures (all of them when the note is all refunded).
+
+        A full credit note on a paid invoice gives back exactly what the payments booked: they were cut on
+        the same proportions with the same cumulative rounding.
+        """
+        excl = round_cents(note.excl_vat * amount / note_amount)
+        cut = round_cents(note.contribution * excl / note.excl_vat) if note.excl_vat else ZERO
+        return PaymentSplit(excl, amount - excl, cut, excl - cut)
+
+    def reject_transfer(self) -> None:
+        """An internal transfer the buying activity refused: void, no credit note (it is no legal sale)."""
+        if self.regime.charges_contribution:
+            raise DomainConflictError("invoice.not_internal", "Only an internal transfer is rejected.", "status")
+        if self.amount_paid > 0:
+            raise DomainConflictError("invoice.already_paid", "A settled transfer is not rejected.", "status")
+        self._move_to(InvoiceStatus.CANCELLED)
 
     def cancel(self, credit_note: CreditNote) -> None:
         """The only way out of an issued invoice: a credit note for all of it."""
@@ -454,3 +667,8 @@ class Invoice(EditableLines):
             )
         self._move_to(InvoiceStatus.CANCELLED)
         self.credit_note_number = credit_note.number
+
+
+def _plus(a: PaymentSplit, b: PaymentSplit) -> PaymentSplit:
+    return PaymentSplit(a.excl_vat + b.excl_vat, a.vat + b.vat, a.contribution + b.contribution,
+                        a.activity_share + b.activity_share)

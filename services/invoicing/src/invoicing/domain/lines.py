@@ -30,7 +30,14 @@ class LineInput:
     quantity: Decimal
     unit_code: str
     unit_price: Decimal
-    vat_rate: Decimal | None  # percent; None only where the regime fixes it at 0 %
+    vat_rate: Decimal | None  # percent; None where the regime fixes it at 0 % or a category chooses it
+    supply_date: date | None = None  # this line's day of supply; the document's otherwise
+    vat_category: RateCategory | None = None  # the kind of supply: its rate on the day of supply is taken
+
+
+def supply_day(line_day: date | None, document_day: date) -> date:
+    """The tax point of a line: its own day of supply, else the document's (the issue date by default)."""
+    return line_day if line_day is not None else document_day
 
 
 def rates_in_force(on: date, table: VatRateTable = BELGIAN_VAT_RATES) -> tuple[Decimal, ...]:
@@ -55,16 +62,32 @@ def build_line(
         raise DomainValidationError(
             "line.quantity_not_positive", "Quantity must be greater than zero.", f"{where}.quantity"
         )
-    if regime.treatment is VatTreatment.NORMAL:
+    day = supply_day(item.supply_date, on)
+    if regime.treatment is VatTreatment.NORMAL and item.vat_category is not None:
+        # The law sets the rate of a kind of supply on its day of supply (accommodation: 6 % until
+        # 2026-02-28, 12 % from 2026-03-01): taken from the dated table, a typed rate must agree.
+        try:
+            rate = table.rate_for(RateCategory(item.vat_category), day)
+        except DomainValidationError as exc:
+            raise DomainValidationError(exc.code, exc.message, f"{where}.vat_category") from exc
+        if item.vat_rate is not None and require_decimal(item.vat_rate, f"{where}.vat_rate") != rate:
+            raise DomainValidationError(
+                "line.vat_rate_mismatch",
+                f"{item.vat_category} supplied on {day.isoformat()} is at {rate.normalize():f} %, "
+                f"not {item.vat_rate.normalize():f} %.",
+                f"{where}.vat_rate",
+            )
+        category = VatCategoryCode.STANDARD if rate > 0 else VatCategoryCode.ZERO_RATED
+    elif regime.treatment is VatTreatment.NORMAL:
         if item.vat_rate is None:
             raise DomainValidationError("line.vat_rate_required", "Each line needs a VAT rate.", f"{where}.vat_rate")
         rate = require_decimal(item.vat_rate, f"{where}.vat_rate")
-        allowed = rates_in_force(on, table)
+        allowed = rates_in_force(day, table)
         if rate not in allowed:
             listed = ", ".join(f"{r.normalize():f}" for r in allowed)
             raise DomainValidationError(
                 "line.vat_rate_unknown",
-                f"{rate.normalize():f} % is not a Belgian VAT rate on {on.isoformat()} (rates: {listed}).",
+                f"{rate.normalize():f} % is not a Belgian VAT rate on {day.isoformat()} (rates: {listed}).",
                 f"{where}.vat_rate",
             )
         category = VatCategoryCode.STANDARD if rate > 0 else VatCategoryCode.ZERO_RATED
@@ -78,7 +101,8 @@ def build_line(
         rate = Decimal(0)
         (category,) = regime.allowed_categories
     try:
-        return InvoiceLine(item.description, quantity, item.unit_code, item.unit_price, rate, category)
+        return InvoiceLine(item.description, quantity, item.unit_code, item.unit_price, rate, category,
+                           item.supply_date, item.vat_category)
     except DomainValidationError as exc:
         raise DomainValidationError(exc.code, exc.message, f"{where}.{exc.field}" if exc.field else where) from exc
 
@@ -96,14 +120,25 @@ def build_lines(
 def check_rates_still_valid(
     lines: Sequence[InvoiceLine], regime: VatRegime, on: date, table: VatRateTable = BELGIAN_VAT_RATES
 ) -> None:
-    """At issue, the rates of a draft written earlier must still be law."""
+    """At issue, each line's rate must be the law on its day of supply (``on``, the
+    document's, unless the line has its own): a draft written before a rate change
+    whose supply falls after it is refused, not issued at the old rate."""
     if regime.treatment is not VatTreatment.NORMAL:
         return
-    allowed = rates_in_force(on, table)
     for index, line in enumerate(lines):
-        if line.vat_rate not in allowed:
+        day = supply_day(line.supply_date, on)
+        if line.rate_category is not None:
+            expected = table.rate_for(line.rate_category, day)
+            if line.vat_rate != expected:
+                raise DomainValidationError(
+                    "line.vat_rate_changed",
+                    f"{line.rate_category} supplied on {day.isoformat()} is at {expected.normalize():f} %, "
+                    f"not {line.vat_rate.normalize():f} %: update the draft.",
+                    f"lines[{index}].vat_rate",
+                )
+        elif line.vat_rate not in rates_in_force(day, table):
             raise DomainValidationError(
                 "line.vat_rate_unknown",
-                f"{line.vat_rate.normalize():f} % is no longer a VAT rate on {on.isoformat()}: update the draft.",
+                f"{line.vat_rate.normalize():f} % is no longer a VAT rate on {day.isoformat()}: update the draft.",
                 f"lines[{index}].vat_rate",
             )

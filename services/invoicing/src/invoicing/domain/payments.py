@@ -31,6 +31,8 @@ class UnmatchedReason(StrEnum):
     INVOICE_ALREADY_PAID = "invoice_already_paid"
     INVOICE_NOT_PAYABLE = "invoice_not_payable"  # credited, written off
     CURRENCY_NOT_EUR = "currency_not_eur"
+    BATCH_MISMATCH = "batch_details_mismatch"  # a batch entry whose transactions do not add up to it
+    REVERSED_DEBIT = "reversed_debit"  # money back from a reversed debit: not a client payment
 
 
 class LineOutcome(StrEnum):
@@ -40,7 +42,9 @@ class LineOutcome(StrEnum):
     PARTIAL = "partial"  # applied, the invoice still has an amount due
     OVERPAID = "overpaid"  # settled its invoice, the excess kept unmatched
     UNMATCHED = "unmatched"  # kept whole for an advisor
-    DUPLICATE = "duplicate"  # already imported (same entry reference): nothing changes
+    DUPLICATE = "duplicate"  # already imported (same bank references): nothing changes
+    REVERSED = "reversed"  # the bank took back a client payment: its invoice is reopened
+    REVERSAL_UNMATCHED = "reversal_unmatched"  # a reversal whose original credit was not found: for an advisor
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,10 +119,11 @@ def find_reference(structured: Iterable[str], unstructured: Iterable[str]) -> Re
     no reference at all, and two different valid ones are ambiguous: in both
     cases an advisor decides, because a wrong match credits the wrong activity.
     """
-    for reference in structured:
-        digits = parse_ogm(reference)
-        if digits is not None:
-            return ReferenceSearch(digits, None)
+    valid = {digits for digits in (parse_ogm(reference) for reference in structured) if digits is not None}
+    if len(valid) > 1:
+        return ReferenceSearch(None, UnmatchedReason.AMBIGUOUS_REFERENCE)
+    if valid:
+        return ReferenceSearch(valid.pop(), None)
     texts = [t for t in unstructured if t]
     found = _in_text(" ".join(texts)) if texts else set()
     for text in texts:  # a reference split across lines is found joined, one alone is found here
@@ -149,6 +154,8 @@ class BankCredit:
     debtor_iban: str | None = None
     end_to_end_id: str | None = None
     bank_reference: str | None = None
+    reversal: bool = False  # a debit with RvslInd: the bank takes back an earlier credit
+    review_reason: UnmatchedReason | None = None  # kept for an advisor whatever it references
 
     @property
     def reference_text(self) -> str | None:

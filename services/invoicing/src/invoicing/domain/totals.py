@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from invoicing.domain.checks import require_text
+from invoicing.domain.checks import require_date, require_text
 from invoicing.domain.errors import DomainValidationError
 from invoicing.domain.money import (
     ZERO,
@@ -24,7 +25,7 @@ from invoicing.domain.money import (
     round_cents,
     sum_money,
 )
-from invoicing.domain.vat import LineVat, VatCategoryCode, VatRegime, check_category_rate
+from invoicing.domain.vat import LineVat, RateCategory, VatCategoryCode, VatRegime, check_category_rate
 
 # UN/ECE Recommendation 20 unit codes members use. Kept to a known list
 # because the Peppol schematron rejects unknown codes: better to refuse at
@@ -67,6 +68,8 @@ class InvoiceLine:
     unit_price: Decimal  # net, excl. VAT; never negative (EN 16931 BR-27)
     vat_rate: Decimal  # percent
     vat_category: VatCategoryCode
+    supply_date: date | None = None  # when this line was supplied, if not the document's day of supply
+    rate_category: RateCategory | None = None  # the kind of supply its rate was chosen for, when given
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "description", require_text(self.description, "description", max_length=1000))
@@ -86,6 +89,10 @@ class InvoiceLine:
         rate = require_percent(self.vat_rate, "vat_rate")
         check_category_rate(category, rate)
         object.__setattr__(self, "vat_rate", rate)
+        if self.supply_date is not None:
+            require_date(self.supply_date, "supply_date")
+        if self.rate_category is not None:
+            object.__setattr__(self, "rate_category", RateCategory(self.rate_category))
 
     @classmethod
     def with_vat(

@@ -123,7 +123,8 @@ class VatTreatment(StrEnum):
     NORMAL = "normal"  # Belgian VAT charged (S, or Z for 0 % goods)
     REVERSE_CHARGE = "reverse_charge"  # intra-EU B2B service: the client self-assesses
     EXEMPT = "exempt"  # exempt by law (e.g. art. 44 VAT code); needs the legal reference
-    EXPORT = "export"  # client outside the EU
+    EXPORT = "export"  # goods leaving the EU: exempt (art. 39), category G
+    SERVICES_OUTSIDE_EU = "services_outside_eu"  # services to a business outside the EU: taxed there, category O
     NOT_SUBJECT = "not_subject"  # outside the scope of VAT
     INTRA_COOPERATIVE = "intra_cooperative"  # two activities of the same legal entity
 
@@ -139,6 +140,8 @@ _FIXED_CATEGORY = {
     VatTreatment.EXEMPT: VatCategoryCode.EXEMPT,
     VatTreatment.EXPORT: VatCategoryCode.EXPORT,
     VatTreatment.NOT_SUBJECT: VatCategoryCode.NOT_SUBJECT,
+    # The place of supply is the client's country (art. 21, § 2): Belgian VAT is out of scope.
+    VatTreatment.SERVICES_OUTSIDE_EU: VatCategoryCode.NOT_SUBJECT,
     # One legal entity cannot supply itself: outside the scope, hence O.
     VatTreatment.INTRA_COOPERATIVE: VatCategoryCode.NOT_SUBJECT,
 }
@@ -148,6 +151,7 @@ _EXEMPTION_REASON_CODES = {
     VatTreatment.REVERSE_CHARGE: "VATEX-EU-AE",
     VatTreatment.EXPORT: "VATEX-EU-G",
     VatTreatment.NOT_SUBJECT: "VATEX-EU-O",
+    VatTreatment.SERVICES_OUTSIDE_EU: "VATEX-EU-O",
     VatTreatment.INTRA_COOPERATIVE: "VATEX-EU-O",
 }
 
@@ -215,11 +219,17 @@ class VatRegime:
         return self.treatment is not VatTreatment.INTRA_COOPERATIVE
 
 
+class SupplyType(StrEnum):
+    SERVICES = "services"
+    GOODS = "goods"
+
+
 def decide_regime(
     client: Client,
     *,
     intra_cooperative: bool = False,
     exemption_reference: str | None = None,
+    supply_type: SupplyType = SupplyType.SERVICES,
 ) -> VatRegime:
     """Default VAT treatment for an invoice to ``client`` (the seller is Belgian).
 
@@ -239,8 +249,12 @@ def decide_regime(
         if client.has_eu_vat_number:
             return VatRegime(VatTreatment.REVERSE_CHARGE)
         return VatRegime(VatTreatment.NORMAL)
-    # Outside the EU a business client is taxed at home; a consumer pays Belgian VAT.
-    return VatRegime(VatTreatment.EXPORT if client.is_business else VatTreatment.NORMAL)
+    # Goods leaving the EU are exempt exports (G), whoever buys them. Services
+    # to a business outside the EU are supplied where it is established: outside
+    # the scope of Belgian VAT (O); a consumer there pays Belgian VAT.
+    if supply_type is SupplyType.GOODS:
+        return VatRegime(VatTreatment.EXPORT)
+    return VatRegime(VatTreatment.SERVICES_OUTSIDE_EU if client.is_business else VatTreatment.NORMAL)
 
 
 def check_regime_for_client(regime: VatRegime, client: Client) -> None:

@@ -23,6 +23,7 @@ from pymongo.errors import DuplicateKeyError
 from coop_shared.auth.principal import Principal
 from invoicing.adapters.camt053 import parse_camt053
 from invoicing.adapters.repositories import StaleVersion
+from invoicing.domain.errors import DomainConflictError, DomainValidationError
 from invoicing.domain.invoice import InvoiceStatus
 from invoicing.domain.ogm import format_ogm
 from invoicing.domain.payments import (
@@ -49,6 +50,10 @@ def statement_not_found() -> NotFound:
     return NotFound("bank_statement_not_found", "No such bank statement.", "statement_id")
 
 
+# Credits a reversal can take back (a duplicate line booked nothing).
+_REVERSIBLE = (LineOutcome.MATCHED, LineOutcome.PARTIAL, LineOutcome.OVERPAID, LineOutcome.UNMATCHED)
+
+
 class _Duplicate(Exception):
     pass
 
@@ -62,6 +67,13 @@ class BankStatementService:
         """Parse, then book every credit line once; returns what became of them."""
         limit = self.ctx.settings.bank_statement_max_bytes
         statements = await asyncio.to_thread(parse_camt053, content, max_bytes=limit)
+        accounts = self.ctx.settings.bank_accounts
+        for index, statement in enumerate(statements, start=1):
+            if statement.account_iban.upper() not in accounts:  # nothing is booked from someone else's account
+                raise DomainValidationError(
+                    "bank_statement.foreign_account",
+                    f"Account {statement.account_iban} is not one of the cooperative's accounts.",
+                    f"Stmt[{index}]/Acct/Id/IBAN")
         digest = hashlib.sha256(content).hexdigest()
         results = [await self._import(principal, statement, digest) for statement in statements]
         totals = Counter[str]()
@@ -127,7 +139,8 @@ class BankStatementService:
                 "value_date": None if credit.value_date is None else credit.value_date.isoformat(),
                 "reference": credit.reference_text, "debtor_name": credit.debtor_name,
                 "debtor_iban": credit.debtor_iban, "end_to_end_id": credit.end_to_end_id,
-                "bank_reference": credit.bank_reference, "outcome": outcome.value, **extra,
+                "bank_reference": credit.bank_reference, "reversal": credit.reversal, "outcome": outcome.value,
+                **extra,
                 "created_at": self.ctx.clock.now(),
             }
             try:
@@ -167,6 +180,10 @@ class BankStatementService:
             return LineOutcome.UNMATCHED, {"unmatched_id": kept["_id"], "reason": reason.value,
                                            "invoice_id": kept["invoice_id"]}
 
+        if credit.reversal:
+            return await self._reverse(session, statement, credit, line_id)
+        if credit.review_reason is not None:
+            return await unmatched(credit.review_reason)
         if credit.currency != CURRENCY:
             return await unmatched(UnmatchedReason.CURRENCY_NOT_EUR)
         found = find_reference(credit.structured_references, credit.remittance_texts)
@@ -191,6 +208,53 @@ class BankStatementService:
                 invoice_doc=invoice, ogm=ogm)
             extra["unmatched_id"] = kept["_id"]
         return outcome_of(applied.allocation, applied.fully_paid), extra
+
+    async def _original(self, session: AsyncClientSession, statement: BankStatement,
+                        credit: BankCredit) -> Document | None:
+        """The one earlier credit a reversal takes back: same account and amount, named by its
+        end-to-end id or, without one, by the invoice its structured communication names."""
+        query: Document = {"account_iban": statement.account_iban, "amount": credit.amount,
+                           "reversal": {"$ne": True}, "reversed_by": None,
+                           "outcome": {"$in": [o.value for o in _REVERSIBLE]}}
+        if credit.end_to_end_id and credit.end_to_end_id.upper() != "NOTPROVIDED":
+            query["end_to_end_id"] = credit.end_to_end_id
+        else:
+            found = find_reference(credit.structured_references, credit.remittance_texts)
+            if found.digits is None:
+                return None
+            invoice = await self.ctx.invoices.collection.find_one(
+                {"structured_communication": format_ogm(found.digits), "kind": "invoice"}, {"_id": 1},
+                session=session)
+            if invoice is None:
+                return None
+            query["invoice_id"] = invoice["_id"]
+        candidates = [d async for d in self.ctx.bank_lines.collection.find(query, session=session).limit(2)]
+        return candidates[0] if len(candidates) == 1 else None  # two candidates: an advisor decides
+
+    async def _reverse(self, session: AsyncClientSession, statement: BankStatement, credit: BankCredit,
+                       line_id: str) -> tuple[LineOutcome, Document]:
+        """A reversal: reopen the invoice the credit paid, or cancel the amount it left unmatched."""
+        original = await self._original(session, statement, credit)
+        if original is None:
+            return LineOutcome.REVERSAL_UNMATCHED, {"reason": "original_credit_not_found"}
+        extra: Document = {"reversed_line_id": original["_id"], "invoice_id": original.get("invoice_id")}
+        if original.get("unmatched_id") is not None:
+            excess_back = await self.payments.reverse_unmatched(session, original["unmatched_id"], line_id=line_id)
+            if not excess_back:  # already assigned or refunded: the money is gone, an advisor settles it
+                return LineOutcome.REVERSAL_UNMATCHED, {**extra, "reason": "unmatched_amount_already_used"}
+            extra["unmatched_id"] = original["unmatched_id"]
+        if original.get("payment_id") is not None:
+            try:
+                await self.payments.reverse(session, original["payment_id"], reversed_on=credit.booking_date,
+                                            line_id=line_id)
+            except DomainConflictError as exc:  # credited or written off since: not reopened blindly
+                return LineOutcome.REVERSAL_UNMATCHED, {**extra, "reason": exc.code}
+            extra["payment_id"] = original["payment_id"]
+        marked = await self.ctx.bank_lines.collection.update_one(
+            {"_id": original["_id"], "reversed_by": None}, {"$set": {"reversed_by": line_id}}, session=session)
+        if marked.modified_count != 1:
+            raise StaleVersion(original["_id"])
+        return LineOutcome.REVERSED, extra
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -48,9 +48,16 @@ def build_client(data: Document) -> Client:
                                             "A private person has no VAT, enterprise number or Peppol id.", field)
         return PrivateClient(name=data.get("name", ""), address=postal, email=data.get("email"))
     peppol = data.get("peppol_id")
-    return CompanyClient(name=data.get("name", ""), address=postal, vat_number=data.get("vat_number"),
-                         enterprise_number=data.get("enterprise_number"),
-                         peppol_id=PeppolParticipantId.parse(peppol) if peppol else None, email=data.get("email"))
+    company = CompanyClient(name=data.get("name", ""), address=postal, vat_number=data.get("vat_number"),
+                            enterprise_number=data.get("enterprise_number"),
+                            peppol_id=PeppolParticipantId.parse(peppol) if peppol else None, email=data.get("email"))
+    if company.country == "BE" and company.enterprise_number is None and not data.get("cooperative_activity_id"):
+        # Every Belgian company has one (KBO/BCE), and an invoice to it must show it.
+        raise DomainValidationError(
+            "client.enterprise_number_required",
+            "A Belgian company needs its enterprise number (KBO/BCE), or its VAT number to derive it from.",
+            "enterprise_number")
+    return company
 
 
 def snapshot(doc: Document) -> Document:

@@ -1,28 +1,21 @@
-"""The service's notion of "today": the calendar day in Brussels.
+"""The service's notion of "today": the calendar day in Brussels, from the shared clock.
 
 An invoice's date, due date, the validity of a quote and good standing are
-days in Belgium, not in UTC. Replaceable (``runtime.extras["clock"]``) so
-tests can move through the calendar.
+days in Belgium, not in UTC. ``FixedClock`` stops the calendar on a day
+(``runtime.extras["clock"]`` in tests); the scheduled jobs read the clock they
+are given (``coop_shared.clock``).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+
+from coop_shared.clock import Clock, SystemClock
+
+__all__ = ["Clock", "FixedClock", "SystemClock"]
 
 
-class Clock:
-    def __init__(self, timezone: str = "Europe/Brussels") -> None:
-        self.zone = ZoneInfo(timezone)
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-    def today(self) -> date:
-        return self.now().astimezone(self.zone).date()
-
-
-class FixedClock(Clock):
+class FixedClock(SystemClock):
     """A clock stopped on a day (tests, replays)."""
 
     def __init__(self, day: date, timezone: str = "Europe/Brussels") -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from coop_shared.service import Runtime
+from invoicing.adapters.access_point import HttpAccessPoint
 from invoicing.adapters.documents.from_invoice import Seller
 from invoicing.adapters.read_models import ReadModel
 from invoicing.adapters.repositories import (
@@ -13,9 +14,12 @@ from invoicing.adapters.repositories import (
     ClientsRepository,
     Counters,
     ExpenseClaimsRepository,
+    InternalTransfersRepository,
     InvoicesRepository,
     PaymentsRepository,
     QuotesRepository,
+    RefundBatchesRepository,
+    RefundsRepository,
     RemindersRepository,
     StatementsRepository,
     UnmatchedRepository,
@@ -23,6 +27,7 @@ from invoicing.adapters.repositories import (
 from invoicing.config import InvoicingSettings
 from invoicing.service_layer.access import AccessPolicy
 from invoicing.service_layer.clock import Clock
+from invoicing.service_layer.peppol import AccessPoint
 
 CLOCK = "clock"
 
@@ -44,10 +49,14 @@ class Context:
     reminders: RemindersRepository
     expense_claims: ExpenseClaimsRepository
     attachments: AttachmentsRepository
+    refunds: RefundsRepository
+    refund_batches: RefundBatchesRepository
+    transfers: InternalTransfersRepository
+    access_point: AccessPoint | None = None  # None: no Peppol sending (PEPPOL_ACCESS_POINT_URL unset)
 
     @classmethod
     def build(cls, runtime: Runtime, settings: InvoicingSettings) -> Context:
-        runtime.extras.setdefault(CLOCK, Clock(settings.timezone))
+        runtime.extras.setdefault(CLOCK, runtime.clock)
         read_model = ReadModel(runtime.db)
         db = runtime.db
         return cls(runtime=runtime, settings=settings, read_model=read_model, access=AccessPolicy(read_model),
@@ -55,7 +64,9 @@ class Context:
                    counters=Counters(db), payments=PaymentsRepository(db), unmatched=UnmatchedRepository(db),
                    statements=StatementsRepository(db), bank_lines=BankLinesRepository(db),
                    reminders=RemindersRepository(db), expense_claims=ExpenseClaimsRepository(db),
-                   attachments=AttachmentsRepository(db))
+                   attachments=AttachmentsRepository(db), refunds=RefundsRepository(db),
+                   refund_batches=RefundBatchesRepository(db),
+                   transfers=InternalTransfersRepository(db), access_point=access_point_of(settings))
 
     @property
     def seller(self) -> Seller:
@@ -65,6 +76,13 @@ class Context:
     def clock(self) -> Clock:
         clock: Clock = self.runtime.extras[CLOCK]
         return clock
+
+
+def access_point_of(settings: InvoicingSettings) -> AccessPoint | None:
+    if not settings.peppol_access_point_url:
+        return None
+    token = settings.peppol_access_point_token
+    return HttpAccessPoint(settings.peppol_access_point_url, token.get_secret_value() if token else None)
 
 
 def seller_of(settings: InvoicingSettings) -> Seller:

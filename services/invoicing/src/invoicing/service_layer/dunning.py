@@ -9,9 +9,7 @@ write conflict, retried, then the key) and does nothing.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,7 +18,13 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from coop_shared.auth.principal import Principal
-from coop_shared.contracts.invoicing import InvoiceOverdue, InvoiceWrittenOff, ReminderSent
+from coop_shared.contracts.invoicing import (
+    DocumentFile,
+    DocumentSendRequested,
+    InvoiceOverdue,
+    InvoiceWrittenOff,
+    ReminderSent,
+)
 from coop_shared.observability.logging import get_logger
 from invoicing.adapters.mappers import invoice_from_doc, invoice_state
 from invoicing.adapters.repositories import StaleVersion
@@ -28,6 +32,8 @@ from invoicing.domain.invoice import OPEN_STATUSES
 from invoicing.domain.reminders import ORDER, ReminderLevel
 from invoicing.service_layer.context import Context
 from invoicing.service_layer.errors import Conflict, NotFound
+from invoicing.service_layer.issued_files import PDF_TYPE, IssuedFiles, reminder_name
+from invoicing.service_layer.sendings import INTERNAL_FILES, Sendings, new_sending_id
 
 Document = dict[str, Any]
 log = get_logger("invoicing.dunning")
@@ -47,7 +53,8 @@ class DunningService:
         policy = self.ctx.settings.reminder_policy()
         query = {"kind": "invoice", "status": {"$in": sorted(s.value for s in OPEN_STATUSES)},
                  "due_date": {"$lt": today.isoformat()},
-                 "reminder_level": {"$ne": ReminderLevel.FORMAL_NOTICE.value}}
+                 "reminder_level": {"$ne": ReminderLevel.FORMAL_NOTICE.value},
+                 "internal_transfer": {"$exists": False}}  # settled from a budget, never chased
         cursor = self.ctx.invoices.collection.find(query, {"due_date": 1, "reminders": 1}).sort("due_date", 1)
         candidates = [doc async for doc in cursor]
         counts = {level.value: 0 for level in ORDER}
@@ -60,6 +67,8 @@ class DunningService:
 
     async def _take(self, invoice_id: str, level: ReminderLevel, today: date) -> bool:
         policy = self.ctx.settings.reminder_policy()
+        sendings = Sendings(self.ctx)
+        letters: list[Document] = []
 
         async def work(session: AsyncClientSession) -> bool:
             doc = await self.ctx.invoices.get(invoice_id, session)
@@ -89,6 +98,23 @@ class DunningService:
                 event = ReminderSent(invoice_id=invoice_id, number=doc["number"], activity_id=doc["activity_id"],
                                      member_id=member_id, level=level.value, client_email=invoice.client.email,
                                      outstanding_incl_vat=outstanding)
+                # The letter goes to the client with its PDF, and a fresh link to the invoice's page.
+                token, changes["client_link"] = sendings.new_invoice_link()
+                name = reminder_name(level.value)
+                letter = DocumentSendRequested(
+                    sending_id=new_sending_id(), document_kind="reminder", document_id=invoice_id,
+                    number=doc["number"], activity_id=doc["activity_id"],
+                    activity_name=doc.get("activity_name") or "", member_id=member_id,
+                    client_name=invoice.client.name, client_email=invoice.client.email,
+                    client_language=doc["client"].get("language", "fr"), amount=outstanding,
+                    due_date=date.fromisoformat(reminder["payment_deadline"]),
+                    structured_communication=doc.get("structured_communication"), level=level.value,
+                    client_link=sendings.public_url(f"/client/invoices/{token}"),
+                    member_path=f"/app/invoices/{invoice_id}",
+                    files=[DocumentFile(filename=f"{doc['number']}-{level.value}.pdf", content_type=PDF_TYPE,
+                                        path=f"{INTERNAL_FILES}/{invoice_id}/{name}")])
+                await sendings.record(letter, invoice_id, "reminder-job", session)
+                letters.append(reminder)
             await self.ctx.reminders.insert(reminder, session)
             await self.ctx.invoices.collection.update_one(
                 {"_id": invoice_id}, {"$set": changes, "$inc": {"version": 1}}, session=session)
@@ -101,7 +127,19 @@ class DunningService:
             if "reminders_once" in str(exc) or "invoice_id" in str(exc):
                 return False  # another run took this step
             raise
+        if taken and letters:
+            await self._render_letter(invoice_id, letters[-1])
         return taken
+
+    async def _render_letter(self, invoice_id: str, reminder: Document) -> None:
+        """The letter's PDF, stored once now that it is sent (it is fetched to be e-mailed)."""
+        doc = await self.ctx.invoices.get(invoice_id)
+        if doc is None:
+            return
+        try:
+            await IssuedFiles(self.ctx).reminder(doc, reminder)
+        except Exception:  # the e-mail waits and retries; the next download renders it
+            log.exception("reminder_letter_not_rendered", invoice_id=invoice_id)
 
     async def reminder(self, principal: Principal, invoice_id: str, level: ReminderLevel) -> tuple[Document, Document]:
         """An invoice the caller sees and one of its reminder letters."""
@@ -150,43 +188,3 @@ class DunningService:
         except StaleVersion as exc:
             raise Conflict("invoice.concurrent_update", "The invoice changed meanwhile; read it again.") from exc
         return saved
-
-
-class PeriodicJob:
-    """Runs ``job`` every ``interval`` seconds in the background of the process,
-    from start-up to shutdown; a failing run is logged and the next one comes."""
-
-    def __init__(self, name: str, job: Callable[[], Awaitable[Any]], *, interval: float,
-                 initial_delay: float = 0.0) -> None:
-        self.name = name
-        self._job = job
-        self._interval = interval
-        self._initial_delay = initial_delay
-        self._task: asyncio.Task[None] | None = None
-        self.runs = 0
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name=self.name)
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
-
-    async def _loop(self) -> None:
-        await asyncio.sleep(self._initial_delay)
-        while True:
-            try:
-                result = await self._job()
-                log.info("periodic_job_ran", job=self.name, result=str(result))
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the loop must outlive one bad run (a database hiccup)
-                log.exception("periodic_job_failed", job=self.name)
-            self.runs += 1
-            await asyncio.sleep(self._interval)

@@ -11,12 +11,15 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from coop_shared.contracts.notifications import SendingStatusChanged
 from coop_shared.messaging.consumer import Handler
 from coop_shared.messaging.envelope import Envelope
 from coop_shared.persistence.idempotency import apply_once
 from coop_shared.service import Runtime
 from invoicing.adapters.read_models import ReadModel
 from invoicing.service_layer import upstream as up
+from invoicing.service_layer.sendings import apply_status
+from invoicing.service_layer.transfers import transfer_refused, transfer_settled
 
 Effect = Callable[[Envelope, AsyncClientSession], Awaitable[None]]
 
@@ -65,7 +68,19 @@ def build_handlers(runtime: Runtime) -> Mapping[str, Handler]:
         event = up.BudgetChanged.model_validate(envelope.data)
         await model.set_budget(event.activity_id, event.available_budget, event.ledger_sequence, session)
 
+    async def sending_status(envelope: Envelope, session: AsyncClientSession) -> None:
+        await apply_status(runtime.db, envelope.payload(SendingStatusChanged), session)
+
+    async def settled(envelope: Envelope, session: AsyncClientSession) -> None:
+        await transfer_settled(runtime.db, session, envelope.data, envelope.time)
+
+    async def refused(envelope: Envelope, session: AsyncClientSession) -> None:
+        await transfer_refused(runtime.db, session, envelope.data, envelope.time)
+
     effects: dict[str, tuple[str, Effect]] = {
+        SendingStatusChanged.event_type: ("sendings.status", sending_status),
+        "payroll.internal_transfer.settled.v1": ("internal_transfer.settled", settled),
+        "payroll.internal_transfer.refused.v1": ("internal_transfer.refused", refused),
         up.MEMBER_REGISTERED: ("read_model.member_profile", profile),
         up.MEMBER_UPDATED: ("read_model.member_profile", profile),
         up.MEMBER_ERASED: ("read_model.member_erased", erased),

@@ -20,7 +20,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from coop_shared.auth.principal import Principal
-from coop_shared.contracts.invoicing import InvoiceCredited, InvoiceIssued, InvoiceSent
+from coop_shared.contracts.invoicing import DocumentSendRequested, InvoiceCredited, InvoiceIssued, InvoiceSent
+from coop_shared.observability.logging import get_logger
+from coop_shared.persistence.changes import changed_since
 from invoicing.adapters.mappers import (
     client_from_doc,
     invoice_from_doc,
@@ -33,17 +35,39 @@ from invoicing.adapters.mappers import (
     totals_to_doc,
 )
 from invoicing.adapters.repositories import StaleVersion
-from invoicing.domain.contribution import split_payment
-from invoicing.domain.invoice import CREDIT_NOTE_PREFIX, OPEN_STATUSES, Invoice, InvoiceNumber, InvoiceStatus
+from invoicing.domain.contribution import PaymentSplit
+from invoicing.domain.invoice import (
+    CREDIT_NOTE_PREFIX,
+    OPEN_STATUSES,
+    CreditLine,
+    Invoice,
+    InvoiceNumber,
+    InvoiceStatus,
+)
 from invoicing.domain.lines import LineInput, check_rates_still_valid
 from invoicing.domain.money import HUNDRED, ZERO
+from invoicing.domain.vat import SupplyType
 from invoicing.service_layer.clients import ClientService, activity_not_found, snapshot
 from invoicing.service_layer.context import Context
-from invoicing.service_layer.drafting import carried_lines, is_intra_cooperative, lines_for, regime_for
+from invoicing.service_layer.drafting import (
+    SUPPLY_FIELDS,
+    carried_lines,
+    check_line_days,
+    document_supply_day,
+    is_intra_cooperative,
+    lines_for,
+    regime_for,
+    supply_fields,
+)
 from invoicing.service_layer.errors import Conflict, NotFound
+from invoicing.service_layer.issued_files import IssuedFiles
+from invoicing.service_layer.peppol import record_transmission
 from invoicing.service_layer.quotes import quote_not_found
+from invoicing.service_layer.sendings import Sendings, file_refs, new_sending_id
+from invoicing.service_layer.transfers import INTERNAL_PREFIX, INTERNAL_SERIES, request_transfer
 
 Document = dict[str, Any]
+log = get_logger("invoices")
 
 INVOICE_SERIES = "invoice"
 CREDIT_NOTE_SERIES = "credit_note"
@@ -63,11 +87,17 @@ def is_overdue(doc: Document, today: date) -> bool:
 
 
 def outstanding(doc: Document) -> Decimal:
-    """What the client still owes (a credit note asks for no payment)."""
+    """What the client still owes (a credit note asks for no payment; partial ones lower it)."""
     if doc.get("kind") != "invoice" or doc.get("status") not in {s.value for s in OPEN_STATUSES} \
             or not doc.get("totals"):
         return ZERO
-    return Decimal(doc["totals"]["amount_due"]) - Decimal(doc.get("amount_paid", ZERO))
+    credited_unpaid = Decimal((doc.get("credits") or {}).get("unpaid", ZERO))
+    return Decimal(doc["totals"]["amount_due"]) - Decimal(doc.get("amount_paid", ZERO)) - credited_unpaid
+
+
+def _refund_ref(refund: Document) -> Document:
+    return {"id": refund["_id"], "amount": refund["amount"], "status": refund["status"],
+            "credit_note_id": refund["credit_note_id"]}
 
 
 @dataclass
@@ -78,9 +108,13 @@ class InvoiceService:
     # -- drafts -----------------------------------------------------------------------
 
     def _build(self, invoice_id: str, activity_id: str, client: Document, items: Sequence[LineInput],
-               exemption_reference: str | None, buyer_reference: str | None, review_required: bool) -> Invoice:
-        regime = regime_for(client, exemption_reference)
-        lines = lines_for(items, regime, self.ctx.clock.today())
+               exemption_reference: str | None, buyer_reference: str | None, review_required: bool,
+               supply: Document | None = None) -> Invoice:
+        supply = supply or {}
+        regime = regime_for(client, exemption_reference, SupplyType(supply.get("supply_type") or "services"))
+        lines = lines_for(items, regime, document_supply_day(supply) or self.ctx.clock.today(),
+                          self.ctx.settings.vat_rate_table())
+        check_line_days(lines, supply)
         return Invoice(invoice_id=invoice_id, activity_id=activity_id, client=client_from_doc(client), regime=regime,
                        lines=lines, buyer_reference=buyer_reference, review_required=review_required)
 
@@ -89,17 +123,19 @@ class InvoiceService:
 
     async def create(self, principal: Principal, activity_id: str, client_id: str, items: Sequence[LineInput], *,
                      exemption_reference: str | None = None, buyer_reference: str | None = None,
-                     payment_term_days: int | None = None, review_required: bool = False) -> Document:
+                     payment_term_days: int | None = None, review_required: bool = False,
+                     supply: Document | None = None) -> Document:
         today = self.ctx.clock.today()
         activity = await self.ctx.access.require_invoicing_rights(principal, activity_id, activity_not_found(), today)
         client = snapshot(await self.clients.for_document(principal, client_id, activity_id))
+        supply = supply_fields(supply or {})
         invoice = self._build(str(uuid.uuid4()), activity_id, client, items, exemption_reference, buyer_reference,
-                              review_required)
+                              review_required, supply)
         now = self.ctx.clock.now()
         doc = {"_id": invoice.id, "kind": "invoice", "series": INVOICE_SERIES, "activity_id": activity_id,
                "activity_name": activity.name, "client_id": client_id, "client": client,
                "exemption_reference": exemption_reference, "payment_term_days": self._payment_term(payment_term_days),
-               "review": None, **invoice_state(invoice), "created_at": now, "updated_at": now,
+               "review": None, **supply, **invoice_state(invoice), "created_at": now, "updated_at": now,
                "created_by": principal.id, "version": 1}
         await self.ctx.invoices.insert(doc)
         return doc
@@ -159,7 +195,7 @@ class InvoiceService:
         if filters.get("overdue") is True:
             query["status"] = {"$in": sorted(s.value for s in OPEN_STATUSES)}
             query["due_date"] = {"$lt": self.ctx.clock.today().isoformat()}
-        return await self.ctx.invoices.page(query, limit, cursor)
+        return await self.ctx.invoices.page(changed_since(query, filters.get("updated_since")), limit, cursor)
 
     async def _managed_draft(self, principal: Principal, invoice_id: str) -> Document:
         current = await self.get(principal, invoice_id)
@@ -177,10 +213,13 @@ class InvoiceService:
             client = snapshot(await self.clients.for_document(principal, changes["client_id"],
                                                               current["activity_id"]))
         exemption = changes.get("exemption_reference", current.get("exemption_reference"))
-        items = carried_lines(changes.get("lines"), invoice.lines, invoice.regime, regime_for(client, exemption))
+        supply = supply_fields({name: changes.get(name, current.get(name)) for name in SUPPLY_FIELDS})
+        regime = regime_for(client, exemption, SupplyType(supply["supply_type"]))
+        items = carried_lines(changes.get("lines"), invoice.lines, invoice.regime, regime)
         rebuilt = self._build(invoice.id, invoice.activity_id, client, items, exemption,
-                              changes.get("buyer_reference", invoice.buyer_reference), invoice.review_required)
-        update = {**invoice_state(rebuilt), "client_id": client["id"], "client": client,
+                              changes.get("buyer_reference", invoice.buyer_reference), invoice.review_required,
+                              supply)
+        update = {**invoice_state(rebuilt), **supply, "client_id": client["id"], "client": client,
                   "exemption_reference": exemption, "updated_at": self.ctx.clock.now()}
         if "payment_term_days" in changes:
             update["payment_term_days"] = self._payment_term(changes["payment_term_days"])
@@ -248,8 +287,12 @@ class InvoiceService:
         today = self.ctx.clock.today()
         activity = await self.ctx.access.require_invoicing_rights(principal, current["activity_id"],
                                                                   invoice_not_found(), today)
-        await self.ctx.counters.ensure(INVOICE_SERIES, today.year)
+        # Money between two activities is no sale: its own series, no structured communication.
+        internal = is_intra_cooperative(current["client"])
+        series, prefix = (INTERNAL_SERIES, INTERNAL_PREFIX) if internal else (INVOICE_SERIES, "")
+        await self.ctx.counters.ensure(series, today.year)
         schedule = self.ctx.settings.contribution_schedule()
+        transfer_id = str(uuid.uuid4())
 
         async def work(session: AsyncClientSession) -> Document:
             doc = await self.ctx.invoices.get(invoice_id, session)
@@ -258,24 +301,35 @@ class InvoiceService:
             invoice = self._invoice(doc)
             if invoice.status is InvoiceStatus.IN_REVIEW and (doc.get("review") or {}).get("state") != "approved":
                 raise Conflict("invoice.review_pending", "The advisor has not approved this invoice yet.", "status")
-            check_rates_still_valid(invoice.lines, invoice.regime, today)
-            sequence = await self.ctx.counters.next(INVOICE_SERIES, today.year, session)
-            invoice.issue(InvoiceNumber(today.year, sequence), today, payment_term_days=doc["payment_term_days"],
-                          contribution_schedule=schedule)
+            # Each line at the rate of its day of supply: its own, the invoice's, else the issue date.
+            check_rates_still_valid(invoice.lines, invoice.regime, document_supply_day(doc) or today,
+                                    self.ctx.settings.vat_rate_table())
+            sequence = await self.ctx.counters.next(series, today.year, session)
+            invoice.issue(InvoiceNumber(today.year, sequence, prefix), today,
+                          payment_term_days=doc["payment_term_days"], contribution_schedule=schedule)
+            if internal:
+                invoice.structured_communication = None
             totals = invoice.totals
             contribution = invoice.contribution
             assert invoice.number is not None and invoice.due_date is not None
-            assert invoice.structured_communication is not None and invoice.contribution_rate is not None
+            assert invoice.contribution_rate is not None
             update = {
                 **invoice_state(invoice), "number": str(invoice.number), "year": today.year, "sequence": sequence,
-                "issue_date": today.isoformat(), "due_date": invoice.due_date.isoformat(),
-                "structured_communication": invoice.structured_communication,
+                "series": series, "issue_date": today.isoformat(), "due_date": invoice.due_date.isoformat(),
                 "contribution_rate": invoice.contribution_rate, "contribution": contribution,
                 "activity_share": totals.total_excl_vat - contribution, "activity_name": activity.name,
                 "owner_id": activity.owner_id, "issued_by": principal.id, "issued_at": self.ctx.clock.now(),
                 "updated_at": self.ctx.clock.now(),
             }
+            if internal:
+                update.update({"number_prefix": prefix, "internal_transfer": {"id": transfer_id}})
+            else:
+                update["structured_communication"] = invoice.structured_communication
             saved = await self.ctx.invoices.update(invoice_id, doc["version"], update, session)
+            events = []
+            if internal:
+                events.append(await request_transfer(self.ctx.runtime, session, self.ctx.transfers, saved,
+                                                     self.ctx.clock.now(), transfer_id))
             event = InvoiceIssued(
                 invoice_id=invoice_id, number=str(invoice.number), activity_id=invoice.activity_id,
                 member_id=activity.owner_id, client_id=doc["client_id"], client_name=invoice.client.name,
@@ -285,10 +339,19 @@ class InvoiceService:
                 contribution=contribution, activity_share=totals.total_excl_vat - contribution,
                 intra_cooperative=is_intra_cooperative(doc["client"]),
                 structured_communication=invoice.structured_communication)
-            await self.ctx.runtime.outbox.add([self.ctx.runtime.event(event, subject=invoice_id)], session=session)
+            events.insert(0, self.ctx.runtime.event(event, subject=invoice_id))
+            await self.ctx.runtime.outbox.add(events, session=session)
             return saved
 
-        return await self._commit(work)
+        return await self._render_files(await self._commit(work))
+
+    async def _render_files(self, doc: Document) -> Document:
+        """The legal document's files, rendered once now that its number is given."""
+        try:
+            await IssuedFiles(self.ctx).issued(doc)
+        except Exception:  # the issue stands; the first download renders them instead
+            log.exception("issued_files_not_rendered", invoice_id=doc["_id"])
+        return doc
 
     async def _commit(self, work: Any) -> Document:
         try:
@@ -299,30 +362,103 @@ class InvoiceService:
             raise Conflict("invoice.number_conflict", "The number was taken meanwhile; try again.") from exc
         return saved
 
-    async def send(self, principal: Principal, invoice_id: str) -> Document:
+    async def send(self, principal: Principal, invoice_id: str) -> tuple[Document, Document]:
+        """E-mail the issued invoice or credit note (its stored PDF and UBL) to
+        the client; the first sending moves an invoice to ``sent``. Returns the
+        document and the new sending."""
         current = await self.get(principal, invoice_id)
         activity = await self.ctx.access.require_manager(principal, current["activity_id"], invoice_not_found())
+        if number_from_doc(current) is None:
+            raise Conflict("invoice.not_issued", "A draft is not sent: issue it first.", "status")
+        if current["status"] in (InvoiceStatus.CANCELLED.value, InvoiceStatus.WRITTEN_OFF.value):
+            raise Conflict("invoice.not_sendable", f"A {current['status']} invoice is not sent again.", "status")
+        issued_files = IssuedFiles(self.ctx)
+        files = await issued_files.issued(current)
+        # Also through Peppol when the cooperative has an access point and the buyer a Peppol id.
+        receiver = issued_files.peppol_receiver(current) if self.ctx.access_point is not None else None
+        # The client's address as it is now: a mistyped address is fixed on the client, then sent again.
+        client_now = await self.ctx.clients.get(current["client_id"])
+        client = current["client"]
+        email = (client_now or {}).get("email") or client.get("email")
+        sendings = Sendings(self.ctx)
+        is_invoice = current["kind"] == "invoice"
+        token, link = sendings.new_invoice_link() if is_invoice else (None, None)
 
-        async def work(session: AsyncClientSession) -> Document:
+        async def work(session: AsyncClientSession) -> tuple[Document, Document]:
             doc = await self.ctx.invoices.get(invoice_id, session)
             if doc is None:
                 raise invoice_not_found()
-            invoice = self._invoice(doc)
-            invoice.mark_sent(self.ctx.clock.today())
-            saved = await self.ctx.invoices.update(invoice_id, doc["version"], {
-                **invoice_state(invoice), "sent_by": principal.id, "updated_at": self.ctx.clock.now()}, session)
-            event = InvoiceSent(invoice_id=invoice_id, number=str(invoice.number), activity_id=invoice.activity_id,
-                                member_id=activity.owner_id, client_email=invoice.client.email)
-            await self.ctx.runtime.outbox.add([self.ctx.runtime.event(event, subject=invoice_id)], session=session)
-            return saved
+            events = []
+            update: Document = {"updated_at": self.ctx.clock.now(), "last_sent_by": principal.id}
+            if is_invoice:
+                invoice = self._invoice(doc)
+                update["client_link"] = link
+                if invoice.status is InvoiceStatus.ISSUED:
+                    invoice.mark_sent(self.ctx.clock.today())
+                    update.update({**invoice_state(invoice), "sent_by": principal.id})
+                    events.append(InvoiceSent(invoice_id=invoice_id, number=str(invoice.number),
+                                              activity_id=invoice.activity_id, member_id=activity.owner_id,
+                                              client_email=email))
+            saved = await self.ctx.invoices.update(invoice_id, doc["version"], update, session)
+            if events:
+                await self.ctx.runtime.outbox.add([self.ctx.runtime.event(e, subject=invoice_id) for e in events],
+                                                  session=session)
+            request = DocumentSendRequested(
+                sending_id=new_sending_id(), document_kind="invoice" if is_invoice else "credit_note",
+                document_id=invoice_id, number=doc["number"], activity_id=doc["activity_id"],
+                activity_name=doc.get("activity_name") or activity.name, member_id=activity.owner_id,
+                client_name=client["name"], client_email=email, client_language=client.get("language", "fr"),
+                amount=Decimal(doc["totals"]["total_incl_vat"]),
+                due_date=date.fromisoformat(doc["due_date"]) if doc.get("due_date") else None,
+                structured_communication=doc.get("structured_communication") if is_invoice else None,
+                client_link=sendings.public_url(f"/client/invoices/{token}") if token else None,
+                member_path=f"/app/invoices/{invoice_id}", files=file_refs(files))
+            sending = await sendings.record(request, invoice_id, principal.id, session)
+            if receiver is not None:
+                await record_transmission(self.ctx.runtime.db, saved, receiver, self.ctx.clock.now(), session)
+            return saved, sending
 
-        return await self._commit(work)
+        try:
+            result: tuple[Document, Document] = await self.ctx.runtime.commit(work)
+        except StaleVersion as exc:
+            raise _stale() from exc
+        return result
 
-    async def credit(self, principal: Principal, invoice_id: str, reason: str) -> Document:
-        """Cancel an issued invoice with a full credit note (UBL 381) in its own series."""
+    async def renew_client_link(self, principal: Principal, invoice_id: str) -> tuple[Document, str]:
+        """A new client link for an issued invoice; the previous one stops working."""
+        current = await self._managed_issued_invoice(principal, invoice_id)
+        token, link = Sendings(self.ctx).new_invoice_link()
+        return await self._transition(invoice_id, current["version"], {"client_link": link}), token
+
+    async def revoke_client_link(self, principal: Principal, invoice_id: str) -> Document:
+        current = await self._managed_issued_invoice(principal, invoice_id)
+        try:
+            return await self.ctx.invoices.update(invoice_id, current["version"],
+                                                  {"updated_at": self.ctx.clock.now()}, unset=("client_link",))
+        except StaleVersion as exc:
+            raise _stale() from exc
+
+    async def _managed_issued_invoice(self, principal: Principal, invoice_id: str) -> Document:
+        current = await self._managed_draft(principal, invoice_id)
+        if current["kind"] != "invoice" or number_from_doc(current) is None:
+            raise Conflict("invoice.not_issued", "Only an issued invoice has a client link.", "status")
+        return current
+
+    async def credit(self, principal: Principal, invoice_id: str, reason: str, *,
+                     lines: Sequence[CreditLine] | None = None, amount_excl_vat: Decimal | None = None) -> Document:
+        """Credit an issued invoice, in full or in part, with a credit note (UBL 381) in its own series.
+
+        The note first cancels what the client still owes; what it credits
+        beyond that was already paid and becomes a refund owed to the client,
+        in the same transaction (``refunds``), with the exact parts that money
+        booked so payroll reverses them.
+        """
         current = await self.get(principal, invoice_id)
         activity = await self.ctx.access.require_admin_or_manager(principal, current["activity_id"],
                                                                   invoice_not_found())
+        if current.get("internal_transfer"):
+            raise Conflict("invoice.internal_transfer",
+                           "An internal transfer is not credited: the buying activity rejects it.", "invoice_id")
         today = self.ctx.clock.today()
         await self.ctx.counters.ensure(CREDIT_NOTE_SERIES, today.year)
         note_id = str(uuid.uuid4())
@@ -336,10 +472,15 @@ class InvoiceService:
                 raise Conflict("invoice.not_issued", "A draft is not credited: edit or delete it.", "status")
             sequence = await self.ctx.counters.next(CREDIT_NOTE_SERIES, today.year, session)
             number = InvoiceNumber(today.year, sequence, CREDIT_NOTE_PREFIX)
-            note = invoice.create_credit_note(number, today, reason)
-            share_left = self._outstanding_share(doc, invoice)
-            invoice.cancel(note)
+            note = invoice.create_credit_note(number, today, reason, lines=lines, amount_excl_vat=amount_excl_vat)
+            applied = invoice.apply_credit_note(note)
             now = self.ctx.clock.now()
+            owner = activity.owner_id if activity else doc.get("owner_id", "")
+            earlier = list(doc.get("credit_notes") or ([doc["credit_note"]] if doc.get("credit_note") else []))
+            refund = applied.refund
+            refund_doc: Document | None = None
+            if refund is not None:
+                refund_doc = await self._refund_owed(session, doc, note_id, str(number), refund.amount, owner, now)
             note_doc: Document = {
                 "_id": note_id, "kind": "credit_note", "series": CREDIT_NOTE_SERIES, "status": "issued",
                 "activity_id": invoice.activity_id, "activity_name": doc.get("activity_name", ""),
@@ -347,34 +488,49 @@ class InvoiceService:
                 "lines": [line_to_doc(line) for line in note.lines], "totals": totals_to_doc(note.totals),
                 "number": str(number), "number_prefix": CREDIT_NOTE_PREFIX, "year": today.year, "sequence": sequence,
                 "issue_date": today.isoformat(), "reason": note.reason, "credited_invoice_id": invoice_id,
+                "credit_index": len(earlier), "full": applied.full,
                 "credited_invoice": {"id": invoice_id, "number": doc["number"], "issue_date": doc["issue_date"],
                                      "structured_communication": doc["structured_communication"]},
                 "owner_id": doc.get("owner_id"), "created_at": now, "updated_at": now, "created_by": principal.id,
                 "version": 1,
             }
+            if refund_doc is not None:
+                note_doc["refunds"] = [_refund_ref(refund_doc)]
             await self.ctx.invoices.insert(note_doc, session)
-            await self.ctx.invoices.update(invoice_id, doc["version"], {
-                **invoice_state(invoice), "credit_note": {"id": note_id, "number": str(number)},
-                "updated_at": now}, session)
-            owner = activity.owner_id if activity else doc.get("owner_id", "")
+            ref = {"id": note_id, "number": str(number)}
+            update: Document = {**invoice_state(invoice), "credit_notes": [*earlier, ref], "updated_at": now}
+            if applied.full:
+                update["credit_note"] = ref
+            if refund_doc is not None:
+                update["refunds"] = [*(doc.get("refunds") or []), _refund_ref(refund_doc)]
+            await self.ctx.invoices.update(invoice_id, doc["version"], update, session)
+            parts = refund or PaymentSplit(ZERO, ZERO, ZERO, ZERO)
             event = InvoiceCredited(
                 invoice_id=invoice_id, number=doc["number"], credit_note_id=note_id, credit_note_number=str(number),
                 activity_id=invoice.activity_id, member_id=owner, total_excl_vat=note.totals.total_excl_vat,
-                total_incl_vat=note.totals.total_incl_vat, outstanding_activity_share=share_left)
+                total_incl_vat=note.totals.total_incl_vat, total_vat=note.totals.vat_total, full=applied.full,
+                outstanding_activity_share=applied.unpaid_activity_share, unpaid_vat=applied.unpaid_vat,
+                refund_id=None if refund_doc is None else refund_doc["_id"], refund_incl_vat=parts.amount,
+                refund_excl_vat=parts.excl_vat, refund_vat=parts.vat, refund_contribution=parts.contribution,
+                refund_activity_share=parts.activity_share)
             await self.ctx.runtime.outbox.add([self.ctx.runtime.event(event, subject=invoice_id)], session=session)
             return note_doc
 
-        return await self._commit(work)
+        return await self._render_files(await self._commit(work))
 
-    @staticmethod
-    def _outstanding_share(doc: Document, invoice: Invoice) -> Decimal:
-        """The activity's share of what the client has not paid yet."""
-        share = Decimal(doc.get("activity_share", ZERO))
-        if invoice.amount_paid <= 0 or invoice.contribution_rate is None:
-            return share
-        paid = split_payment(invoice.amount_paid, invoice.totals, contribution_rate=invoice.contribution_rate,
-                             already_paid=invoice.totals.prepaid)
-        return share - paid.activity_share
+    async def _refund_owed(self, session: AsyncClientSession, doc: Document, note_id: str, note_number: str,
+                           amount: Decimal, owner: str, now: Any) -> Document:
+        """Money the client paid and the credit note gives back: owed until an advisor marks it paid."""
+        iban = await self.ctx.payments.latest_debtor_iban(doc["_id"], session)
+        refund: Document = {
+            "_id": str(uuid.uuid4()), "credit_note_id": note_id, "credit_note_number": note_number,
+            "invoice_id": doc["_id"], "invoice_number": doc["number"], "activity_id": doc["activity_id"],
+            "owner_id": owner, "client_id": doc["client_id"], "client_name": doc["client"]["name"],
+            "client_iban": iban, "amount": amount, "currency": "EUR", "status": "due", "created_at": now,
+            "updated_at": now, "version": 1,
+        }
+        await self.ctx.refunds.insert(refund, session)
+        return refund
 
     # -- documents -----------------------------------------------------------------------
 

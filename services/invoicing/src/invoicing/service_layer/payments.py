@@ -27,12 +27,14 @@ from coop_shared.contracts.invoicing import (
     PaymentAssigned,
     PaymentReceived,
     PaymentRefunded,
+    PaymentReversed,
     PaymentUnmatched,
 )
 from coop_shared.messaging.envelope import Envelope, EventPayload
+from coop_shared.persistence.changes import changed_since
 from invoicing.adapters.mappers import invoice_from_doc, invoice_state
 from invoicing.adapters.repositories import StaleVersion
-from invoicing.domain.errors import DomainValidationError
+from invoicing.domain.errors import DomainConflictError, DomainValidationError
 from invoicing.domain.invoice import InvoiceStatus
 from invoicing.domain.money import ZERO
 from invoicing.domain.payments import CURRENCY, Allocation, UnmatchedReason, allocate, unpayable_reason
@@ -99,6 +101,7 @@ class PaymentService:
             "vat": split.vat, "contribution": split.contribution, "activity_share": split.activity_share,
             "outstanding_after": invoice.outstanding, "fully_paid": fully_paid,
             "intra_cooperative": is_intra_cooperative(invoice_doc["client"]), **origin, "created_at": now,
+            "updated_at": now,
         }
         await self.ctx.payments.insert(payment, session)
         events = [self._event(PaymentReceived(
@@ -139,6 +142,52 @@ class PaymentService:
         await self.ctx.runtime.outbox.add([self._event(event, doc["_id"])], session=session)
         return doc
 
+    async def reverse(self, session: AsyncClientSession, payment_id: str, *, reversed_on: date,
+                      line_id: str) -> Document:
+        """Take a payment back off its invoice (the bank reversed it); announces it for the ledger.
+
+        Raises DomainConflictError when the invoice cannot reopen (credited, written off since):
+        the caller keeps the reversal for an advisor.
+        """
+        payment = await self.ctx.payments.get(payment_id, session)
+        if payment is None or payment.get("reversed_on") is not None:
+            raise DomainConflictError("payment.already_reversed", "This payment was already taken back.",
+                                      "payment_id")
+        invoice_doc = await self.ctx.invoices.get(payment["invoice_id"], session)
+        if invoice_doc is None:
+            raise _invoice_not_found()
+        invoice = invoice_from_doc(invoice_doc)
+        invoice.reverse_payment(Decimal(payment["amount"]))
+        now = self.ctx.clock.now()
+        saved = await self.ctx.invoices.update(invoice.id, invoice_doc["version"],
+                                               {**invoice_state(invoice), "updated_at": now}, session,
+                                               unset=("paid_on",))
+        marked = await self.ctx.payments.collection.update_one(
+            {"_id": payment_id, "reversed_on": None},
+            {"$set": {"reversed_on": reversed_on.isoformat(), "reversal_line_id": line_id, "updated_at": now}},
+            session=session)
+        if marked.modified_count != 1:
+            raise StaleVersion(payment_id)
+        event = PaymentReversed(
+            payment_id=payment_id, invoice_id=invoice.id, invoice_number=invoice_doc["number"],
+            activity_id=invoice.activity_id, member_id=str(invoice_doc.get("owner_id") or ""),
+            reversed_on=reversed_on, amount=payment["amount"], amount_excl_vat=payment["amount_excl_vat"],
+            vat=payment["vat"], contribution=payment["contribution"], activity_share=payment["activity_share"],
+            outstanding_incl_vat=invoice.outstanding, invoice_status=invoice.status.value)
+        await self.ctx.runtime.outbox.add([self._event(event, invoice.id)], session=session)
+        return saved
+
+    async def reverse_unmatched(self, session: AsyncClientSession, unmatched_id: str, *,
+                                line_id: str) -> bool:
+        """An unmatched amount the bank took back is no longer there to assign; False if already used."""
+        kept = await self.ctx.unmatched.get(unmatched_id, session)
+        if kept is None or kept["status"] != "open" or Decimal(kept["remaining"]) != Decimal(kept["amount"]):
+            return False
+        await self.ctx.unmatched.update(unmatched_id, kept["version"],
+                                        {"status": "reversed", "remaining": ZERO, "reversal_line_id": line_id},
+                                        session)
+        return True
+
     # -- use cases -------------------------------------------------------------------------------
 
     async def _visible_invoice(self, principal: Principal, invoice_id: str) -> Document:
@@ -152,6 +201,10 @@ class PaymentService:
     def _require_payable(doc: Document) -> None:
         if "number" not in doc:
             raise Conflict("invoice.not_issued", "A draft is not paid: issue it first.", "invoice_id")
+        if doc.get("internal_transfer"):
+            raise Conflict("invoice.internal_transfer",
+                           "An internal transfer is settled from the buying activity's budget once its manager "
+                           "approves it, never by a payment.", "invoice_id")
         reason = unpayable_reason(InvoiceStatus(doc["status"]))
         if reason is UnmatchedReason.INVOICE_ALREADY_PAID:
             raise Conflict("invoice.already_paid", "This invoice is already paid.", "invoice_id")
@@ -286,7 +339,7 @@ class PaymentService:
         for name in ("invoice_id", "source", "statement_id"):
             if filters.get(name) is not None:
                 query[name] = filters[name]
-        return await self.ctx.payments.page(query, limit, cursor)
+        return await self.ctx.payments.page(changed_since(query, filters.get("updated_since")), limit, cursor)
 
     async def get_unmatched(self, unmatched_id: str) -> Document:
         doc = await self.ctx.unmatched.get(unmatched_id)

@@ -12,9 +12,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from pymongo.asynchronous.client_session import AsyncClientSession
+from starlette.concurrency import run_in_threadpool
 
 from coop_shared.auth.principal import Principal
-from coop_shared.contracts.invoicing import QuoteAnswered, QuoteSent
+from coop_shared.contracts.invoicing import DocumentSendRequested, QuoteAnswered, QuoteSent
+from invoicing.adapters.document_store import FileStore, StoredFile
+from invoicing.adapters.documents.from_invoice import quote_document
+from invoicing.adapters.documents.pdf import render_quote_pdf
 from invoicing.adapters.mappers import client_from_doc, quote_from_doc, quote_state
 from invoicing.adapters.repositories import StaleVersion
 from invoicing.domain.lines import LineInput
@@ -24,6 +28,7 @@ from invoicing.service_layer.clients import ClientService, activity_not_found, s
 from invoicing.service_layer.context import Context
 from invoicing.service_layer.drafting import carried_lines, lines_for, regime_for
 from invoicing.service_layer.errors import Conflict, Gone, NotFound
+from invoicing.service_layer.sendings import Sendings, file_refs, new_sending_id
 
 Document = dict[str, Any]
 Answer = Literal["accepted", "changes_requested", "rejected"]
@@ -63,7 +68,7 @@ class QuoteService:
     def _build(self, quote_id: str, activity_id: str, client: Document, valid_until: date,
                items: Sequence[LineInput], exemption_reference: str | None) -> Quote:
         regime = regime_for(client, exemption_reference)
-        lines = lines_for(items, regime, self.ctx.clock.today())
+        lines = lines_for(items, regime, self.ctx.clock.today(), self.ctx.settings.vat_rate_table())
         return Quote(quote_id=quote_id, activity_id=activity_id, client=client_from_doc(client), regime=regime,
                      valid_until=valid_until, lines=lines)
 
@@ -118,6 +123,7 @@ class QuoteService:
         activity = await self.ctx.access.require_invoicing_rights(principal, current["activity_id"],
                                                                   quote_not_found(), self.ctx.clock.today())
         token = new_token()
+        sendings = Sendings(self.ctx)
 
         async def work(session: AsyncClientSession) -> Document:
             doc = await self.ctx.quotes.get(quote_id, session)
@@ -134,6 +140,15 @@ class QuoteService:
                               client_name=quote.client.name, client_email=quote.client.email,
                               total_incl_vat=totals.total_incl_vat, valid_until=quote.valid_until)
             await self.ctx.runtime.outbox.add([self.ctx.runtime.event(event, subject=quote_id)], session=session)
+            pdf = await self._pdf(saved)
+            request = DocumentSendRequested(
+                sending_id=new_sending_id(), document_kind="quote", document_id=quote_id,
+                activity_id=quote.activity_id, activity_name=activity.name, member_id=activity.owner_id,
+                client_name=quote.client.name, client_email=quote.client.email,
+                client_language=doc["client"].get("language", "fr"), amount=totals.total_incl_vat,
+                valid_until=quote.valid_until, client_link=sendings.public_url(f"/client/quotes/{token}"),
+                member_path=f"/app/quotes/{quote_id}", files=file_refs([pdf]))
+            await sendings.record(request, quote_id, principal.id, session)
             return saved
 
         try:
@@ -141,6 +156,13 @@ class QuoteService:
         except StaleVersion as exc:
             raise _stale() from exc
         return saved, token
+
+    async def _pdf(self, doc: Document) -> StoredFile:
+        """The quote as sent (one file per sending of a version: a revised quote is a new proposal)."""
+        document = quote_document(doc, self.ctx.seller, self.ctx.clock.today())
+        content = await run_in_threadpool(render_quote_pdf, document, date.fromisoformat(doc["valid_until"]))
+        return await FileStore(self.ctx.runtime.db).keep(doc["_id"], f"quote-v{doc['version']}",
+                                                         f"{document.number}.pdf", "application/pdf", content)
 
     async def renew_link(self, principal: Principal, quote_id: str) -> tuple[Document, str]:
         """A new link for a sent quote (the member lost it); the old one stops working."""

@@ -27,9 +27,11 @@ from invoicing.adapters.documents.model import (
     Language,
     Party,
     PaymentAccount,
+    SupplyPeriod,
     VatCategory,
     compute_tax_subtotals,
     compute_totals,
+    make_structured_communication,
 )
 from invoicing.domain.clients import EU_COUNTRIES, PeppolParticipantId
 from invoicing.domain.money import round_cents
@@ -68,10 +70,18 @@ _EXEMPTIONS: dict[VatTreatment, tuple[dict[str, str], str | None]] = {
         "en": "Reverse charge (autoliquidation) – Article 196 of Directive 2006/112/EC",
     }, "VATEX-EU-AE"),
     VatTreatment.EXPORT: ({
-        "fr": "Client établi hors UE – TVA belge non applicable (article 21, § 2 du Code de la TVA)",
-        "nl": "Klant buiten de EU – Belgische btw niet van toepassing (artikel 21, § 2 van het Btw-wetboek)",
-        "en": "Client established outside the EU – no Belgian VAT (Article 21(2) of the Belgian VAT Code)",
+        "fr": "Exportation de biens hors UE – exemption, article 39, § 1er du Code de la TVA",
+        "nl": "Uitvoer van goederen buiten de EU – vrijstelling, artikel 39, § 1 van het Btw-wetboek",
+        "en": "Export of goods outside the EU – exempt, Article 39(1) of the Belgian VAT Code",
     }, "VATEX-EU-G"),
+    VatTreatment.SERVICES_OUTSIDE_EU: ({
+        "fr": "Services à un assujetti établi hors UE – lieu de la prestation hors de Belgique (article 21, § 2 du "
+              "Code de la TVA) : hors du champ d'application de la TVA belge",
+        "nl": "Diensten aan een belastingplichtige buiten de EU – plaats van de dienst buiten België (artikel 21, "
+              "§ 2 van het Btw-wetboek): buiten het toepassingsgebied van de Belgische btw",
+        "en": "Services to a business established outside the EU – place of supply outside Belgium (Article 21(2) "
+              "of the Belgian VAT Code): outside the scope of Belgian VAT",
+    }, "VATEX-EU-O"),
     VatTreatment.NOT_SUBJECT: ({
         "fr": "Opération hors du champ d'application de la TVA",
         "nl": "Handeling buiten het toepassingsgebied van de btw",
@@ -127,7 +137,27 @@ def buyer_endpoint(client: Document) -> PeppolParticipantId | None:
     country = client["address"]["country"]
     if client.get("kind") == "company" and vat and country in VAT_EAS:
         return PeppolParticipantId(VAT_EAS[country], vat)
+    enterprise = client.get("enterprise_number")
+    if client.get("kind") == "company" and country == "BE" and enterprise:
+        return PeppolParticipantId.for_belgian_enterprise(enterprise)
     return None
+
+
+def buyer_address(client: Document, seller: Seller) -> tuple[ElectronicAddress | None, bool]:
+    """Where the UBL names the buyer, and whether that is a Peppol participant.
+
+    The buyer's own identifiers only: its Peppol id (given or derived from its
+    legal numbers), else none, and then no UBL is made for this client. The
+    e-mail scheme (EAS ``EM``) is not in Peppol's code list (PEPPOL-EN16931-CL008),
+    so an e-mail address cannot stand in. Another activity of the cooperative is
+    the cooperative itself: its id is its own.
+    """
+    if client.get("cooperative_activity_id"):
+        return _address(seller.peppol_id), False
+    endpoint = buyer_endpoint(client)
+    if endpoint is not None:
+        return _address(endpoint), True
+    return None, False
 
 
 def _buyer_vat_id(client: Document) -> str | None:
@@ -147,12 +177,11 @@ def _buyer_vat_id(client: Document) -> str | None:
 def buyer_party(client: Document, seller: Seller) -> tuple[Party, bool]:
     """The client as a document party, and whether it can receive the UBL over Peppol.
 
-    Peppol requires a buyer electronic address (PEPPOL-EN16931-R010). A private
-    person or a company outside the network has none: their UBL copy (for the
-    cooperative's books and the client's records) names the cooperative's own
-    participant id, so it can never be routed to a third party by mistake.
+    Peppol requires a buyer electronic address (PEPPOL-EN16931-R010). A client
+    with no Peppol id gets none (never an invented one, never the cooperative's
+    own): its PDF is made, its UBL is refused.
     """
-    endpoint = buyer_endpoint(client)
+    electronic, routable = buyer_address(client, seller)
     address = client["address"]
     enterprise = client.get("enterprise_number")
     party = Party(
@@ -160,9 +189,9 @@ def buyer_party(client: Document, seller: Seller) -> tuple[Party, bool]:
         postal_code=address.get("postal_code") or "-", country_code=address["country"],
         vat_id=_buyer_vat_id(client) if client.get("kind") == "company" else None,
         enterprise_number=enterprise if enterprise and be_vat.is_valid(enterprise) else None,
-        electronic_address=_address(endpoint or seller.peppol_id), email=client.get("email"),
+        electronic_address=electronic, email=client.get("email"),
     )
-    return party, endpoint is not None
+    return party, routable
 
 
 def _exemption(regime: Document, language: Language) -> Exemption | None:
@@ -183,7 +212,8 @@ def _lines(doc: Document) -> tuple[DocumentLine, ...]:
         lines.append(DocumentLine(
             id=str(index), description=line["description"], quantity=quantity, unit_code=line["unit_code"],
             unit_price=price, net_amount=_net(quantity, price), vat_category=VatCategory(line["vat_category"]),
-            vat_percent=Decimal(line["vat_rate"])))
+            vat_percent=Decimal(line["vat_rate"]),
+            supply_date=_day(line["supply_date"]) if line.get("supply_date") else None))
     return tuple(lines)
 
 
@@ -193,6 +223,12 @@ def _net(quantity: Decimal, price: Decimal) -> Decimal:
 
 def _day(text: str) -> date:
     return date.fromisoformat(text)
+
+
+def _period(period: Document | None) -> SupplyPeriod | None:
+    if not period:
+        return None
+    return SupplyPeriod(start=_day(period["start"]), end=_day(period["end"]))
 
 
 def _format_day(text: str) -> str:
@@ -235,5 +271,17 @@ def invoice_document(doc: Document, seller: Seller) -> tuple[InvoiceDocument, bo
         structured_communication=ogm, lines=lines, tax_subtotals=subtotals, totals=totals,
         buyer_reference=doc.get("buyer_reference") or str(doc["number"]), billing_reference=reference,
         payment_terms=terms, notes=tuple(notes), language=language,
+        supply_date=_day(doc["supply_date"]) if doc.get("supply_date") else None,
+        period=_period(doc.get("service_period")),
     )
     return document, routable
+
+
+def quote_document(doc: Document, seller: Seller, today: date) -> InvoiceDocument:
+    """A quote laid out like the invoice it may become (for its PDF): the same
+    parties, lines and totals; the quote's own id stands for the number."""
+    stand_in = {**doc, "kind": "invoice", "number": f"Q-{doc['_id'][:8].upper()}",
+                "issue_date": doc.get("sent_on") or today.isoformat(), "due_date": doc["valid_until"],
+                "payment_term_days": 0, "structured_communication": make_structured_communication("0" * 10)}
+    document, _ = invoice_document(stand_in, seller)
+    return document

@@ -163,6 +163,7 @@ class DocumentLine:
     net_amount: Decimal
     vat_category: VatCategory
     vat_percent: Decimal
+    supply_date: date | None = None  # the day this line was supplied, when it differs from the document's
 
     def __post_init__(self) -> None:
         _check_text("line id", self.id)
@@ -276,6 +277,17 @@ class BillingReference:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SupplyPeriod:
+    """The period the services were supplied in (EN 16931 BT-73 / BT-74)."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        _require(self.end >= self.start, "the supply period ends before it starts (BR-29)")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class InvoiceDocument:
     """Everything an invoice or credit note must show, already computed.
 
@@ -301,8 +313,11 @@ class InvoiceDocument:
     payment_terms: str | None = None
     notes: tuple[str, ...] = ()
     language: Language = "fr"
+    supply_date: date | None = None  # EN 16931 BT-72, actual delivery date
+    period: SupplyPeriod | None = None  # BT-73 / BT-74
 
     def __post_init__(self) -> None:
+        _require(self.supply_date is None or self.period is None, "a supply date or a period, not both")
         self._check_header()
         self._check_kind()
         self._check_lines_and_vat()

@@ -116,6 +116,34 @@ def render_reminder_pdf(
     return _build(story, doc, texts, f"{title} {doc.number}")
 
 
+_QUOTE_TITLE = {"fr": "Devis", "nl": "Offerte", "en": "Quote"}
+_VALID_UNTIL = {"fr": "Valable jusqu'au", "nl": "Geldig tot", "en": "Valid until"}
+_QUOTE_NOTE = {
+    "fr": "Ce devis n'est pas une facture. La facture suivra son acceptation.",
+    "nl": "Deze offerte is geen factuur. De factuur volgt na aanvaarding.",
+    "en": "This quote is not an invoice. The invoice follows its acceptance.",
+}
+
+
+def render_quote_pdf(doc: InvoiceDocument, valid_until: date) -> bytes:
+    """A quote as a PDF: the same seller, buyer, lines and totals as its invoice
+    would carry, without payment details (nothing is owed yet)."""
+    texts = texts_for(doc.language)
+    title = _QUOTE_TITLE[doc.language]
+    facts = [(texts.date, format_date(doc.issue_date)), (_VALID_UNTIL[doc.language], format_date(valid_until))]
+    story: list[Any] = [
+        _heading(doc.seller, doc.buyer, title, facts, texts),
+        _lines_table(doc, texts),
+        Paragraph(escape(texts.vat_breakdown), _HEADING),
+        _vat_table(doc, texts),
+        Spacer(1, 3 * mm),
+        _totals_table(doc, texts),
+        Spacer(1, 4 * mm),
+        _paragraph([*doc.notes, _QUOTE_NOTE[doc.language]], _SMALL),
+    ]
+    return _build(story, doc, texts, title)
+
+
 def _build(story: list[Any], doc: InvoiceDocument, texts: Texts, title: str) -> bytes:
     buffer = BytesIO()
     template = SimpleDocTemplate(
@@ -185,8 +213,21 @@ def _heading(seller: Party, buyer: Party, title: str, facts: Sequence[tuple[str,
     return table
 
 
+# The date of supply sets the VAT rate: printed when it is not the invoice date.
+_SUPPLY_TEXTS = {
+    "fr": ("Date de la prestation", "Période de prestation", "Presté le"),
+    "nl": ("Datum van de levering", "Leveringsperiode", "Geleverd op"),
+    "en": ("Date of supply", "Supply period", "Supplied on"),
+}
+
+
 def _invoice_facts(doc: InvoiceDocument, texts: Texts) -> list[tuple[str, str]]:
     facts = [(texts.number, doc.number), (texts.date, format_date(doc.issue_date))]
+    supply_label, period_label, _ = _SUPPLY_TEXTS[doc.language]
+    if doc.supply_date is not None:
+        facts.append((supply_label, format_date(doc.supply_date)))
+    if doc.period is not None:
+        facts.append((period_label, f"{format_date(doc.period.start)} – {format_date(doc.period.end)}"))
     if doc.due_date is not None:
         facts.append((texts.due_date, format_date(doc.due_date)))
     if doc.buyer_reference is not None:
@@ -243,10 +284,14 @@ def _line_vat(line: DocumentLine, texts: Texts) -> str:
 def _lines_table(doc: InvoiceDocument, texts: Texts) -> Table:
     header = [texts.description, texts.quantity, texts.unit, texts.unit_price, texts.vat, texts.net_amount]
     rows: list[list[Any]] = [_header_row(header, numeric_from=1)]
+    supplied_on = _SUPPLY_TEXTS[doc.language][2]
     for line in doc.lines:
+        description = escape(line.description)
+        if line.supply_date is not None:
+            description += f"<br/><font size=7>{escape(supplied_on)} {format_date(line.supply_date)}</font>"
         rows.append(
             [
-                Paragraph(escape(line.description), _NORMAL),
+                Paragraph(description, _NORMAL),
                 format_number(line.quantity, texts),
                 texts.unit_names.get(line.unit_code, line.unit_code),
                 format_number(line.unit_price, texts, min_decimals=2),

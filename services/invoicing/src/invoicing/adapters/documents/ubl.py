@@ -14,6 +14,7 @@ from typing import Any
 
 from lxml import etree
 
+from coop_shared.http.text import strip_xml_invalid
 from invoicing.adapters.documents.model import (
     CENT,
     DocumentKind,
@@ -73,6 +74,8 @@ def render_ubl(doc: InvoiceDocument) -> bytes:
     with_vat_ids = doc.categories != {VatCategory.NOT_SUBJECT}
     _add_party(_cac(root, "AccountingSupplierParty"), doc.seller, with_vat_ids)
     _add_party(_cac(root, "AccountingCustomerParty"), doc.buyer, with_vat_ids)
+    if doc.supply_date is not None:  # BT-72: the day of supply that set the VAT rate
+        _cbc(_cac(root, "Delivery"), "ActualDeliveryDate", _date(doc.supply_date))
     _add_payment(root, doc)
     _add_tax_total(root, doc)
     _add_monetary_total(root, doc)
@@ -86,8 +89,13 @@ def _cac(parent: _Element, name: str) -> _Element:
 
 
 def _cbc(parent: _Element, tag: str, text: str, /, **attributes: str) -> _Element:
-    element = etree.SubElement(parent, f"{{{CBC}}}{tag}", attributes)
-    element.text = text
+    # The API refuses XML-invalid characters; text stored before that rule may
+    # still hold some. XML 1.0 cannot carry them even as references, so they are
+    # dropped (they are invisible in the PDF too): an issued invoice's e-invoice
+    # must always be produced.
+    element = etree.SubElement(parent, f"{{{CBC}}}{tag}",
+                               {name: strip_xml_invalid(value) for name, value in attributes.items()})
+    element.text = strip_xml_invalid(text)
     return element
 
 
@@ -120,6 +128,14 @@ def _add_header(root: _Element, doc: InvoiceDocument, syntax: _Syntax) -> None:
     _cbc(root, "DocumentCurrencyCode", doc.currency)
     if doc.buyer_reference is not None:
         _cbc(root, "BuyerReference", doc.buyer_reference)
+    if doc.period is not None:  # BT-73 / BT-74: the supply period, the tax point of the services
+        _add_period(root, doc.period.start, doc.period.end)
+
+
+def _add_period(parent: _Element, start: date, end: date) -> None:
+    period = _cac(parent, "InvoicePeriod")
+    _cbc(period, "StartDate", _date(start))
+    _cbc(period, "EndDate", _date(end))
 
 
 def _add_references(root: _Element, doc: InvoiceDocument) -> None:
@@ -210,6 +226,8 @@ def _add_line(root: _Element, line: DocumentLine, currency: str, syntax: _Syntax
     _cbc(node, "ID", line.id)
     _cbc(node, syntax.quantity, _decimal(line.quantity), unitCode=line.unit_code)
     _money(node, "LineExtensionAmount", line.net_amount, currency)
+    if line.supply_date is not None:  # BT-134 / BT-135: this line's own day of supply
+        _add_period(node, line.supply_date, line.supply_date)
     item = _cac(node, "Item")
     _cbc(item, "Name", line.description)
     category = _cac(item, "ClassifiedTaxCategory")

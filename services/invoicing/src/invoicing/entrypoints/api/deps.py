@@ -18,6 +18,8 @@ from invoicing.service_layer.expenses import ExpenseService
 from invoicing.service_layer.invoices import InvoiceService
 from invoicing.service_layer.payments import PaymentService
 from invoicing.service_layer.quotes import QuoteService
+from invoicing.service_layer.refunds import RefundService
+from invoicing.service_layer.transfers import TransferService
 
 CONTEXT = "context"
 
@@ -60,6 +62,14 @@ def get_expenses(ctx: ContextDep) -> ExpenseService:
     return ExpenseService(ctx)
 
 
+def get_refunds(ctx: ContextDep) -> RefundService:
+    return RefundService(ctx)
+
+
+def get_transfers(ctx: ContextDep) -> TransferService:
+    return TransferService(ctx)
+
+
 Clients = Annotated[ClientService, Depends(get_clients)]
 Quotes = Annotated[QuoteService, Depends(get_quotes)]
 Invoices = Annotated[InvoiceService, Depends(get_invoices)]
@@ -67,6 +77,8 @@ Payments = Annotated[PaymentService, Depends(get_payments)]
 Statements = Annotated[BankStatementService, Depends(get_statements)]
 Dunning = Annotated[DunningService, Depends(get_dunning)]
 Expenses = Annotated[ExpenseService, Depends(get_expenses)]
+Refunds = Annotated[RefundService, Depends(get_refunds)]
+Transfers = Annotated[TransferService, Depends(get_transfers)]
 
 
 async def once(ctx: Context, key: str | None, scope: str, body: Any,

@@ -11,18 +11,19 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
 
 from coop_shared.auth.dependencies import CurrentPrincipal
 from coop_shared.http.pagination import PageParams, page_params
+from coop_shared.http.updated_since import UpdatedSince
 from invoicing.adapters.documents.from_invoice import invoice_document
-from invoicing.adapters.documents.pdf import render_invoice_pdf
-from invoicing.adapters.documents.ubl import render_ubl
 from invoicing.domain.contribution import contribution_for, contribution_rate, price_for
+from invoicing.domain.errors import DomainValidationError
+from invoicing.domain.invoice import CreditLine
 from invoicing.entrypoints.api import views
 from invoicing.entrypoints.api.deps import ContextDep, Dunning, IdempotencyKey, Invoices, once
 from invoicing.entrypoints.api.payment_schemas import WriteOffIn
 from invoicing.entrypoints.api.schemas import (
+    ClientLinkOut,
     CreditNoteIn,
     InvoiceCreate,
     InvoiceOut,
@@ -31,6 +32,11 @@ from invoicing.entrypoints.api.schemas import (
     PricingOut,
     ReviewChangesIn,
 )
+from invoicing.service_layer.context import Context
+from invoicing.service_layer.errors import Conflict
+from invoicing.service_layer.issued_files import IssuedFiles
+from invoicing.service_layer.peppol import transmission_of
+from invoicing.service_layer.sendings import Sendings
 
 router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])
 
@@ -66,7 +72,9 @@ async def create_invoice(body: InvoiceCreate, principal: CurrentPrincipal, ctx: 
         doc = await invoices.create(
             principal, body.activity_id, body.client_id, [line.to_input() for line in body.lines],
             exemption_reference=body.exemption_reference, buyer_reference=body.buyer_reference,
-            payment_term_days=body.payment_term_days, review_required=body.review_required)
+            payment_term_days=body.payment_term_days, review_required=body.review_required,
+            supply={"supply_date": body.supply_date, "supply_type": body.supply_type,
+                    "service_period": None if body.service_period is None else body.service_period.model_dump()})
         return 201, views.invoice_out(doc, ctx.clock.today())
 
     return await once(ctx, idempotency_key, f"invoices.create:{principal.id}", body.model_dump(mode="json"), run)
@@ -80,9 +88,9 @@ async def list_invoices(principal: CurrentPrincipal, ctx: ContextDep, invoices: 
                         status: StatusName | None = None, kind: Literal["invoice", "credit_note"] | None = None,
                         year: Annotated[int | None, Query(ge=2000, le=9999)] = None,
                         overdue: Annotated[bool | None, Query(description="Open and past the due date.")] = None,
-                        ) -> InvoicePage:
+                        updated_since: UpdatedSince = None) -> InvoicePage:
     filters = {"activity_id": activity_id, "client_id": client_id, "status": status, "kind": kind, "year": year,
-               "overdue": overdue}
+               "overdue": overdue, "updated_since": updated_since}
     docs, cursor = await invoices.list(principal, filters, page.limit, page.cursor)
     today = ctx.clock.today()
     return InvoicePage(items=[views.invoice_out(d, today) for d in docs], next_cursor=cursor)
@@ -91,14 +99,21 @@ async def list_invoices(principal: CurrentPrincipal, ctx: ContextDep, invoices: 
 @router.get("/{invoice_id}", response_model=InvoiceOut, responses=_ERRORS, summary="An invoice or credit note")
 async def get_invoice(invoice_id: str, principal: CurrentPrincipal, ctx: ContextDep,
                       invoices: Invoices) -> InvoiceOut:
-    return views.invoice_out(await invoices.get(principal, invoice_id), ctx.clock.today())
+    return await full_view(ctx, await invoices.get(principal, invoice_id))
+
+
+async def full_view(ctx: Context, doc: dict[str, Any]) -> InvoiceOut:
+    """The invoice with its stored files and its sendings."""
+    return views.invoice_out(doc, ctx.clock.today(), files=await IssuedFiles(ctx).summaries(doc["_id"]),
+                             sendings=await Sendings(ctx).of_subject(doc["_id"]),
+                             peppol=await transmission_of(ctx.runtime.db, doc["_id"]))
 
 
 @router.patch("/{invoice_id}", response_model=InvoiceOut, responses=_ERRORS,
               summary="Edit a draft (an issued invoice is never edited)")
 async def patch_invoice(invoice_id: str, body: InvoicePatch, principal: CurrentPrincipal, ctx: ContextDep,
                         invoices: Invoices) -> InvoiceOut:
-    changes: dict[str, Any] = body.model_dump(exclude_unset=True, exclude={"lines"})
+    changes: dict[str, Any] = body.model_dump(exclude_unset=True, exclude={"lines"})  # service_period: a dict
     if body.lines is not None:
         changes["lines"] = [line.to_input() for line in body.lines]
     return views.invoice_out(await invoices.update(principal, invoice_id, changes), ctx.clock.today())
@@ -150,26 +165,51 @@ async def request_changes(invoice_id: str, body: ReviewChangesIn, principal: Cur
 async def issue(invoice_id: str, principal: CurrentPrincipal, ctx: ContextDep, invoices: Invoices,
                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
     async def run() -> tuple[int, BaseModel]:
-        return 200, views.invoice_out(await invoices.issue(principal, invoice_id), ctx.clock.today())
+        return 200, await full_view(ctx, await invoices.issue(principal, invoice_id))
 
     return await once(ctx, idempotency_key, f"invoices.issue:{principal.id}:{invoice_id}", {}, run)
 
 
-@_action("send", "Mark as sent to the client")
+@_action("send", "E-mail the invoice or credit note to the client, with its PDF and UBL (and hand it to the "
+                 "Peppol access point, once, when the client has a Peppol id)")
 async def send(invoice_id: str, principal: CurrentPrincipal, ctx: ContextDep, invoices: Invoices,
                idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Each request is one sending (see ``sendings`` in the answer); a replay with
+    the same Idempotency-Key sends nothing more. The first sending marks an invoice sent."""
     async def run() -> tuple[int, BaseModel]:
-        return 200, views.invoice_out(await invoices.send(principal, invoice_id), ctx.clock.today())
+        doc, _ = await invoices.send(principal, invoice_id)
+        return 200, await full_view(ctx, doc)
 
     return await once(ctx, idempotency_key, f"invoices.send:{principal.id}:{invoice_id}", {}, run)
 
 
+@router.post("/{invoice_id}/client-link", response_model=ClientLinkOut, responses=_ERRORS,
+             summary="A new client link for the invoice's page (the previous one stops working)")
+async def renew_client_link(invoice_id: str, principal: CurrentPrincipal, invoices: Invoices) -> ClientLinkOut:
+    doc, token = await invoices.renew_client_link(principal, invoice_id)
+    return ClientLinkOut(client_link_url=Sendings(invoices.ctx).public_url(f"/client/invoices/{token}"),
+                         expires_at=doc["client_link"]["expires_at"])
+
+
+@router.delete("/{invoice_id}/client-link", status_code=204, responses=_ERRORS,
+               summary="Revoke the invoice's client link")
+async def revoke_client_link(invoice_id: str, principal: CurrentPrincipal, invoices: Invoices) -> Response:
+    await invoices.revoke_client_link(principal, invoice_id)
+    return Response(status_code=204)
+
+
 @router.post("/{invoice_id}/credit-note", status_code=201, response_model=InvoiceOut, responses=_ERRORS,
-             summary="Cancel an issued invoice with a credit note (UBL 381) that references it")
+             summary="Credit an issued invoice, in full or in part, with a credit note (UBL 381) that references it",
+             description="Without `lines` or `amount_excl_vat` the whole invoice is cancelled. The note first "
+                         "cancels what the client still owes; what it credits beyond that was already paid and "
+                         "becomes a refund owed to the client (`GET /api/v1/refunds`).")
 async def credit_note(invoice_id: str, body: CreditNoteIn, principal: CurrentPrincipal, ctx: ContextDep,
                       invoices: Invoices, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     async def run() -> tuple[int, BaseModel]:
-        return 201, views.invoice_out(await invoices.credit(principal, invoice_id, body.reason), ctx.clock.today())
+        lines = None if body.lines is None else [CreditLine(item.line, item.quantity) for item in body.lines]
+        doc = await invoices.credit(principal, invoice_id, body.reason, lines=lines,
+                                    amount_excl_vat=body.amount_excl_vat)
+        return 201, await full_view(ctx, doc)
 
     return await once(ctx, idempotency_key, f"invoices.credit:{principal.id}:{invoice_id}", body.model_dump(), run)
 
@@ -187,25 +227,43 @@ async def write_off(invoice_id: str, body: WriteOffIn, principal: CurrentPrincip
                       run)
 
 
+def _refuse_internal(doc: dict[str, Any]) -> None:
+    if doc.get("internal_transfer"):
+        raise Conflict("invoice.internal_transfer",
+                       "An internal transfer between two activities is no sale: it has no invoice document, "
+                       "neither Peppol UBL nor PDF (see /api/v1/internal-transfers).", "invoice_id")
+
+
 @router.get("/{invoice_id}/pdf", responses={200: {"content": {"application/pdf": {}}}, **_ERRORS},
-            response_class=Response, summary="The printable invoice or credit note, with the EPC QR code")
+            response_class=Response, summary="The printable invoice or credit note, with the EPC QR code",
+            description="The stored file, rendered once when issued: `X-Content-SHA256` is its hash.")
 async def pdf(invoice_id: str, principal: CurrentPrincipal, ctx: ContextDep, invoices: Invoices) -> Response:
     doc = await invoices.issued(principal, invoice_id)
-    document, _ = invoice_document(doc, ctx.seller)
-    content = await run_in_threadpool(render_invoice_pdf, document)
-    return Response(content, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{doc["number"]}.pdf"'})
+    _refuse_internal(doc)
+    stored = await IssuedFiles(ctx).pdf(doc)
+    return Response(stored.content, media_type=stored.content_type,
+                    headers={"Content-Disposition": f'inline; filename="{stored.filename}"',
+                             "X-Content-SHA256": stored.sha256})
 
 
 @router.get("/{invoice_id}/ubl", responses={200: {"content": {"application/xml": {}}}, **_ERRORS},
             response_class=Response, summary="The Peppol BIS Billing 3.0 UBL document",
-            description="`X-Peppol-Routable: false` when the client has no Peppol id (a private person, a "
-                        "company outside the network): the file is then a structured copy addressed to the "
-                        "cooperative itself.")
+            description="Only for a client reachable on Peppol (its Peppol id, given or derived from its enterprise "
+                        "or EU VAT number). Any other client has no UBL: 422 `invoice.ubl_buyer_unaddressable` "
+                        "(field `client.peppol_id`); its PDF is always made. Peppol's address schemes have no "
+                        "e-mail address, and the document never names someone else's id in the buyer's place. "
+                        "The stored file, rendered once when issued.")
 async def ubl(invoice_id: str, principal: CurrentPrincipal, ctx: ContextDep, invoices: Invoices) -> Response:
     doc = await invoices.issued(principal, invoice_id)
+    _refuse_internal(doc)
     document, routable = invoice_document(doc, ctx.seller)
-    content = await run_in_threadpool(render_ubl, document)
-    return Response(content, media_type="application/xml",
-                    headers={"Content-Disposition": f'attachment; filename="{doc["number"]}.xml"',
-                             "X-Peppol-Routable": "true" if routable else "false"})
+    if document.buyer.electronic_address is None:
+        # Never an invented address, never the cooperative's own: no UBL for this client.
+        raise DomainValidationError(
+            "invoice.ubl_buyer_unaddressable",
+            "This client has no Peppol id: a Peppol UBL cannot be addressed to it. Add its Peppol id (or "
+            "its enterprise or EU VAT number) to the client, or send the PDF.", "client.peppol_id")
+    stored = await IssuedFiles(ctx).ubl(doc)
+    return Response(stored.content, media_type=stored.content_type,
+                    headers={"Content-Disposition": f'attachment; filename="{stored.filename}"',
+                             "X-Peppol-Routable": "true" if routable else "false", "X-Content-SHA256": stored.sha256})

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Document = dict[str, Any]
 Money = Decimal
-UnmatchedStatus = Literal["open", "assigned", "refunded"]
+UnmatchedStatus = Literal["open", "assigned", "refunded", "reversed"]
 
 
 class _In(BaseModel):
@@ -96,7 +96,8 @@ class UnmatchedOut(BaseModel):
     currency: str
     received_on: date
     reason: str = Field(description="no_reference, ambiguous_reference, unknown_reference, overpayment, "
-                                    "invoice_already_paid, invoice_not_payable, currency_not_eur.")
+                                    "invoice_already_paid, invoice_not_payable, currency_not_eur, "
+                                    "batch_details_mismatch, reversed_debit.")
     status: UnmatchedStatus
     source: str
     reference: str | None
@@ -108,6 +109,8 @@ class UnmatchedOut(BaseModel):
     debtor_iban: str | None
     assignments: list[AssignmentOut]
     refund_reason: str | None = None
+    refund_late_since: date | None = Field(default=None, description=(
+        "Still held this many days after receipt (REFUND_DUE_DAYS): flagged on this day by the scheduled check."))
     created_at: datetime
     version: int
 
@@ -138,7 +141,10 @@ class LineCounts(BaseModel):
     overpaid: int = 0
     unmatched: int = 0
     duplicate: int = 0
-    skipped: int = Field(default=0, description="Debits, reversals and entries not booked: not client payments.")
+    reversed: int = Field(default=0, description="Client payments the bank took back: their invoices reopened.")
+    reversal_unmatched: int = Field(default=0, description="Reversals whose original credit was not found or "
+                                                           "can no longer be undone: kept for an advisor.")
+    skipped: int = Field(default=0, description="Debits and entries not booked: not client payments.")
 
 
 class ImportedStatementOut(BaseModel):
@@ -204,6 +210,10 @@ class BankLineOut(BaseModel):
     invoice_id: str | None
     payment_id: str | None
     unmatched_id: str | None
+    reversal: bool = Field(default=False, description="A debit taking back an earlier credit.")
+    reversed_line_id: str | None = Field(default=None, description="For a reversal: the credit it took back.")
+    reversed_by_line_id: str | None = Field(default=None, description="For a credit: the reversal that took it "
+                                                                       "back (the line stays, never dropped).")
 
 
 class BankLinePage(BaseModel):
@@ -244,7 +254,8 @@ def unmatched_out(doc: Document) -> UnmatchedOut:
         invoice_id=doc.get("invoice_id"), invoice_number=doc.get("invoice_number"),
         statement_id=doc.get("statement_id"), debtor_name=doc.get("debtor_name"), debtor_iban=doc.get("debtor_iban"),
         assignments=[AssignmentOut(**a) for a in doc.get("assignments", [])],
-        refund_reason=(doc.get("refund") or {}).get("reason"), created_at=doc["created_at"], version=doc["version"])
+        refund_reason=(doc.get("refund") or {}).get("reason"), refund_late_since=_day(doc.get("refund_late_since")),
+        created_at=doc["created_at"], version=doc["version"])
 
 
 def balance_out(invoice: Document, outstanding: Decimal) -> InvoiceBalanceOut:
@@ -268,4 +279,6 @@ def line_out(doc: Document) -> BankLineOut:
         booking_date=date.fromisoformat(doc["booking_date"]), value_date=_day(doc.get("value_date")),
         reference=doc.get("reference"), debtor_name=doc.get("debtor_name"), debtor_iban=doc.get("debtor_iban"),
         bank_reference=doc.get("bank_reference"), outcome=doc["outcome"], reason=doc.get("reason"),
-        invoice_id=doc.get("invoice_id"), payment_id=doc.get("payment_id"), unmatched_id=doc.get("unmatched_id"))
+        invoice_id=doc.get("invoice_id"), payment_id=doc.get("payment_id"), unmatched_id=doc.get("unmatched_id"),
+        reversal=bool(doc.get("reversal")), reversed_line_id=doc.get("reversed_line_id"),
+        reversed_by_line_id=doc.get("reversed_by"))

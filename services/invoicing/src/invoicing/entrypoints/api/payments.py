@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from coop_shared.auth.dependencies import CurrentPrincipal, StaffPrincipal
 from coop_shared.http.pagination import PageParams, page_params
+from coop_shared.http.updated_since import UpdatedSince
 from invoicing.entrypoints.api import payment_schemas as s
 from invoicing.entrypoints.api.deps import ContextDep, IdempotencyKey, Payments, once
 from invoicing.service_layer.invoices import outstanding
@@ -47,8 +48,10 @@ async def list_payments(principal: CurrentPrincipal, payments: Payments,
                         invoice_id: Annotated[str | None, Query(max_length=100)] = None,
                         activity_id: Annotated[str | None, Query(max_length=100)] = None,
                         source: Literal["bank", "manual", "assignment"] | None = None,
-                        statement_id: Annotated[str | None, Query(max_length=200)] = None) -> s.PaymentPage:
-    filters = {"invoice_id": invoice_id, "activity_id": activity_id, "source": source, "statement_id": statement_id}
+                        statement_id: Annotated[str | None, Query(max_length=200)] = None,
+                        updated_since: UpdatedSince = None) -> s.PaymentPage:
+    filters = {"invoice_id": invoice_id, "activity_id": activity_id, "source": source, "statement_id": statement_id,
+               "updated_since": updated_since}
     docs, cursor = await payments.list_payments(principal, filters, page.limit, page.cursor)
     return s.PaymentPage(items=[s.payment_out(d) for d in docs], next_cursor=cursor)
 

@@ -29,7 +29,7 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 }
 
 
-def _seller(ctx: Context) -> SellerOut:
+def seller_out(ctx: Context) -> SellerOut:
     s = ctx.settings
     return SellerOut(name=s.seller_name, vat_number=s.seller_vat_number,
                      address=f"{s.seller_street}, {s.seller_postal_code} {s.seller_city}")
@@ -37,14 +37,14 @@ def _seller(ctx: Context) -> SellerOut:
 
 @router.get("/{token}", response_model=PublicQuoteOut, responses=_ERRORS, summary="Read the quote")
 async def read_quote(token: Token, ctx: ContextDep, quotes: Quotes) -> PublicQuoteOut:
-    return views.public_quote_out(await quotes.by_token(token), ctx.clock.today(), _seller(ctx))
+    return views.public_quote_out(await quotes.by_token(token), ctx.clock.today(), seller_out(ctx))
 
 
 async def _answer(ctx: Context, quotes: Quotes, token: str, answer: Answer, message: str | None,
                   key: str | None, body: dict[str, str | None]) -> JSONResponse:
     async def run() -> tuple[int, BaseModel]:
         doc = await quotes.answer(token, answer, message)
-        return 200, views.public_quote_out(doc, ctx.clock.today(), _seller(ctx))
+        return 200, views.public_quote_out(doc, ctx.clock.today(), seller_out(ctx))
 
     return await once(ctx, key, f"public.quote:{token_hash(token)}:{answer}", body, run)
 

@@ -18,7 +18,8 @@ from invoicing.entrypoints.api.schemas import InvoiceOut, QuoteCreate, QuoteLink
 
 router = APIRouter(prefix="/api/v1/quotes", tags=["quotes"])
 
-PUBLIC_PATH = "/api/v1/public/quotes/"
+# The client's page (HTML, through the gateway); its JSON twin is /api/v1/public/quotes/{token}.
+PUBLIC_PATH = "/client/quotes/"
 _ERRORS: dict[int | str, dict[str, str]] = {
     404: {"description": "Unknown quote, client or activity, or not yours"},
     409: {"description": "Not allowed in this state (quote.locked, quote.not_editable...), member not in good "

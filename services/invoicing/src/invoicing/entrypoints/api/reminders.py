@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from typing import Literal
 
 from fastapi import APIRouter, Response
-from starlette.concurrency import run_in_threadpool
 
 from coop_shared.auth.dependencies import AdminPrincipal, CurrentPrincipal
-from invoicing.adapters.documents.from_invoice import invoice_document
-from invoicing.adapters.documents.pdf import render_reminder_pdf
 from invoicing.domain.reminders import ReminderLevel
 from invoicing.entrypoints.api import payment_schemas as s
 from invoicing.entrypoints.api.deps import ContextDep, Dunning
+from invoicing.service_layer.issued_files import IssuedFiles
 
 router = APIRouter(prefix="/api/v1", tags=["reminders"])
 
@@ -36,11 +32,7 @@ async def run_reminders(_: AdminPrincipal, dunning: Dunning) -> s.ReminderRunOut
 async def reminder_pdf(invoice_id: str, level: Literal["first_reminder", "formal_notice"],
                        principal: CurrentPrincipal, ctx: ContextDep, dunning: Dunning) -> Response:
     doc, reminder = await dunning.reminder(principal, invoice_id, ReminderLevel(level))
-    document, _ = invoice_document(doc, ctx.seller)
-    deadline = reminder.get("payment_deadline")
-    content = await run_in_threadpool(
-        render_reminder_pdf, document, level, Decimal(reminder["outstanding"]),
-        reminder_date=date.fromisoformat(reminder["sent_on"]),
-        payment_deadline=date.fromisoformat(deadline) if deadline else None)
-    return Response(content, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{doc["number"]}-{level}.pdf"'})
+    stored = await IssuedFiles(ctx).reminder(doc, reminder)
+    return Response(stored.content, media_type=stored.content_type,
+                    headers={"Content-Disposition": f'inline; filename="{stored.filename}"',
+                             "X-Content-SHA256": stored.sha256})

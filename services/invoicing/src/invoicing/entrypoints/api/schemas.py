@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from invoicing.domain.lines import LineInput
+from invoicing.domain.vat import RateCategory
 
 Language = Literal["fr", "nl", "en"]
 
@@ -115,10 +116,21 @@ class LineIn(_In):
     unit_price: Decimal = Field(max_digits=15, decimal_places=6, description="Excl. VAT, in EUR.")
     vat_rate: Decimal | None = Field(default=None, max_digits=5, decimal_places=2,
                                      description="Percent: 21, 12, 6 or 0. Leave out when no Belgian VAT applies "
-                                                 "(reverse charge, exempt, export).")
+                                                 "(reverse charge, exempt, export), or when vat_category is given.")
+    vat_category: RateCategory | None = Field(
+        default=None, description="The kind of supply (standard, intermediate, reduced, zero, accommodation): the "
+                                  "rate in force on the day of supply is taken (GET /api/v1/vat-rates).")
+    supply_date: date | None = Field(default=None, description="This line's day of supply, when it differs from "
+                                                               "the invoice's: it sets the line's VAT rate.")
 
     def to_input(self) -> LineInput:
-        return LineInput(self.description, self.quantity, self.unit, self.unit_price, self.vat_rate)
+        return LineInput(self.description, self.quantity, self.unit, self.unit_price, self.vat_rate,
+                         self.supply_date, self.vat_category)
+
+
+class ServicePeriodIn(_In):
+    start: date
+    end: date
 
 
 _LINES_EXAMPLE: list[JsonValue] = [
@@ -136,6 +148,8 @@ class LineOut(BaseModel):
     vat_rate: Decimal
     vat_category: str = Field(description="UNCL5305: S, Z, E, AE, G or O.")
     net_amount: Decimal
+    rate_category: str | None = None
+    supply_date: date | None = None
 
 
 class VatBreakdownOut(BaseModel):
@@ -279,6 +293,13 @@ class InvoiceCreate(_In):
     buyer_reference: str | None = Field(default=None, max_length=200, description="The client's PO or reference.")
     payment_term_days: int | None = Field(default=None, ge=0, le=120)
     review_required: bool = Field(default=False, description="Ask an advisor to approve before issue.")
+    supply_date: date | None = Field(default=None, description="Day of supply (EN 16931 BT-72); the issue date "
+                                                               "when neither it nor a service period is given.")
+    service_period: ServicePeriodIn | None = Field(default=None, description="Period the services were supplied "
+                                                                             "in (BT-73/74); its end sets the rates.")
+    supply_type: Literal["services", "goods"] | None = Field(
+        default=None, description="services (default) or goods: goods leaving the EU are an export (G); services "
+                                  "to a business outside the EU are outside the scope of Belgian VAT (O).")
 
 
 class InvoicePatch(_In):
@@ -289,6 +310,13 @@ class InvoicePatch(_In):
     exemption_reference: str | None = Field(default=None, max_length=300)
     buyer_reference: str | None = Field(default=None, max_length=200)
     payment_term_days: int | None = Field(default=None, ge=0, le=120)
+    supply_date: date | None = Field(default=None, description="Day of supply (EN 16931 BT-72); the issue date "
+                                                               "when neither it nor a service period is given.")
+    service_period: ServicePeriodIn | None = Field(default=None, description="Period the services were supplied "
+                                                                             "in (BT-73/74); its end sets the rates.")
+    supply_type: Literal["services", "goods"] | None = Field(
+        default=None, description="services (default) or goods: goods leaving the EU are an export (G); services "
+                                  "to a business outside the EU are outside the scope of Belgian VAT (O).")
 
 
 class ReviewOut(BaseModel):
@@ -301,6 +329,51 @@ class ReviewOut(BaseModel):
 class DocumentRef(BaseModel):
     id: str
     number: str
+
+
+class FileOut(BaseModel):
+    """A stored file of an issued document: every download and e-mail carries these exact bytes."""
+
+    name: str = Field(description="pdf, ubl, or reminder-<level>.")
+    filename: str
+    content_type: str
+    sha256: str = Field(description="Hex SHA-256 of the bytes.")
+    size: int
+
+
+class PeppolTransmissionOut(BaseModel):
+    """The document's hand-over to the cooperative's Peppol access point (once per document)."""
+
+    receiver: str = Field(description="The buyer's Peppol participant id, <scheme>:<identifier>.")
+    status: Literal["queued", "retrying", "accepted", "rejected", "parked"] = Field(
+        description="queued: to be handed over; retrying: the access point was unavailable, another attempt "
+                    "follows; accepted: the access point took it; rejected: refused for good (see error); "
+                    "parked: no more attempts.")
+    attempts: int
+    error: str | None
+    transmission_id: str | None = Field(description="The access point's id of the message, once accepted.")
+    accepted_at: datetime | None
+    updated_at: datetime
+
+
+class SendingOut(BaseModel):
+    """One request to e-mail the document to the client, and what became of it."""
+
+    id: str
+    document_kind: Literal["invoice", "credit_note", "quote", "reminder"]
+    to: str | None
+    status: Literal["queued", "sent", "failed", "parked"] = Field(
+        description="queued: asked; sent: the mail relay took it; failed: an attempt failed, another follows; "
+                    "parked: no more attempts (send again once the cause is fixed).")
+    attempts: int
+    error: str | None
+    requested_at: datetime
+    updated_at: datetime
+
+
+class ClientLinkOut(BaseModel):
+    client_link_url: str = Field(description="The client's page, no login. Shown once: only its hash is kept.")
+    expires_at: datetime
 
 
 class InvoiceOut(BaseModel):
@@ -322,6 +395,9 @@ class InvoiceOut(BaseModel):
     payment_term_days: int | None
     issue_date: date | None
     due_date: date | None
+    supply_date: date | None = None
+    service_period: dict[str, date] | None = None
+    supply_type: str = "services"
     structured_communication: str | None
     contribution_rate: Decimal | None = Field(description="Percent of the amount excl. VAT (6.5).")
     contribution: Decimal | None
@@ -330,12 +406,20 @@ class InvoiceOut(BaseModel):
     outstanding: Decimal
     sent_on: date | None
     quote_id: str | None
-    credit_note: DocumentRef | None
+    credit_note: DocumentRef | None = Field(description="The credit note that cancelled the whole invoice.")
+    credit_notes: list[DocumentRef] = Field(default_factory=list, description="Every credit note, partial ones too.")
+    credited_amount: Decimal = Field(default=Decimal("0.00"), description="Credited so far, VAT included.")
+    refunds: list[RefundRef] = Field(default_factory=list, description="Money owed back to the client.")
     credited_invoice: DocumentRef | None
     reason: str | None
     reminders: dict[str, date] = Field(default_factory=dict,
                                        description="Day each step was taken: overdue, first_reminder, formal_notice.")
     write_off_reason: str | None = None
+    client_link_expires_at: datetime | None = None
+    files: list[FileOut] = Field(default_factory=list, description="The issued document's stored files.")
+    sendings: list[SendingOut] = Field(default_factory=list, description="E-mails to the client, newest first.")
+    peppol: PeppolTransmissionOut | None = Field(
+        default=None, description="Sent through Peppol too (the client has a Peppol id); null otherwise, and in lists.")
     created_at: datetime
     updated_at: datetime
     version: int
@@ -346,10 +430,67 @@ class InvoicePage(BaseModel):
     next_cursor: str | None = None
 
 
+class CreditLineIn(_In):
+    line: int = Field(ge=0, le=999, description="0-based position of the line on the invoice.")
+    quantity: Decimal | None = Field(default=None, gt=0, max_digits=15, decimal_places=4,
+                                     description="Part of the line's quantity to credit; all of it when absent.")
+
+
 class CreditNoteIn(_In):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Invoiced to the wrong client."}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"reason": "Invoiced to the wrong client."},
+        {"reason": "One session cancelled.", "lines": [{"line": 0, "quantity": "2"}]},
+        {"reason": "Commercial gesture.", "amount_excl_vat": "50.00"}]})
 
     reason: str = Field(min_length=1, max_length=1000)
+    lines: list[CreditLineIn] | None = Field(
+        default=None, min_length=1, max_length=200, description="Credit only these lines (a partial credit note).")
+    amount_excl_vat: Decimal | None = Field(
+        default=None, gt=0, max_digits=15, decimal_places=2,
+        description="Credit an amount excl. VAT (invoices with one VAT rate only).")
+
+
+class RefundRef(BaseModel):
+    id: str
+    amount: Decimal
+    status: Literal["due", "paid"]
+    credit_note_id: str
+
+
+class RefundOut(BaseModel):
+    """Money a client paid on an invoice that a credit note gives back."""
+
+    id: str
+    status: Literal["due", "paid"]
+    amount: Decimal
+    currency: str
+    activity_id: str
+    invoice_id: str
+    invoice_number: str
+    credit_note_id: str
+    credit_note_number: str
+    client_id: str
+    client_name: str
+    client_iban: str | None = Field(description="The account the client paid from, when a bank statement gave it.")
+    paid_on: date | None = None
+    paid_by: str | None = None
+    reference: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class RefundPage(BaseModel):
+    items: list[RefundOut]
+    next_cursor: str | None = None
+
+
+class RefundPaidIn(_In):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"paid_on": "2026-04-02",
+                                                                "reference": "SEPA 2026-04-02/17"}]})
+
+    paid_on: date | None = Field(default=None, description="Day the transfer left; today when absent.")
+    reference: str | None = Field(default=None, max_length=200)
 
 
 class ReviewChangesIn(_In):

@@ -1,0 +1,1 @@
+"""Pages for members' clients, reached from e-mails without logging in."""

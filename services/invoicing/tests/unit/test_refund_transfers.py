@@ -1,0 +1,33 @@
+"""Refund payment files: pain.001.001.03, schema-validated by sepaxml, the same bytes for the same batch."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from lxml import etree
+
+from invoicing.adapters.refund_transfers import RefundTransfer, refund_credit_transfer
+
+NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
+WHEN = datetime(2026, 4, 3, 10, 0, tzinfo=UTC)
+
+
+def _file() -> bytes:
+    return refund_credit_transfer(
+        "Coopérative Partagée SC", "BE71096123456769", "GKCCBEBB",
+        [RefundTransfer("RF1", "Théâtre de la Lune SRL", "BE68539007547034", Decimal("121.00"),
+                        "Refund credit note CN-2026-000001 invoice 2026-000001"),
+         RefundTransfer("RF2", "Studio Noord B.V.", "NL91ABNA0417164300", Decimal("60.50"), "Refund")],
+        date(2026, 4, 3), message_id="REFUNDS-1", created_at=WHEN)
+
+
+def test_a_refund_file_pays_each_client_back_and_is_reproducible() -> None:
+    content = _file()
+    root = etree.fromstring(content)
+    assert root.findtext("p:CstmrCdtTrfInitn/p:GrpHdr/p:MsgId", namespaces=NS) == "REFUNDS-1"
+    assert root.findtext("p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum", namespaces=NS) == "181.50"
+    ibans = [n.text for n in root.iterfind(".//p:CdtTrfTxInf/p:CdtrAcct/p:Id/p:IBAN", NS)]
+    assert ibans == ["BE68539007547034", "NL91ABNA0417164300"]
+    assert [n.text for n in root.iterfind(".//p:EndToEndId", NS)] == ["RF1", "RF2"]
+    assert _file() == content
