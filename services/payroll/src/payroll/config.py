@@ -3,6 +3,7 @@ shared ones: each container has an environment of its own)."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from pydantic import Field
@@ -32,6 +33,16 @@ class PayrollSettings(ServiceSettings):
     # Contracts per database transaction in a payroll run: big enough to
     # amortise round trips, small enough to keep each transaction short.
     payroll_run_chunk_size: int = Field(default=1000, ge=1, le=10_000)
+
+    # -- the 7-day guarantee, kept by a scheduled job -------------------------------
+    # Bank business days between handing over a payment file and its execution.
+    payment_lead_business_days: int = Field(default=1, ge=0, le=10)
+    # Bank closing days beyond Belgian public holidays and TARGET2's (JSON list of dates).
+    bank_extra_holidays: list[date] = Field(default_factory=list)
+    salary_guarantee_job_seconds: float = Field(default=3600, gt=0)
+    # The month-end payroll run: day of the month (31 = the last day) and time (Brussels, HH:MM).
+    payroll_month_end_day: int = Field(default=31, ge=1, le=31)
+    payroll_month_end_at: str = Field(default="18:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
 
     def rule_book(self) -> RuleBook:
         if self.payroll_rules_file is None:

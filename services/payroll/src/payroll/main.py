@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from coop_shared.clock import Clock
 from coop_shared.http.errors import error_response
 from coop_shared.http.idempotency import IDEMPOTENCY_INDEXES
 from coop_shared.service import create_service_app
@@ -16,6 +17,7 @@ from payroll.adapters import (
     payslips_repository,
     runs_repository,
 )
+from payroll.adapters.business_metrics import payroll_measures
 from payroll.config import PayrollSettings
 from payroll.domain.errors import DomainError, ErrorCode
 from payroll.entrypoints.api import (
@@ -28,6 +30,7 @@ from payroll.entrypoints.api import (
     salary_requests,
     simulate,
 )
+from payroll.jobs import payroll_jobs
 from payroll.service_layer.context import PayrollContext
 from payroll.service_layer.handlers import build_handlers
 
@@ -46,19 +49,26 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
                           details=[exc.details] if exc.details else None)
 
 
-def create_app(settings: PayrollSettings | None = None) -> FastAPI:
+def create_app(settings: PayrollSettings | None = None, clock: Clock | None = None) -> FastAPI:
+    """``clock``: what the use cases and the scheduled jobs read the time from (tests pass a ``FakeClock``)."""
     settings = settings or PayrollSettings()
+    context = PayrollContext(settings=settings, rules=settings.rule_book())
+    if clock is not None:
+        context.clock = clock.now
     app = create_service_app(
         settings,
+        measures=payroll_measures,
         title="Payroll service",
         description="Activity ledgers, salaries, the 7-day guarantee fund and payment files.",
         routers=[simulate.router, runs.router, ledger.router, salary_requests.router, contracts.router,
                  payslips.router, guarantee_fund.router, payment_batches.router],
         indexes=INDEXES,
         handlers=build_handlers,
+        jobs=payroll_jobs(settings, context),
+        clock=clock,
     )
     # Registered here rather than through create_service_app(domain_errors=...)
     # so the numbers behind a refusal (minimum, budget, cap) reach the caller.
     app.add_exception_handler(DomainError, _domain_error)
-    app.state.payroll = PayrollContext(settings=settings, rules=settings.rule_book())
+    app.state.payroll = context
     return app

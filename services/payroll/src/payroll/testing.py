@@ -93,8 +93,12 @@ def invoicing_scenario(
     issued: list[Envelope] = []
     timelines: list[list[EventPayload]] = []
     for number, (activity_id, owner) in enumerate(owners.items()):
+        # One kind of loss per activity: the fund absorbs write-offs, the activity bears its credit notes,
+        # and which of the two takes a shared uncovered advance depends on the order they happened in.
+        writes_off = rng.random() < 0.6
         for i in range(rng.randint(0, max_invoices)):
-            issue, later = _invoice(rng, f"{prefix}inv-{number}-{i}", f"2026-{number:02d}{i:04d}", activity_id, owner)
+            issue, later = _invoice(rng, f"{prefix}inv-{number}-{i}", f"2026-{number:02d}{i:04d}", activity_id, owner,
+                                    writes_off)
             issued.append(_envelope(issue, clock))
             timelines.append(later)
         for e in range(rng.randint(0, 2)):
@@ -119,7 +123,7 @@ def invoicing_scenario(
 
 
 def _invoice(
-    rng: random.Random, invoice_id: str, number: str, activity_id: str, owner: str
+    rng: random.Random, invoice_id: str, number: str, activity_id: str, owner: str, writes_off: bool = True
 ) -> tuple[InvoiceIssued, list[EventPayload]]:
     excl = _cents(rng, 100, 3000)
     vat = round_cents(excl * VAT_RATE)
@@ -151,7 +155,7 @@ def _invoice(
     outstanding_share = (excl - contribution) - (paid_excl - paid_cut)
     if outstanding_share > 0 and rng.random() < 0.5:
         outstanding_incl = excl + vat - paid_excl - paid_vat
-        if rng.random() < 0.6:
+        if writes_off:
             later.append(InvoiceWrittenOff(
                 invoice_id=invoice_id, number=number, activity_id=activity_id, member_id=owner,
                 outstanding_incl_vat=outstanding_incl, outstanding_activity_share=outstanding_share,
@@ -161,8 +165,8 @@ def _invoice(
             later.append(InvoiceCredited(
                 invoice_id=invoice_id, number=number, credit_note_id=f"{invoice_id}-cn",
                 credit_note_number=f"CN-{number}", activity_id=activity_id, member_id=owner,
-                total_excl_vat=excl - paid_excl, total_incl_vat=outstanding_incl,
-                outstanding_activity_share=outstanding_share,
+                total_excl_vat=excl - paid_excl, total_incl_vat=outstanding_incl, total_vat=vat - paid_vat,
+                full=False, outstanding_activity_share=outstanding_share, unpaid_vat=vat - paid_vat,
             ))
     return issue, later
 

@@ -116,7 +116,8 @@ def work_days(first: date, count: int) -> list[date]:
 
 @pytest.fixture
 def payroll_settings(settings_for: Callable[..., Any]) -> PayrollSettings:
-    settings: PayrollSettings = settings_for(PayrollSettings)
+    # The tests move their own clock; test_scheduled_jobs.py drives the jobs.
+    settings: PayrollSettings = settings_for(PayrollSettings, jobs_enabled=False)
     return settings
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -70,10 +70,21 @@ async def test_run_issues_payslips_then_a_batch_pays_them(payroll: Payroll) -> N
     contract = (await payroll.client.get(f"/api/v1/contracts/{ada_contract}", headers=payroll.auth("ada"))).json()
     assert contract["payslip_id"] == payslip_id
 
+    payroll.clock.now += timedelta(minutes=5)
+    batched_at = payroll.clock.now
     batch = await payroll.client.post("/api/v1/payment-batches", json={}, headers=admin)
     assert batch.status_code == 201, batch.text
     body = batch.json()
     assert body["count"] == 1 and body["payments"][0]["payslip_id"] == payslip_id
+    # An integrator syncing since the batch sees Ada's payslip (now in the batch), not Bob's (unchanged).
+    changed = await payroll.client.get("/api/v1/payslips", headers=admin,
+                                       params={"updated_since": batched_at.isoformat()})
+    assert [p["id"] for p in changed.json()["items"]] == [payslip_id]
+    since_issue = await payroll.client.get("/api/v1/payslips", headers=admin,
+                                           params={"updated_since": (batched_at - timedelta(minutes=5)).isoformat()})
+    assert len(since_issue.json()["items"]) == 2
+    naive = await payroll.client.get("/api/v1/payslips", headers=admin, params={"updated_since": "2026-05-10T12:00:00"})
+    assert naive.status_code == 422 and naive.json()["error"]["field"] == "updated_since"
     assert body["skipped"] == [{"payslip_id": body["skipped"][0]["payslip_id"], "member_id": "bob",
                                 "reason": "no IBAN on record for the member"}]
     nothing = await payroll.client.post("/api/v1/payment-batches", json={}, headers=admin)

@@ -120,6 +120,16 @@ def test_payment_between_activities_has_no_contribution_nor_vat() -> None:
     assert postings(tx) == {BANK: D("500.00"), "activity:a1": D("-500.00")}
 
 
+def test_a_one_cent_instalment_may_be_all_vat_but_a_payment_is_never_zero() -> None:
+    # Cumulative rounding can put a whole cent of an instalment in VAT.
+    tx = ledger.client_payment_applied("pay-1", "a1", D("0.00"), D("0.01"), D("0.00"), D("0"), AT,
+                                       vat_account=ledger.CLIENTS_VAT_RECEIVABLE)
+    assert postings(tx) == {BANK: D("0.01"), ledger.CLIENTS_VAT_RECEIVABLE: D("-0.01")}
+    with pytest.raises(DomainError) as refused:
+        ledger.client_payment_applied("pay-2", "a1", D("0.00"), D("0.00"), D("0.00"), D("0"), AT)
+    assert refused.value.field == "amount_excl_vat"
+
+
 def test_contribution_is_rounded_half_up() -> None:
     tx = ledger.client_payment_received("pay-1", "a1", D("100.10"), D("0"), RATE, D("0"), AT)
     assert postings(tx)[COOPERATIVE_CONTRIBUTION] == D("-6.51")  # 6.5065

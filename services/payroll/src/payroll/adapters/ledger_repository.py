@@ -25,7 +25,7 @@ from pymongo.errors import DuplicateKeyError
 
 from coop_shared.persistence.mongo import IndexSpec
 from payroll.adapters.paging import after_cursor, next_cursor, sort_spec
-from payroll.domain.ledger import Transaction
+from payroll.domain.ledger import Posting, Transaction, TransactionKind
 from payroll.domain.money import ZERO
 from payroll.domain.position import ActivityPosition, Receivable, Totals
 
@@ -35,6 +35,8 @@ RECEIVABLES = "receivables"
 
 INDEXES = [
     IndexSpec(TRANSACTIONS, [("activity_id", 1), ("recorded_at", -1), ("_id", -1)], "transactions_by_activity"),
+    IndexSpec(TRANSACTIONS, [("also_activity_ids", 1), ("recorded_at", -1), ("_id", -1)],
+              "transactions_by_other_activity"),
     IndexSpec(RECEIVABLES, [("activity_id", 1)], "receivables_by_activity"),
     IndexSpec(POSITIONS, [("advance", -1), ("_id", 1)], "positions_by_exposure"),
 ]
@@ -89,6 +91,10 @@ def _receivable_from(doc: Document) -> Receivable:
         settled_outstanding=doc.get("settled_outstanding"),
         written_off=bool(doc.get("written_off", False)),
         credited=bool(doc.get("credited", False)),
+        credited_share=doc.get("credited_share", ZERO),
+        refunded_share=doc.get("refunded_share", ZERO),
+        credit_notes=tuple(doc.get("credit_notes", ())),
+        internal=bool(doc.get("internal", False)),
     )
 
 
@@ -136,11 +142,25 @@ class LedgerRepository:
                 "settled_outstanding": receivable.settled_outstanding,
                 "written_off": receivable.written_off,
                 "credited": receivable.credited,
+                "credited_share": receivable.credited_share,
+                "refunded_share": receivable.refunded_share,
+                "credit_notes": list(receivable.credit_notes),
+                "internal": receivable.internal,
                 "cover": receivable.cover,
             },
             upsert=True,
             session=session,
         )
+
+    async def transaction(self, source_key: str, session: AsyncClientSession) -> Transaction | None:
+        doc = await self._transactions.find_one({"_id": source_key}, session=session)
+        if doc is None:
+            return None
+        occurred = doc["occurred_at"]
+        return Transaction(
+            doc["_id"], TransactionKind(doc["kind"]),
+            tuple(Posting(p["account"], Decimal(str(p["amount"]))) for p in doc["postings"]),
+            occurred if occurred.tzinfo else occurred.replace(tzinfo=UTC), doc.get("memo", ""))
 
     async def has_transaction(self, source_key: str, session: AsyncClientSession) -> bool:
         return await self._transactions.find_one({"_id": source_key}, {"_id": 1}, session=session) is not None
@@ -149,16 +169,25 @@ class LedgerRepository:
                   session: AsyncClientSession) -> None:
         if transactions:
             now = datetime.now(UTC)
+            # VAT accrued at issue is the cooperative's debt to the tax office, not the activity's money:
+            # it stays out of the activity's statement (the ledger's balances still count it).
             await self._transactions.insert_many(
-                [transaction_document(t, activity_id, now) for t in transactions], session=session
+                [transaction_document(t, None if t.kind is TransactionKind.VAT_ACCRUAL else activity_id, now)
+                 for t in transactions], session=session
             )
+
+    async def link(self, source_key: str, activity_id: str, session: AsyncClientSession) -> None:
+        """List a transaction in one more activity's statement (a transfer touches two activities)."""
+        await self._transactions.update_one({"_id": source_key}, {"$addToSet": {"also_activity_ids": activity_id}},
+                                            session=session)
 
     async def add_documents(self, documents: Sequence[Document], session: AsyncClientSession) -> None:
         if documents:
             await self._transactions.insert_many(list(documents), session=session)
 
     async def entries(self, activity_id: str, limit: int, cursor: str | None) -> tuple[list[Document], str | None]:
-        query = after_cursor({"activity_id": activity_id}, "recorded_at", cursor)
+        query = after_cursor({"$or": [{"activity_id": activity_id}, {"also_activity_ids": activity_id}]},
+                             "recorded_at", cursor)
         page = [doc async for doc in self._transactions.find(query).sort(sort_spec("recorded_at")).limit(limit)]
         return page, next_cursor(page, limit, "recorded_at")
 

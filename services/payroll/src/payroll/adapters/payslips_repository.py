@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from coop_shared.persistence.changes import changed_since
 from coop_shared.persistence.mongo import IndexSpec
 from payroll.adapters.paging import after_cursor, next_cursor, sort_spec
 
@@ -49,26 +50,30 @@ class PayslipRepository:
     async def by_contract(self, contract_id: str) -> Document | None:
         return await self._payslips.find_one({"contract_id": contract_id}, {"_id": 1, "status": 1})
 
-    async def page(self, member_id: str | None, limit: int, cursor: str | None) -> tuple[list[Document], str | None]:
-        query = after_cursor({} if member_id is None else {"member_id": member_id}, "issued_at", cursor)
+    async def page(self, member_id: str | None, limit: int, cursor: str | None,
+                   updated_since: datetime | None = None) -> tuple[list[Document], str | None]:
+        scope = changed_since({} if member_id is None else {"member_id": member_id}, updated_since, "issued_at")
+        query = after_cursor(scope, "issued_at", cursor)
         page = [doc async for doc in self._payslips.find(query).sort(sort_spec("issued_at")).limit(limit)]
         return page, next_cursor(page, limit, "issued_at")
 
     async def payable(self, due_until: date, limit: int) -> list[Document]:
         """Issued payslips not yet in a batch, due first."""
         cursor = self._payslips.find(
-            {"status": ISSUED, "due_date": {"$lte": due_until.isoformat()}},
+            # Due on or before ``due_until``, written as "before the next day" (ISO dates sort as text).
+            {"status": ISSUED, "due_date": {"$lt": (due_until + timedelta(days=1)).isoformat()}},
             {"member_id": 1, "activity_id": 1, "net": 1, "due_date": 1, "first_work_day": 1, "last_work_day": 1},
         ).sort([("due_date", 1), ("_id", 1)]).limit(limit)
         return [doc async for doc in cursor]
 
-    async def put_in_batch(self, payslip_ids: Sequence[str], batch_id: str, session: AsyncClientSession) -> int:
+    async def put_in_batch(self, payslip_ids: Sequence[str], batch_id: str, at: datetime,
+                           session: AsyncClientSession) -> int:
         """Claim payslips for a batch; returns how many were still free (the caller aborts if not all)."""
         if not payslip_ids:
             return 0
         result = await self._payslips.bulk_write(
-            [UpdateOne({"_id": pid, "status": ISSUED}, {"$set": {"status": IN_BATCH, "batch_id": batch_id}})
-             for pid in payslip_ids],
+            [UpdateOne({"_id": pid, "status": ISSUED},
+                       {"$set": {"status": IN_BATCH, "batch_id": batch_id, "updated_at": at}}) for pid in payslip_ids],
             ordered=False, session=session,
         )
         return result.modified_count
@@ -76,7 +81,7 @@ class PayslipRepository:
     async def mark_batch_paid(self, batch_id: str, paid_on: date, at: datetime, session: AsyncClientSession) -> int:
         result = await self._payslips.update_many(
             {"batch_id": batch_id, "status": IN_BATCH},
-            {"$set": {"status": PAID, "paid_on": paid_on.isoformat(), "paid_at": at}},
+            {"$set": {"status": PAID, "paid_on": paid_on.isoformat(), "paid_at": at, "updated_at": at}},
             session=session,
         )
         return result.modified_count

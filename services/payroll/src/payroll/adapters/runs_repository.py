@@ -51,6 +51,11 @@ class RunRepository:
         covered: str | None = doc.get("covered_until") if doc else None
         return covered
 
+    async def covered_until(self) -> str | None:
+        """The last day whose ended work has its payslips (None before the first run)."""
+        doc = await self._calendar.find_one({"_id": _CALENDAR_ID}, {"covered_until": 1})
+        return None if doc is None else doc.get("covered_until")
+
     async def release(self, run_id: str, covered_until: str | None) -> None:
         update: Document = {"$set": {"running": None, "lease_until": None}}
         if covered_until is not None:

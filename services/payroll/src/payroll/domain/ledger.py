@@ -18,7 +18,10 @@ Accounts:
     social_security_payable           employer + employee contributions due to the ONSS
     withholding_tax_payable           withholding tax due to the tax office
     employer_costs_payable            insurance, holiday-pay provision, …
-    vat_payable / vat_receivable      output VAT on client payments / input VAT on expenses
+    vat_payable                       output VAT, due when an invoice is issued (accrual)
+    clients:vat_receivable            VAT invoiced to clients and not yet received (debit-normal)
+    vat_receivable                    input VAT on expenses
+    refunds_payable                   money received from clients and owed back after a credit note
     expenses_payable                  approved expenses owed to the member or supplier
 
 Each transaction carries a ``source_key``: the id of the event or request
@@ -51,6 +54,8 @@ EMPLOYER_COSTS_PAYABLE: Final = "employer_costs_payable"
 VAT_PAYABLE: Final = "vat_payable"
 VAT_RECEIVABLE: Final = "vat_receivable"
 EXPENSES_PAYABLE: Final = "expenses_payable"
+CLIENTS_VAT_RECEIVABLE: Final = "clients:vat_receivable"
+REFUNDS_PAYABLE: Final = "refunds_payable"
 
 
 def activity_account(activity_id: str) -> str:
@@ -63,11 +68,17 @@ def guarantee_advances_account(activity_id: str) -> str:
 
 class TransactionKind(StrEnum):
     CLIENT_PAYMENT = "client_payment"
+    CLIENT_PAYMENT_REVERSAL = "client_payment_reversal"
     EXPENSE = "expense"
     SALARY = "salary"
     SALARY_PAYMENT = "salary_payment"
     GUARANTEE_ADVANCE = "guarantee_advance"
     WRITE_OFF = "write_off"
+    VAT_ACCRUAL = "vat_accrual"
+    CREDIT_NOTE = "credit_note"
+    ADVANCE_RECLAIMED = "advance_reclaimed"
+    REFUND_PAYMENT = "refund_payment"
+    INTERNAL_TRANSFER = "internal_transfer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,16 +202,25 @@ def client_payment_applied(
     outstanding_guarantee_advance: Decimal,
     occurred_at: datetime,
     memo: str = "",
+    vat_account: str = VAT_PAYABLE,
 ) -> Transaction:
     """``client_payment_received`` with the contribution already computed.
+
+    ``vat_account`` is where the payment's VAT goes: ``vat_payable`` when VAT
+    is booked on payment, ``clients:vat_receivable`` when it was already
+    accrued at issue (the payment then only collects it).
 
     The invoicing service computes the contribution of every (partial)
     payment and announces it; payroll books that exact figure instead of
     recomputing it from a rate, so the two services never disagree by a
     rounding cent.
     """
-    excl = money(amount_excl_vat, "amount_excl_vat", allow_zero=False)
+    # A one-cent instalment can be all VAT: the split rounds on cumulative
+    # amounts, so one part of a payment may be zero, never the whole.
+    excl = money(amount_excl_vat, "amount_excl_vat")
     vat_amount = money(vat, "vat")
+    if excl + vat_amount == 0:
+        raise DomainError(ErrorCode.INVALID_AMOUNT, "a client payment must be more than zero", "amount_excl_vat")
     contribution_amount = money(contribution, "contribution")
     if contribution_amount > excl:
         raise DomainError(
@@ -215,11 +235,19 @@ def client_payment_applied(
         occurred_at,
         memo,
         (BANK, excl + vat_amount),
-        (VAT_PAYABLE, -vat_amount),
+        (vat_account, -vat_amount),
         (COOPERATIVE_CONTRIBUTION, -contribution_amount),
         (guarantee_advances_account(activity_id), -repayment),
         (activity_account(activity_id), -(share - repayment)),
     )
+
+
+def reversal_of(
+    original: Transaction, source_key: str, kind: TransactionKind, occurred_at: datetime, memo: str = ""
+) -> Transaction:
+    """The exact opposite of ``original``: together they leave every account as it was."""
+    postings = tuple(Posting(p.account, -p.amount) for p in original.postings)
+    return Transaction(source_key, kind, postings, occurred_at, memo)
 
 
 def expense_approved(
@@ -300,6 +328,82 @@ def write_off_absorbed(
         memo,
         (GUARANTEE_FUND, absorbed),
         (guarantee_advances_account(activity_id), -absorbed),
+    )
+
+
+def vat_accrued(source_key: str, vat: Decimal, occurred_at: datetime, memo: str = "") -> Transaction:
+    """VAT is due when the invoice is issued, whether or not the client has paid yet."""
+    amount = money(vat, "vat", allow_zero=False)
+    return _transaction(
+        source_key, TransactionKind.VAT_ACCRUAL, occurred_at, memo,
+        (CLIENTS_VAT_RECEIVABLE, amount), (VAT_PAYABLE, -amount),
+    )
+
+
+def credit_note_booked(
+    source_key: str,
+    activity_id: str,
+    *,
+    unpaid_vat: Decimal,
+    refund_vat: Decimal,
+    refund_contribution: Decimal,
+    refund_activity_share: Decimal,
+    occurred_at: datetime,
+    memo: str = "",
+) -> Transaction:
+    """A credit note: the VAT it cancels is no longer due, and money already received is owed back.
+
+    The unpaid part only reverses its accrued VAT. The paid part reverses
+    exactly what that money booked: its VAT, its contribution and its
+    activity share, all now owed to the client (``refunds_payable``). The
+    share comes back from the activity, even when the payment had repaid a
+    guarantee advance: that advance is then owed by the activity again, so
+    the budget may go below zero by it (``position.invoice_credited``).
+    """
+    unpaid = money(unpaid_vat, "unpaid_vat")
+    vat = money(refund_vat, "refund_vat")
+    cut = money(refund_contribution, "refund_contribution")
+    share = money(refund_activity_share, "refund_activity_share")
+    return _transaction(
+        source_key, TransactionKind.CREDIT_NOTE, occurred_at, memo,
+        (VAT_PAYABLE, unpaid + vat),
+        (CLIENTS_VAT_RECEIVABLE, -unpaid),
+        (COOPERATIVE_CONTRIBUTION, cut),
+        (activity_account(activity_id), share),
+        (REFUNDS_PAYABLE, -(vat + cut + share)),
+    )
+
+
+def advance_reclaimed(
+    source_key: str, activity_id: str, amount: Decimal, occurred_at: datetime, memo: str = ""
+) -> Transaction:
+    """A credited invoice no longer covers the advance made against it: the activity owes it, not the fund."""
+    owed = money(amount, "amount", allow_zero=False)
+    return _transaction(
+        source_key, TransactionKind.ADVANCE_RECLAIMED, occurred_at, memo,
+        (activity_account(activity_id), owed), (guarantee_advances_account(activity_id), -owed),
+    )
+
+
+def refund_paid(source_key: str, amount: Decimal, occurred_at: datetime, memo: str = "") -> Transaction:
+    """The refund owed to a client left the bank."""
+    paid = money(amount, "amount", allow_zero=False)
+    return _transaction(
+        source_key, TransactionKind.REFUND_PAYMENT, occurred_at, memo, (REFUNDS_PAYABLE, paid), (BANK, -paid)
+    )
+
+
+def internal_transfer(
+    source_key: str, buyer_activity_id: str, seller_activity_id: str, amount: Decimal, occurred_at: datetime,
+    memo: str = "",
+) -> Transaction:
+    """Money between two activities of the cooperative: one activity's budget to the other's, no bank."""
+    moved = money(amount, "amount", allow_zero=False)
+    if buyer_activity_id == seller_activity_id:
+        raise DomainError(ErrorCode.INVALID_VALUE, "an activity does not transfer to itself", "buyer_activity_id")
+    return _transaction(
+        source_key, TransactionKind.INTERNAL_TRANSFER, occurred_at, memo,
+        (activity_account(buyer_activity_id), moved), (activity_account(seller_activity_id), -moved),
     )
 
 

@@ -22,6 +22,15 @@ applied in (proved by the property tests), because:
   covers (``uncovered_advance``): payments drain the advance first, losses
   drain the spare cover first, and the two commute.
 
+Who bears a lost cover depends on why it was lost: an invoice written off as
+uncollectable is the fund's loss (it absorbs the uncovered advance); an
+invoice the activity cancels with a credit note is the activity's own
+decision, so the uncovered advance is *reclaimed* from its budget (which may
+then go below zero by that advance, and pays no salary until later income
+has refilled it). Each rule alone commutes with the payments; an activity
+whose invoices are both written off and credited while an advance is
+outstanding gets the same totals only when the facts arrive in order.
+
 Duplicates are the service layer's job (each transaction's unique source
 key, plus a processed-event marker).
 """
@@ -38,7 +47,7 @@ from payroll.domain import ledger
 from payroll.domain.errors import DomainError, ErrorCode
 from payroll.domain.guarantee import advance_needed, uncovered_advance
 from payroll.domain.ledger import Transaction
-from payroll.domain.money import ZERO, money
+from payroll.domain.money import ZERO, fmt, money
 from payroll.domain.salary import SalaryBreakdown
 
 
@@ -65,13 +74,17 @@ class Receivable:
     settled_outstanding: Decimal | None = None
     written_off: bool = False
     credited: bool = False
+    credited_share: Decimal = ZERO  # unpaid activity share cancelled by credit notes (partial ones add up)
+    refunded_share: Decimal = ZERO  # paid activity share taken back by credit notes
+    credit_notes: tuple[str, ...] = ()  # the credit notes already applied (each counts once)
+    internal: bool = False  # an internal transfer between activities: never cover
 
     @property
     def cover(self) -> Decimal:
         """Activity share still expected from this invoice (0 once fully paid or settled and paid)."""
-        if self.issued_share is None:
+        if self.issued_share is None or self.internal:
             return ZERO
-        expected = self.issued_share
+        expected = self.issued_share - self.credited_share
         if self.settled_outstanding is not None:
             expected -= self.settled_outstanding
         return max(ZERO, expected - self.paid_share)
@@ -88,6 +101,13 @@ class Totals:
     advances_received: Decimal = ZERO
     advances_repaid: Decimal = ZERO
     advances_absorbed: Decimal = ZERO
+    advances_reclaimed: Decimal = ZERO
+    refunded_excl_vat: Decimal = ZERO
+    refunded_vat: Decimal = ZERO
+    refunded_contribution: Decimal = ZERO
+    refunded_share: Decimal = ZERO
+    transfers_in: Decimal = ZERO
+    transfers_out: Decimal = ZERO
     expenses_incl_vat: Decimal = ZERO
     expenses_vat_recovered: Decimal = ZERO
     expenses_charged: Decimal = ZERO
@@ -113,11 +133,15 @@ class Totals:
 
     @property
     def remaining(self) -> Decimal:
-        """Share of turnover + advances − repayments − expenses − salaries: equals the available budget."""
+        """Share of turnover − refunds + advances − repayments + transfers − expenses − salaries: the budget."""
         return (
             self.activity_share
+            - self.refunded_share
             + self.advances_received
             - self.advances_repaid
+            - self.advances_reclaimed
+            + self.transfers_in
+            - self.transfers_out
             - self.expenses_charged
             - self.salaries_employment_budget
         )
@@ -147,6 +171,7 @@ class Outcome:
     advanced: Decimal = ZERO
     repaid: Decimal = ZERO
     absorbed: Decimal = ZERO
+    reclaimed: Decimal = ZERO
 
     @property
     def changed(self) -> bool:
@@ -171,15 +196,39 @@ def _check(position: ActivityPosition, receivable: Receivable | None) -> None:
         )
 
 
-def invoice_issued(position: ActivityPosition, receivable: Receivable, activity_share: Decimal) -> Outcome:
-    """An issued invoice becomes cover the fund may lend against (no posting: no money moved)."""
+class PaymentNotYetBooked(Exception):
+    """A credit note refunds a payment this service has not booked yet: retry once it has arrived."""
+
+
+def invoice_issued(
+    position: ActivityPosition,
+    receivable: Receivable,
+    activity_share: Decimal,
+    *,
+    vat: Decimal = ZERO,
+    internal: bool = False,
+    source_key: str = "",
+    occurred_at: datetime | None = None,
+    memo: str = "",
+) -> Outcome:
+    """An issued invoice becomes cover the fund may lend against, and its VAT is due now (accrual).
+
+    An internal transfer between two activities is neither: it carries no
+    VAT and is settled from the buyer's budget, never lent against.
+    """
     _check(position, receivable)
     share = money(activity_share, "activity_share")
+    tax = money(vat, "vat")
     if receivable.issued_share is not None:
         return Outcome(position, position, receivable=receivable)  # the same issue told twice
-    updated = replace(receivable, issued_share=share)
+    updated = replace(receivable, issued_share=share, internal=internal)
+    transactions: tuple[Transaction, ...] = ()
+    if tax > 0 and not internal:
+        if occurred_at is None or not source_key:
+            raise DomainError(ErrorCode.INVALID_VALUE, "a VAT accrual needs its source and time", "vat")
+        transactions = (ledger.vat_accrued(source_key, tax, occurred_at, memo),)
     after = replace(position, receivables=position.receivables + updated.cover - receivable.cover)
-    return Outcome(position, _bump(position, after), receivable=updated)
+    return Outcome(position, _bump(position, after), transactions, receivable=updated)
 
 
 def payment_received(
@@ -196,7 +245,8 @@ def payment_received(
     """A client paid: the fund is repaid first, the rest of the activity share is budget."""
     _check(position, receivable)
     transaction = ledger.client_payment_applied(
-        source_key, position.activity_id, amount_excl_vat, vat, contribution, position.advance, occurred_at, memo
+        source_key, position.activity_id, amount_excl_vat, vat, contribution, position.advance, occurred_at, memo,
+        vat_account=ledger.CLIENTS_VAT_RECEIVABLE,
     )
     excl = money(amount_excl_vat, "amount_excl_vat")
     tax, cut = money(vat, "vat"), money(contribution, "contribution")
@@ -215,6 +265,47 @@ def payment_received(
     return Outcome(position, _bump(position, after), (transaction,), updated, repaid=repaid)
 
 
+def payment_reversed(
+    position: ActivityPosition,
+    receivable: Receivable,
+    *,
+    original: Transaction,
+    source_key: str,
+    occurred_at: datetime,
+    memo: str = "",
+) -> Outcome:
+    """The bank took a client payment back: undo exactly what it booked.
+
+    The advance it repaid is owed to the fund again, the invoice is cover
+    again, and the activity loses the share it was credited (its budget may go
+    below zero if that money was already spent: it is owed, not invented).
+    """
+    _check(position, receivable)
+    if original.kind is not ledger.TransactionKind.CLIENT_PAYMENT:
+        raise DomainError(ErrorCode.INVALID_VALUE, f"{original.source_key} is not a client payment", "payment_id")
+    transaction = ledger.reversal_of(
+        original, source_key, ledger.TransactionKind.CLIENT_PAYMENT_REVERSAL, occurred_at, memo
+    )
+    tax = -_posting(original, ledger.VAT_PAYABLE)
+    cut = -_posting(original, ledger.COOPERATIVE_CONTRIBUTION)
+    repaid = -_posting(original, ledger.guarantee_advances_account(position.activity_id))
+    credited = -_posting(original, ledger.activity_account(position.activity_id))
+    excl = _posting(original, ledger.BANK) - tax
+    share = credited + repaid
+    updated = replace(receivable, paid_share=receivable.paid_share - share)
+    after = replace(
+        position,
+        available=position.available - credited,
+        advance=position.advance + repaid,
+        receivables=position.receivables + updated.cover - receivable.cover,
+        totals=position.totals.plus(
+            turnover_excl_vat=-excl, vat_collected=-tax, contribution=-cut, activity_share=-share,
+            advances_repaid=-repaid,
+        ),
+    )
+    return Outcome(position, _bump(position, after), (transaction,), updated)
+
+
 def invoice_settled(
     position: ActivityPosition,
     receivable: Receivable,
@@ -227,9 +318,12 @@ def invoice_settled(
 ) -> Outcome:
     """An invoice will not be (fully) paid: written off, or cancelled by a credit note.
 
-    Its remaining cover leaves the pool; if the advance is no longer covered
-    by the invoices left, the fund absorbs the difference. The activity is
-    never charged: "individual bankruptcy is simply not possible".
+    Its remaining cover leaves the pool. If the advance is no longer covered
+    by the invoices left: for a write-off the fund absorbs the difference
+    (the activity is never charged for a client who does not pay:
+    "individual bankruptcy is simply not possible"); for a credit note the
+    activity cancelled its own invoice, so the difference is reclaimed from
+    its budget and the fund absorbs nothing.
     """
     _check(position, receivable)
     outstanding = money(outstanding_share, "outstanding_share")
@@ -245,6 +339,8 @@ def invoice_settled(
         credited=receivable.credited or settlement is Settlement.CREDITED,
     )
     lost = receivable.cover - updated.cover
+    if settlement is Settlement.CREDITED:
+        return _cover_lost_by_credit(position, updated, lost, source_key, occurred_at, memo)
     receivables = position.receivables - lost
     absorbed = uncovered_advance(position.advance, receivables, lost)
     transactions: tuple[Transaction, ...] = ()
@@ -259,6 +355,119 @@ def invoice_settled(
         totals=position.totals.plus(advances_absorbed=absorbed),
     )
     return Outcome(position, _bump(position, after), transactions, updated, absorbed=absorbed)
+
+
+def _cover_lost_by_credit(
+    position: ActivityPosition, updated: Receivable, lost: Decimal, source_key: str, occurred_at: datetime,
+    memo: str, transactions: tuple[Transaction, ...] = (), budget_change: Decimal = ZERO,
+    totals: Totals | None = None,
+) -> Outcome:
+    """Cover cancelled by the activity's own credit note: the advance it no longer covers is the activity's."""
+    receivables = position.receivables - lost
+    reclaimed = uncovered_advance(position.advance, receivables, lost)
+    if reclaimed > 0:
+        transactions = (*transactions, ledger.advance_reclaimed(
+            f"{source_key}:advance", position.activity_id, reclaimed, occurred_at, memo))
+    after = replace(
+        position,
+        available=position.available + budget_change - reclaimed,
+        advance=position.advance - reclaimed,
+        receivables=receivables,
+        totals=(totals or position.totals).plus(advances_reclaimed=reclaimed),
+    )
+    return Outcome(position, _bump(position, after), transactions, updated, reclaimed=reclaimed)
+
+
+def invoice_credited(
+    position: ActivityPosition,
+    receivable: Receivable,
+    *,
+    source_key: str,
+    credit_note_id: str,
+    unpaid_share: Decimal,
+    unpaid_vat: Decimal,
+    refund_excl_vat: Decimal = ZERO,
+    refund_vat: Decimal = ZERO,
+    refund_contribution: Decimal = ZERO,
+    occurred_at: datetime,
+    memo: str = "",
+) -> Outcome:
+    """A credit note, full or partial, on an invoice paid or not.
+
+    - The unpaid part credited stops being cover and its accrued VAT is no
+      longer due; an advance it covered is reclaimed from the activity.
+    - The paid part credited becomes a refund owed to the client: its VAT,
+      contribution and activity share are reversed exactly as they were
+      booked (the producer computes them pro rata of the payments).
+
+    Raises ``PaymentNotYetBooked`` while the payments it refunds have not
+    been booked here (events arrive in any order): the handler retries.
+    """
+    _check(position, receivable)
+    if credit_note_id in receivable.credit_notes:
+        return Outcome(position, position, receivable=receivable)  # the same credit note told twice
+    share = money(unpaid_share, "unpaid_share")
+    excl, tax, cut = (money(refund_excl_vat, "refund_excl_vat"), money(refund_vat, "refund_vat"),
+                      money(refund_contribution, "refund_contribution"))
+    if cut > excl:
+        raise DomainError(ErrorCode.INVALID_AMOUNT, "the refunded contribution exceeds the refund excl. VAT",
+                          "refund_contribution")
+    refund_share = excl - cut
+    if refund_share > 0 and receivable.paid_share == 0:
+        # The postings would commute, but the refund would then be booked against an invoice this
+        # service believes unpaid (and its cover counted twice): wait for the payment.
+        raise PaymentNotYetBooked(
+            f"credit note {credit_note_id} refunds {refund_share} of invoice {receivable.invoice_id}, "
+            "whose payments are not booked yet")
+    updated = replace(
+        receivable,
+        credited=True,
+        credited_share=receivable.credited_share + share,
+        refunded_share=receivable.refunded_share + refund_share,
+        credit_notes=(*receivable.credit_notes, credit_note_id),
+    )
+    transactions: tuple[Transaction, ...] = ()
+    if money(unpaid_vat, "unpaid_vat") > 0 or excl + tax > 0:
+        transactions = (ledger.credit_note_booked(
+            source_key, position.activity_id, unpaid_vat=unpaid_vat, refund_vat=tax, refund_contribution=cut,
+            refund_activity_share=refund_share, occurred_at=occurred_at, memo=memo),)
+    totals = position.totals.plus(refunded_excl_vat=excl, refunded_vat=tax, refunded_contribution=cut,
+                                  refunded_share=refund_share)
+    lost = receivable.cover - updated.cover
+    return _cover_lost_by_credit(position, updated, lost, source_key, occurred_at, memo, transactions,
+                                 -refund_share, totals)
+
+
+def internal_transfer(
+    buyer: ActivityPosition,
+    seller: ActivityPosition,
+    *,
+    source_key: str,
+    amount: Decimal,
+    occurred_at: datetime,
+    memo: str = "",
+) -> tuple[Outcome, Outcome]:
+    """Move ``amount`` from the buyer's budget to the seller's; refused while the buyer's budget is short.
+
+    Never lent against: the guarantee fund does not advance money that
+    stays inside the cooperative.
+    """
+    moved = money(amount, "amount", allow_zero=False)
+    if buyer.available < moved:
+        raise DomainError(
+            ErrorCode.INSUFFICIENT_BUDGET,
+            f"the transfer needs {fmt(moved)} but the buying activity has {fmt(buyer.available)} available",
+            "amount",
+            {"amount": fmt(moved), "available": fmt(buyer.available), "missing": fmt(moved - buyer.available)},
+        )
+    transaction = ledger.internal_transfer(source_key, buyer.activity_id, seller.activity_id, moved, occurred_at,
+                                           memo)
+    buyer_after = replace(buyer, available=buyer.available - moved,
+                          totals=buyer.totals.plus(transfers_out=moved))
+    seller_after = replace(seller, available=seller.available + moved,
+                           totals=seller.totals.plus(transfers_in=moved))
+    return (Outcome(buyer, _bump(buyer, buyer_after), (transaction,)),
+            Outcome(seller, _bump(seller, seller_after)))
 
 
 def expense_approved(
@@ -305,6 +514,15 @@ def salary_committed(
     advance the unpaid invoices allow would not cover it.
     """
     cost = salary.employment_budget
+    if position.available < 0:
+        owed = -position.available
+        raise DomainError(
+            ErrorCode.INSUFFICIENT_BUDGET,
+            f"the activity owes {fmt(owed)} (an advance or a refund its credit notes took back): "
+            "no salary until later income has repaid it",
+            "employment_budget",
+            {"cost": fmt(cost), "available": fmt(position.available), "cap": fmt(ZERO), "missing": fmt(cost + owed)},
+        )
     advance = advance_needed(cost, position.available, position.receivables, position.advance)
     transactions: list[Transaction] = []
     if advance > 0:

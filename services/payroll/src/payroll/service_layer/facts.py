@@ -63,7 +63,10 @@ def apply_fact(
     if isinstance(fact, InvoiceIssued):
         if fact.total_excl_vat - fact.contribution != fact.activity_share:
             raise _inconsistent("activity_share", fact.activity_share, fact.total_excl_vat - fact.contribution)
-        return book.invoice_issued(position, current, fact.activity_share)
+        return book.invoice_issued(
+            position, current, fact.activity_share, vat=fact.total_vat, internal=fact.intra_cooperative,
+            source_key=key, occurred_at=occurred_at, memo=f"VAT due on invoice {fact.number}",
+        )
     if isinstance(fact, PaymentReceived):
         if fact.amount_excl_vat - fact.contribution != fact.activity_share:
             raise _inconsistent("activity_share", fact.activity_share, fact.amount_excl_vat - fact.contribution)
@@ -72,12 +75,23 @@ def apply_fact(
             contribution=fact.contribution, occurred_at=occurred_at,
             memo=f"Payment on invoice {fact.invoice_number}",
         )
-    settlement = Settlement.WRITTEN_OFF if isinstance(fact, InvoiceWrittenOff) else Settlement.CREDITED
-    memo = (f"Invoice {fact.number} written off: {fact.reason}"[:200] if isinstance(fact, InvoiceWrittenOff)
-            else f"Invoice {fact.number} credited by {fact.credit_note_number}")
+    if isinstance(fact, InvoiceCredited):
+        if fact.refund_excl_vat + fact.refund_vat != fact.refund_incl_vat:
+            raise _inconsistent("refund_incl_vat", fact.refund_incl_vat, fact.refund_excl_vat + fact.refund_vat)
+        if fact.refund_excl_vat - fact.refund_contribution != fact.refund_activity_share:
+            raise _inconsistent("refund_activity_share", fact.refund_activity_share,
+                                fact.refund_excl_vat - fact.refund_contribution)
+        return book.invoice_credited(
+            position, current, source_key=key, credit_note_id=fact.credit_note_id,
+            unpaid_share=fact.outstanding_activity_share, unpaid_vat=fact.unpaid_vat,
+            refund_excl_vat=fact.refund_excl_vat, refund_vat=fact.refund_vat,
+            refund_contribution=fact.refund_contribution, occurred_at=occurred_at,
+            memo=f"Invoice {fact.number} credited by {fact.credit_note_number}",
+        )
     return book.invoice_settled(
-        position, current, source_key=key, settlement=settlement,
-        outstanding_share=fact.outstanding_activity_share, occurred_at=occurred_at, memo=memo,
+        position, current, source_key=key, settlement=Settlement.WRITTEN_OFF,
+        outstanding_share=fact.outstanding_activity_share, occurred_at=occurred_at,
+        memo=f"Invoice {fact.number} written off: {fact.reason}"[:200],
     )
 
 

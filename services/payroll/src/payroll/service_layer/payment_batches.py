@@ -98,7 +98,7 @@ async def create_batch(runtime: Runtime, context: PayrollContext, *, due_until: 
 
         async def work(session: AsyncClientSession) -> None:
             await batches.add(batch, session)
-            claimed = await payslips.put_in_batch([p["payslip_id"] for p in payments], batch_id, session)
+            claimed = await payslips.put_in_batch([p["payslip_id"] for p in payments], batch_id, now, session)
             if claimed != len(payments):
                 raise StaleState(batch_id)  # another batch took some of them: start again
 

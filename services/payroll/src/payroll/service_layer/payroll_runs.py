@@ -63,6 +63,7 @@ def issue_payslip(contract: Document, rules: RuleBook, run_id: str, now: datetim
         "batch_id": None,
         "paid_on": None,
         "issued_at": now,
+        "updated_at": now,
     })
     return document
 

@@ -44,7 +44,15 @@ class Statement(BaseModel):
     expenses_vat_recovered: Money
     expenses: Money = Field(description="Charged to the budget: incl. VAT minus the VAT recovered.")
     salaries: SalaryCosts
-    remaining: Money = Field(description="activity share + advances - repayments - expenses - salaries.")
+    refunded_activity_share: Money = Field(
+        default=Decimal("0.00"), description="Share of payments given back to clients by credit notes.")
+    advances_reclaimed: Money = Field(
+        default=Decimal("0.00"),
+        description="Advances whose invoice the activity credited: owed by the activity, not absorbed.")
+    transfers_in: Money = Field(default=Decimal("0.00"), description="Internal transfers from other activities.")
+    transfers_out: Money = Field(default=Decimal("0.00"), description="Internal transfers to other activities.")
+    remaining: Money = Field(description="activity share - refunds + advances - repayments - reclaimed advances "
+                                         "+ transfers in - out - expenses - salaries.")
     absorbed_by_guarantee_fund: Money = Field(description="Advances the fund wrote off: never charged to anyone.")
 
 
@@ -90,6 +98,8 @@ def _statement(totals: Totals) -> Statement:
             other_employer_costs=totals.salaries_other_employer_costs,
             employee_social_security=totals.salaries_employee_social_security,
             withholding_tax=totals.salaries_withholding_tax, net=totals.salaries_net),
+        refunded_activity_share=totals.refunded_share, advances_reclaimed=totals.advances_reclaimed,
+        transfers_in=totals.transfers_in, transfers_out=totals.transfers_out,
         remaining=totals.remaining, absorbed_by_guarantee_fund=totals.advances_absorbed,
     )
 

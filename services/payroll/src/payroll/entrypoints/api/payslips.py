@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from coop_shared.http.pagination import Page
+from coop_shared.http.updated_since import UpdatedSince
 from payroll.adapters import payslip_pdf
 from payroll.adapters.directory_repository import DirectoryRepository
 from payroll.adapters.payslips_repository import PayslipRepository
@@ -49,10 +50,11 @@ def _out(doc: dict[str, Any]) -> PayslipOut:
 
 @router.get("", response_model=Page[PayslipOut])
 async def list_payslips(principal: PersonPrincipal, runtime: RuntimeDep, page: PageDep,
-                        member_id: Annotated[str | None, Query(max_length=100)] = None) -> Page[PayslipOut]:
+                        member_id: Annotated[str | None, Query(max_length=100)] = None,
+                        updated_since: UpdatedSince = None) -> Page[PayslipOut]:
     """Your payslips, newest first (an admin sees everyone's, an advisor those of a member they support)."""
     scope = await list_scope(runtime, principal, member_id)
-    docs, cursor = await PayslipRepository(runtime.db).page(scope, page.limit, page.cursor)
+    docs, cursor = await PayslipRepository(runtime.db).page(scope, page.limit, page.cursor, updated_since)
     return Page(items=[_out(doc) for doc in docs], next_cursor=cursor)
 
 
