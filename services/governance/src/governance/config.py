@@ -19,3 +19,5 @@ class GovernanceSettings(ServiceSettings):
     # assembly (Belgian cooperative law: every shareholder; statutes may narrow it).
     general_assembly_share_categories: list[str] = Field(default_factory=lambda: ["A", "B"])
     max_resolutions_per_assembly: int = Field(default=100, ge=1, le=100)
+    # How often the voting-deadlines job looks for a window that opens or closes (seconds).
+    voting_deadlines_job_seconds: float = Field(default=1.0, gt=0, le=300)

@@ -11,13 +11,16 @@ from governance.config import GovernanceSettings
 from governance.entrypoints.api import assemblies as assemblies_api
 from governance.entrypoints.api import errors, proxies, votes
 from governance.entrypoints.api import recommendations as recommendations_api
+from governance.jobs import governance_jobs
 from governance.service_layer.clock import Clock, SystemClock
 from governance.service_layer.handlers import build_handlers
 
 
 def create_app(settings: GovernanceSettings | None = None, clock: Clock | None = None) -> FastAPI:
-    """``clock``: the time voting windows are checked against (tests pass a ``FixedClock``)."""
+    """``clock``: the time voting windows are checked against, by requests and by the job that opens and
+    closes them (tests pass a ``FixedClock``)."""
     settings = settings or GovernanceSettings()
+    clock = clock or SystemClock(settings.timezone)
     app = create_service_app(
         settings,
         title="Governance service",
@@ -26,7 +29,9 @@ def create_app(settings: GovernanceSettings | None = None, clock: Clock | None =
         indexes=[*assemblies.INDEXES, *ballots.INDEXES, *read_model.INDEXES, *recommendations.INDEXES,
                  *IDEMPOTENCY_INDEXES],
         handlers=build_handlers,
+        jobs=governance_jobs(settings),
+        clock=clock,
     )
-    app.state.clock = clock or SystemClock()
+    app.state.clock = clock
     errors.install(app)
     return app

@@ -37,6 +37,9 @@ INDEXES = [
     IndexSpec(ASSEMBLIES, [("state", 1), ("created_at", -1), ("_id", -1)], "assemblies_by_state"),
     # Votes arrive by resolution id: find the assembly that holds it.
     IndexSpec(ASSEMBLIES, [("agenda.id", 1)], "assemblies_by_resolution"),
+    # The voting-deadlines job: convened assemblies due to open, open ones due to close.
+    IndexSpec(ASSEMBLIES, [("state", 1), ("opens_at", 1)], "assemblies_due_to_open"),
+    IndexSpec(ASSEMBLIES, [("state", 1), ("closes_at", 1)], "assemblies_due_to_close"),
     # One entry per person in a frozen electorate.
     IndexSpec(ELECTORS, [("assembly_id", 1), ("member_id", 1)], "electors_unique", unique=True),
 ]
@@ -121,6 +124,11 @@ class AssemblyRepository:
             query, {"$set": {**changes_of(assembly), **(extra or {})}, "$inc": {"version": 1}}, session=session)
         if result.matched_count != 1:
             raise ConcurrentUpdate(assembly.id)
+
+    async def due(self, state: AssemblyState, deadline: str, now: datetime, limit: int = 100) -> list[str]:
+        """Ids of assemblies in ``state`` whose ``deadline`` (opens_at or closes_at) has come."""
+        cursor = self._assemblies.find({"state": state.value, deadline: {"$lte": now}}, {"_id": 1})
+        return [doc["_id"] async for doc in cursor.sort(deadline, 1).limit(limit)]
 
     async def touch_for_proxies(self, assembly_id: str, session: AsyncClientSession) -> bool:
         """Serialise proxy changes of one assembly with each other and with opening the vote."""

@@ -1,39 +1,19 @@
 """Time, injected: the voting window is enforced against ``Clock.now()``.
 
-The service runs on ``SystemClock``. Tests (and rehearsals of an assembly)
-pass a ``FixedClock`` to ``create_app`` and move it explicitly, so every
-window rule is exercised without sleeping.
+The service runs on the shared ``SystemClock``. Tests (and rehearsals of an
+assembly) pass a ``FixedClock`` to ``create_app`` and move it explicitly, so
+every window rule is exercised without sleeping; the voting-deadlines job
+reads the same clock.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from datetime import datetime
 
+from coop_shared.clock import Clock, SystemClock
+from coop_shared.clock import FakeClock as FixedClock
 
-class Clock(Protocol):
-    def now(self) -> datetime: ...
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-class FixedClock:
-    """A clock that only moves when told to."""
-
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
-
-    def set(self, at: datetime) -> None:
-        self.at = at
-
-    def advance(self, delta: timedelta) -> None:
-        self.at += delta
+__all__ = ["Clock", "FixedClock", "SystemClock", "to_millis"]
 
 
 def to_millis(value: datetime) -> datetime:

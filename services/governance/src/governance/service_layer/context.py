@@ -15,7 +15,7 @@ from governance.adapters.ballots import BallotRepository, ProxyRepository
 from governance.adapters.read_model import ReadModel
 from governance.adapters.recommendations import RecommendationRepository
 from governance.config import GovernanceSettings
-from governance.service_layer.clock import Clock, SystemClock
+from governance.service_layer.clock import Clock
 
 
 @dataclass
@@ -62,4 +62,4 @@ class Context:
 
 
 def context_of(runtime: Runtime, clock: Clock | None = None) -> Context:
-    return Context(runtime, clock or runtime.extras.get("clock") or SystemClock())
+    return Context(runtime, clock or runtime.clock)
