@@ -30,7 +30,8 @@ from members.service_layer import accounts
 async def create_admin(settings: MembersSettings, email: str, password: str, full_name: str) -> tuple[str, bool, str]:
     """Returns (member id, created?, role). Events go to the outbox; the
     running service's relay publishes them."""
-    mongo = make_client(settings.mongo_url, app_name=f"{settings.service_name}-cli")
+    mongo = make_client(settings.mongo_url, app_name=f"{settings.service_name}-cli",
+                        socket_timeout_ms=settings.mongo_socket_timeout_ms)
     try:
         db = database(mongo, settings.database_name)
         await ensure_indexes(db, [*OUTBOX_INDEXES, *INDEXES])

@@ -50,6 +50,7 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
         indexes=INDEXES,
         domain_errors=DOMAIN_ERRORS,
         on_startup=[start],
+        consume_token_versions=False,  # members bumps the versions itself, in the same transaction
     )
     app.add_exception_handler(Throttled, _throttled)
     return app

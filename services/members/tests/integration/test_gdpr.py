@@ -51,7 +51,7 @@ async def test_erasure_removes_personal_data_keeps_the_register_restricted_and_t
     assert (await api.db.activities.find_one({"_id": activity["id"]}))["status"] == "closed"
 
     assert (await api.login(member.email)).status_code == 401
-    assert (await api.call("GET", "/api/v1/members/me", headers=member.headers)).status_code == 404
+    assert (await api.call("GET", "/api/v1/members/me", headers=member.headers)).status_code == 401  # revoked
     assert (await api.call("GET", f"/api/v1/members/{member.id}", headers=admin.headers)).status_code == 404
     refresh = await api.call("POST", "/api/v1/auth/refresh", json={"refresh_token": member.refresh_token})
     assert refresh.status_code == 401

@@ -69,3 +69,24 @@ async def test_registration_normalises_and_never_asks_for_a_role(api: Api) -> No
     stored = await api.db.members.find_one({"_id": profile["id"]})
     assert stored["iban"] == "BE62510007547061" and stored["niss"] == "85073003328"
     assert "password" not in str(stored)
+
+
+async def test_a_replay_with_another_password_is_refused_not_answered_with_the_first(api: Api) -> None:
+    body = registration()
+    headers = {"Idempotency-Key": "register-twice"}
+    first = await api.call("POST", "/api/v1/auth/register", json=body, headers=headers)
+    assert first.status_code == 201
+    other = await api.call("POST", "/api/v1/auth/register", json={**body, "password": "another long passphrase"},
+                           headers=headers)
+    assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
+    stored = [doc async for doc in api.db.idempotency_keys.find({})]
+    assert len(stored) == 1 and body["password"] not in str(stored)
+
+
+@pytest.mark.parametrize(("password", "code"), [("password1234", "common_password"),
+                                                ("Password123!", "common_password"),
+                                                ("AdaLovelace2024", "personal_password")])
+async def test_common_and_personal_passwords_are_refused(api: Api, password: str, code: str) -> None:
+    response = await api.call("POST", "/api/v1/auth/register", json=registration(password=password))
+    assert response.status_code == 422
+    assert (response.json()["error"]["code"], response.json()["error"]["field"]) == (code, "password")

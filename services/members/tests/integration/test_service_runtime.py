@@ -28,7 +28,7 @@ async def test_start_up_declares_unique_indexes_and_reports_ready(api: Api) -> N
         assert info[name]["unique"] is True, (collection, name)
     settles = (await api.db.share_register.index_information())["register_settles_unique"]
     assert settles["unique"] is True
-    assert "outbox_pending" in await api.db.outbox.index_information()
+    assert "outbox_pending_order" in await api.db.outbox.index_information()
     ready = await api.client.get("/health/ready")
     assert ready.status_code == 200
     assert ready.json()["checks"]["mongodb"]["status"] == "ok"

@@ -77,3 +77,24 @@ def test_password_policy_is_length_first() -> None:
         assert error.value.code == "weak_password"
     with pytest.raises(InvalidInput):
         check_password_policy("ada.lovelace@example.be", email="ada.lovelace@example.be")
+
+
+@pytest.mark.parametrize("common", ["password1234", "Password123!", "qwertyuiop123", "!!iloveyou2024!!",
+                                    "1q2w3e4r5t6y", "PASSWORD12345"])
+def test_common_passwords_are_refused(common: str) -> None:
+    with pytest.raises(InvalidInput) as error:
+        check_password_policy(common)
+    assert (error.value.code, error.value.field) == ("common_password", "password")
+
+
+@pytest.mark.parametrize("personal", ["AdaLovelace1815", "lovelace.ada!!", "Ada Lovelace 2024", "ada.lovelace.be",
+                                      "lovelaceexample"])
+def test_passwords_made_of_the_name_or_the_email_are_refused(personal: str) -> None:
+    with pytest.raises(InvalidInput) as error:
+        check_password_policy(personal, email="ada.lovelace@example.be", full_name="Ada Lovelace")
+    assert error.value.code in {"personal_password", "weak_password"}
+
+
+def test_long_unusual_passwords_still_pass() -> None:
+    for fine in ("correct horse battery staple", "Ada's 7 blue violins hum", "admin password for tests"):
+        check_password_policy(fine, email="ada.lovelace@example.be", full_name="Ada Lovelace")

@@ -50,7 +50,7 @@ def to_document(member: Member) -> dict[str, Any]:
             "type": attestation.type.value, "valid_from": attestation.valid_from.isoformat(),
             "valid_to": attestation.valid_to.isoformat()},
         "usage_started_on": member.usage_started_on.isoformat() if member.usage_started_on else None,
-        "erased_at": member.erased_at, "version": member.version,
+        "erased_at": member.erased_at, "version": member.version, "token_version": member.token_version,
     }
 
 
@@ -66,7 +66,7 @@ def from_document(doc: dict[str, Any]) -> Member:
             AttestationType(attestation["type"]), date.fromisoformat(attestation["valid_from"]),
             date.fromisoformat(attestation["valid_to"])),
         usage_started_on=_day(doc.get("usage_started_on")), erased_at=doc.get("erased_at"),
-        version=int(doc.get("version", 0)),
+        version=int(doc.get("version", 0)), token_version=int(doc.get("token_version", 0)),
     )
 
 

@@ -14,6 +14,7 @@ from stdnum import iban as std_iban
 from stdnum.be import nn as std_nn
 from stdnum.exceptions import ValidationError as StdnumError
 
+from members.domain.common_passwords import is_common, is_made_of
 from members.domain.errors import InvalidInput
 
 
@@ -129,9 +130,11 @@ PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 256
 
 
-def check_password_policy(password: str, *, email: str | None = None, field: str = "password") -> None:
+def check_password_policy(password: str, *, email: str | None = None, full_name: str | None = None,
+                          field: str = "password") -> None:
     """Length over composition rules (NIST SP 800-63B): at least 12 characters,
-    not only one repeated character, not the e-mail address itself."""
+    not only one repeated character, not a common password, not made of the
+    e-mail address or the person's name."""
     if not PASSWORD_MIN_LENGTH <= len(password) <= PASSWORD_MAX_LENGTH:
         raise InvalidInput("weak_password",
                            f"The password must have {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters.", field)
@@ -139,6 +142,14 @@ def check_password_policy(password: str, *, email: str | None = None, field: str
         raise InvalidInput("weak_password", "The password needs more than a few distinct characters.", field)
     if email is not None and password.strip().lower() in {email.lower(), email.split("@")[0].lower()}:
         raise InvalidInput("weak_password", "The password must not be the e-mail address.", field)
+    if is_common(password):
+        raise InvalidInput("common_password",
+                           "This password is among the most common ones, which are guessed first; choose another.",
+                           field)
+    personal = [*(full_name or "").split(), *re.split(r"[@.+_-]", email or "")]
+    if is_made_of(password, personal):
+        raise InvalidInput("personal_password", "The password must not be made of your name or e-mail address.",
+                           field)
 
 
 def check_full_name(value: str, field: str = "full_name") -> str:

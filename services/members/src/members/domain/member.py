@@ -88,6 +88,8 @@ class Member:
     usage_started_on: date | None = None
     erased_at: datetime | None = None
     version: int = 0
+    # Access tokens carry it; bumping it revokes every access token issued before.
+    token_version: int = 0
 
     @property
     def is_active(self) -> bool:
@@ -114,6 +116,11 @@ class Member:
         previous = self.role
         self.role = role
         return previous
+
+    def revoke_access_tokens(self) -> int:
+        """Every access token issued so far stops working (services learn the new version by event)."""
+        self.token_version += 1
+        return self.token_version
 
     def assign_advisor(self, advisor: Member | None) -> str | None:
         self.require_active()

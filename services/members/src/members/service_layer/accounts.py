@@ -36,6 +36,7 @@ from members.domain.sessions import (
 )
 from members.service_layer import events
 from members.service_layer.context import Context
+from members.service_layer.revocation import revoke_access_tokens, revoked
 
 log = get_logger("members.accounts")
 
@@ -73,7 +74,7 @@ async def register(ctx: Context, cmd: RegisterMember) -> Member:
     """Open a member account (always with the member role: staff roles are
     granted by an admin, never asked for)."""
     email = normalize_email(cmd.email)
-    check_password_policy(cmd.password, email=email)
+    check_password_policy(cmd.password, email=email, full_name=cmd.full_name)
     member = Member(
         id=str(uuid.uuid4()), email=email, full_name=check_full_name(cmd.full_name), language=cmd.language,
         role=Role.MEMBER, registered_at=ctx.now(), address=cmd.address, iban=normalize_iban(cmd.iban),
@@ -161,7 +162,7 @@ def _access_token(ctx: Context, member: Member) -> str:
     s = ctx.settings
     return issue_access_token(ctx.signing_key, subject=member.id, role=TokenRole(member.role.value),
                               ttl_seconds=s.access_token_ttl_seconds, language=member.language.value,
-                              audience=s.jwt_audience, issuer=s.jwt_issuer)
+                              audience=s.jwt_audience, issuer=s.jwt_issuer, token_version=member.token_version)
 
 
 def _new_refresh(ctx: Context, member: Member, family_id: str) -> tuple[str, StoredRefreshToken]:
@@ -241,7 +242,7 @@ async def change_password(ctx: Context, member_id: str, current: str, new: str) 
     if not await ctx.passwords.verify(stored, current):
         raise InvalidInput("invalid_current_password", "The current password is incorrect.", "current_password")
     await ctx.login_attempts.clear(key)
-    check_password_policy(new, email=member.email, field="new_password")
+    check_password_policy(new, email=member.email, full_name=member.full_name, field="new_password")
     if new == current:
         raise InvalidInput("password_unchanged", "The new password must differ from the current one.",
                            "new_password")
@@ -250,7 +251,28 @@ async def change_password(ctx: Context, member_id: str, current: str, new: str) 
 
     async def work(session: AsyncClientSession) -> int:
         await ctx.members.set_password_hash(member.id, new_hash, now, session)
+        await revoke_access_tokens(ctx, member, "password_changed", session)
+        await ctx.members.save(member, session)
         return await ctx.refresh_tokens.revoke_member(member.id, now, session)
 
-    revoked: int = await ctx.commit(work)
-    return revoked
+    count: int = await ctx.commit(work)
+    revoked(ctx, member)
+    return count
+
+
+async def logout_everywhere(ctx: Context, member_id: str) -> int:
+    """End every session of the member and revoke every access token already
+    issued (a lost phone, a shared computer): returns how many sessions ended."""
+    member = await ctx.members.get(member_id)
+    if member is None or not member.is_active:
+        raise NotFound("member_not_found", "No such member.")
+    now = ctx.now()
+
+    async def work(session: AsyncClientSession) -> int:
+        await revoke_access_tokens(ctx, member, "logout_everywhere", session)
+        await ctx.members.save(member, session)
+        return await ctx.refresh_tokens.revoke_member(member.id, now, session)
+
+    count: int = await ctx.commit(work)
+    revoked(ctx, member)
+    return count

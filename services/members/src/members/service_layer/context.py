@@ -7,6 +7,8 @@ use cases, which never reach for globals.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -14,6 +16,7 @@ from typing import TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from coop_shared.auth.revocation import TokenVersions
 from coop_shared.auth.tokens import SigningKey
 from coop_shared.messaging.envelope import EventPayload
 from coop_shared.service import Runtime
@@ -45,6 +48,7 @@ class Context:
     login_attempts: LoginAttemptRepository = field(init=False)
     register: ShareRegisterRepository = field(init=False)
     activities: ActivityRepository = field(init=False)
+    token_versions: TokenVersions = field(init=False)
     clock: Callable[[], datetime] = utc_now
 
     def __post_init__(self) -> None:
@@ -54,6 +58,9 @@ class Context:
         self.login_attempts = LoginAttemptRepository(db)
         self.register = ShareRegisterRepository(db)
         self.activities = ActivityRepository(db)
+        # The app's own (checked by every request); a fresh one for the command line.
+        found = self.runtime.extras.get("token_versions")
+        self.token_versions = found if isinstance(found, TokenVersions) else TokenVersions(db)
 
     @classmethod
     def create(cls, runtime: Runtime, settings: MembersSettings, signing_key: SigningKey) -> Context:
@@ -64,6 +71,12 @@ class Context:
     def throttle(self) -> ThrottlePolicy:
         s = self.settings
         return ThrottlePolicy(s.login_max_failures, s.login_failure_window_seconds, s.login_lockout_seconds)
+
+    def password_fingerprint(self, password: str) -> str:
+        """Keyed digest of a password, to tell two request bodies apart (never
+        to check a password): worthless without the signing key, unlike a bare hash."""
+        secret = hashlib.sha256(b"password-fingerprint:" + self.signing_key.to_pem().encode()).digest()
+        return hmac.new(secret, password.encode(), hashlib.sha256).hexdigest()
 
     def now(self) -> datetime:
         return self.clock()

@@ -22,6 +22,7 @@ from members.service_layer import events
 from members.service_layer.accounts import guard_password_attempt
 from members.service_layer.context import Context
 from members.service_layer.profiles import active_member
+from members.service_layer.revocation import revoke_access_tokens, revoked
 
 LEGAL_RETENTION = timedelta(days=10 * 366)
 
@@ -61,6 +62,7 @@ async def erase(ctx: Context, member_id: str, password: str) -> MemberErased:
     erased = MemberErased(member_id=member.id, erased_at=now, restricted=restricted)
 
     async def work(session: AsyncClientSession) -> None:
+        await revoke_access_tokens(ctx, member, "erased", session)
         await ctx.members.save(member, session, legal_hold=legal_hold)
         await ctx.members.delete_credentials(member.id, session)
         await ctx.refresh_tokens.delete_member(member.id, session)
@@ -74,5 +76,6 @@ async def erase(ctx: Context, member_id: str, password: str) -> MemberErased:
         await ctx.emit(payloads, session)
 
     await ctx.commit(work)
+    revoked(ctx, member)
     await ctx.login_attempts.clear(key)
     return erased

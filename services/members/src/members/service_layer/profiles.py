@@ -13,6 +13,7 @@ from members.domain.errors import InvalidInput, NotFound
 from members.domain.member import ArtsAttestation, Member, ProfileChanges, Role, can_see_member
 from members.service_layer import events
 from members.service_layer.context import Context
+from members.service_layer.revocation import revoke_access_tokens, revoked
 
 
 @dataclass(frozen=True)
@@ -83,12 +84,15 @@ async def change_role(ctx: Context, admin: Viewer, member_id: str, role: Role) -
         return member  # PUT of the current value: nothing to store, nothing to announce
 
     async def work(session: AsyncClientSession) -> None:
+        # Powers follow the account at once: tokens that carry the old role stop working.
+        await revoke_access_tokens(ctx, member, "role_changed", session)
         await ctx.members.save(member, session)
         event = MemberRoleChanged(member_id=member.id, role=role.value, previous_role=previous.value,
                                   changed_by=admin.id)
         await ctx.emit([(event, member.id)], session)
 
     await ctx.commit(work)
+    revoked(ctx, member)
     return member
 
 

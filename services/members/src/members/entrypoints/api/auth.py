@@ -44,8 +44,11 @@ async def register(body: schemas.RegisterRequest, ctx: Ctx, idempotency_key: Ide
         member = await accounts.register(ctx, command)
         return views.member_profile(member, Viewer(id=member.id, role=member.role), ctx.today())
 
-    # The fingerprint leaves the password out: the idempotency store must not hold a fast hash of it.
-    return await once(ctx, idempotency_key, "auth:register", body.model_dump(exclude={"password"}), 201, run)
+    # The idempotency store must not hold a fast hash of the password: the
+    # fingerprint carries an HMAC of it under a server secret instead, so a
+    # replay with another password is a 422, not the first answer.
+    fingerprint = {**body.model_dump(exclude={"password"}), "password": ctx.password_fingerprint(body.password)}
+    return await once(ctx, idempotency_key, "auth:register", fingerprint, 201, run)
 
 
 @router.post("/login", response_model=schemas.TokenResponse, summary="Log in with e-mail and password",
@@ -83,6 +86,13 @@ async def change_password(body: schemas.PasswordChangeRequest, ctx: Ctx, viewer:
         return schemas.PasswordChanged(sessions_revoked=revoked)
 
     return await once(ctx, idempotency_key, f"auth:password:{viewer.id}", {}, 200, run)
+
+
+@router.post("/logout-all", response_model=schemas.LoggedOutEverywhere,
+             summary="End every session and revoke every access token of the caller")
+async def logout_all(ctx: Ctx, viewer: CurrentViewer) -> schemas.LoggedOutEverywhere:
+    # Safe to repeat: a replay needs a valid token, which the first call revoked.
+    return schemas.LoggedOutEverywhere(sessions_revoked=await accounts.logout_everywhere(ctx, viewer.id))
 
 
 @router.get("/jwks", response_model=schemas.Jwks, summary="Public keys that verify access tokens (RFC 7517)")

@@ -110,6 +110,11 @@ class PasswordChanged(BaseModel):
     sessions_revoked: int
 
 
+class LoggedOutEverywhere(BaseModel):
+    status: Literal["logged_out"] = "logged_out"
+    sessions_revoked: int
+
+
 class Jwks(BaseModel):
     keys: list[dict[str, Any]]
 
