@@ -4,6 +4,7 @@ default settings."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -11,8 +12,11 @@ import time
 from datetime import datetime
 
 import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from coop_shared.auth.principal import Role
+from coop_shared.contracts.members import MemberRegistered
+from coop_shared.messaging.envelope import new_event
 
 PARTNER_SCOPES = {"webhooks:manage", "members:read"}
 
@@ -53,17 +57,27 @@ async def test_a_delivery_is_signed_so_the_receiver_can_verify_it(harness) -> No
 
     assert len(receiver.requests) == 1
     request = receiver.requests[0]
-    header = request.headers["X-Coop-Signature"]
-    fields = dict(part.split("=", 1) for part in header.split(","))
-    timestamp = int(fields["t"])
-    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + request.body, hashlib.sha256).hexdigest()
-    assert hmac.compare_digest(fields["v1"], expected)
+    # What a partner does: the Standard Webhooks library, with the secret and the request as received.
+    verified = Webhook(secret).verify(request.body, request.headers)
+    assert verified["id"] == envelope.id
+    timestamp = int(request.headers["webhook-timestamp"])
     assert abs(time.time() - timestamp) < 60
-    assert request.headers["X-Coop-Delivery"] == delivery["id"]
+    assert request.headers["webhook-id"] == delivery["id"]  # the delivery id is signed
+    # The scheme, by hand: v1,<base64 HMAC-SHA256(key, id.timestamp.body)>.
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{delivery['id']}.{timestamp}.".encode() + request.body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    assert request.headers["webhook-signature"] == f"v1,{expected}"
+    with pytest.raises(WebhookVerificationError):
+        Webhook(secret).verify(request.body + b" ", request.headers)
+    forged = {**request.headers, "webhook-id": "another-delivery"}
+    with pytest.raises(WebhookVerificationError):
+        Webhook(secret).verify(request.body, forged)
     assert request.headers["X-Coop-Event-Type"] == "members.member.registered.v1"
     assert request.headers["Content-Type"] == "application/json"
     body = json.loads(request.body)
     assert body["id"] == envelope.id and body["type"] == envelope.type and body["data"]["member_id"] == "m-hook"
+    assert body["data"]["email"] == "hook@example.be"  # the key may read members
     assert delivery["status"] == "delivered" and delivery["attempts"] == 1
     assert delivery["attempt_log"][0]["status_code"] == 200
 
@@ -155,9 +169,11 @@ async def test_who_may_manage_webhooks(harness) -> None:
         assert member.status_code == 403
         no_scope = await _register(client, harness.partner("partner-5", {"members:read"}), url)
         assert no_scope.status_code == 403 and no_scope.json()["error"]["code"] == "insufficient_scope"
-        # Receiving payroll events needs payroll:read.
+        # Receiving payroll events needs payroll:read; governance events are offered to no partner.
         payroll = await _register(client, partner, url, types=("payroll.salary.paid.v1",))
         assert payroll.status_code == 403 and payroll.json()["error"]["field"] == "event_types.0"
+        governance = await _register(client, partner, url, types=("governance.assembly.convened.v1",))
+        assert governance.status_code == 422 and governance.json()["error"]["code"] == "unknown_event_type"
         unknown = await _register(client, partner, url, types=("members.member.registered.v1", "nope.v1"))
         assert unknown.status_code == 422 and unknown.json()["error"]["field"] == "event_types.1"
         empty = await client.post("/api/v1/webhooks", headers=partner, json={"url": url, "event_types": []})
@@ -199,6 +215,112 @@ async def test_a_retried_registration_returns_the_first_endpoint_without_its_sec
 def test_the_test_only_setting_is_refused_in_production(harness, environment: str) -> None:
     with pytest.raises(ValueError, match="WEBHOOK_ALLOW_PRIVATE_TARGETS"):
         harness.settings(environment=environment, webhook_allow_private_targets=True,
-                         webhook_signing_key="k" * 40)
+                         webhook_signing_key="k" * 40, service_token_secret="s" * 40)
     with pytest.raises(ValueError, match="WEBHOOK_SIGNING_KEY"):
-        harness.settings(environment=environment)
+        harness.settings(environment=environment, service_token_secret="s" * 40)
+    with pytest.raises(ValueError, match="SERVICE_TOKEN_SECRET"):
+        harness.settings(environment=environment, webhook_signing_key="k" * 40)
+
+
+async def test_rotation_test_event_redeliver_and_patch(harness) -> None:
+    app = harness.app(webhook_allow_private_targets=True, webhook_secret_overlap_seconds=3600)
+    partner = harness.partner("partner-8", {"webhooks:manage", "payroll:read"})
+    receiver = harness.receiver
+    async with harness.started(app) as client:
+        endpoint = (await _register(client, partner, receiver.url, types=("payroll.salary.paid.v1",))).json()
+        old_secret = endpoint["secret"]
+        base = f"/api/v1/webhooks/{endpoint['id']}"
+
+        # A test event, on demand, signed like any other.
+        tested = await client.post(f"{base}/test", headers=partner)
+        assert tested.status_code == 202, tested.text
+        await harness.wait_until(lambda: len(receiver.requests) == 1, what="the test event")
+        first = receiver.requests[0]
+        assert Webhook(old_secret).verify(first.body, first.headers)["type"] == "notifications.webhook.test.v1"
+        assert first.headers["webhook-id"] == tested.json()["id"]
+
+        # Rotation: for the overlap, both secrets verify the same delivery.
+        rotated = await client.post(f"{base}/rotate-secret", headers=partner, json={"overlap_seconds": 600})
+        assert rotated.status_code == 200, rotated.text
+        new_secret = rotated.json()["secret"]
+        assert new_secret != old_secret and rotated.json()["previous_secret_valid_until"]
+        await harness.publish(app, harness.event(harness.salary_paid("m-rot"), subject="m-rot"))
+        await harness.wait_until(lambda: len(receiver.requests) == 2, what="the salary event")
+        second = receiver.requests[1]
+        assert len(second.headers["webhook-signature"].split(" ")) == 2
+        for secret in (old_secret, new_secret):
+            assert Webhook(secret).verify(second.body, second.headers)["data"]["member_id"] == "m-rot"
+        # Without members:read the partner gets no personal data (the salary paid event carries none
+        # here; the IBAN and names are removed when present).
+        assert "iban" not in json.loads(second.body)["data"]
+
+        # Redeliver: the same delivery (same webhook-id and body) goes again.
+        salary = next(d for d in await _deliveries(client, partner, endpoint["id"])
+                      if d["event_type"] == "payroll.salary.paid.v1")
+        again = await client.post(f"{base}/deliveries/{salary['id']}/redeliver", headers=partner)
+        assert again.status_code == 202 and again.json()["status"] == "pending"
+        await harness.wait_until(lambda: len(receiver.requests) == 3, what="the redelivery")
+        third = receiver.requests[2]
+        assert third.headers["webhook-id"] == second.headers["webhook-id"] and third.body == second.body
+        Webhook(new_secret).verify(third.body, third.headers)
+        missing = await client.post(f"{base}/deliveries/nope/redeliver", headers=partner)
+        assert missing.status_code == 404
+
+        # An overlap of zero: only the newest secret signs from now on.
+        latest = (await client.post(f"{base}/rotate-secret", headers=partner, json={"overlap_seconds": 0})).json()
+        assert latest["previous_secret_valid_until"] is None
+
+        # PATCH: event types, URL and enabled.
+        patched = await client.patch(base, headers=partner, json={"enabled": False})
+        assert patched.status_code == 200 and patched.json()["enabled"] is False
+        await harness.publish(app, harness.event(harness.salary_paid("m-off"), subject="m-off"))
+        refused = await client.post(f"{base}/test", headers=partner)
+        assert refused.status_code == 409 and refused.json()["error"]["code"] == "endpoint_disabled"
+        bad_type = await client.patch(base, headers=partner, json={"event_types": ["members.member.registered.v1"]})
+        assert bad_type.status_code == 403 and bad_type.json()["error"]["field"] == "event_types.0"
+        bad_url = await client.patch(base, headers=partner, json={"url": "https://169.254.169.254/"})
+        assert bad_url.status_code == 422 and bad_url.json()["error"]["field"] == "url"
+        unknown_field = await client.patch(base, headers=partner, json={"secret": "x"})
+        assert unknown_field.status_code == 422
+        moved = await client.patch(base, headers=partner, json={
+            "url": receiver.url + "/v2", "event_types": ["payroll.salary.paid.v1", "payroll.payslip.issued.v1"],
+            "enabled": True})
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["url"] == receiver.url + "/v2" and moved.json()["enabled"] is True
+        assert moved.json()["event_types"] == ["payroll.payslip.issued.v1", "payroll.salary.paid.v1"]
+        await harness.publish(app, harness.event(harness.payslip_issued("m-on"), subject="m-on"))
+        await harness.wait_until(lambda: len(receiver.requests) == 4, what="the payslip event")
+        fourth = receiver.requests[3]
+        assert fourth.headers["webhook-signature"].count("v1,") == 1
+        assert Webhook(latest["secret"]).verify(fourth.body, fourth.headers)["type"] == "payroll.payslip.issued.v1"
+        for retired in (old_secret, new_secret):
+            with pytest.raises(WebhookVerificationError):
+                Webhook(retired).verify(fourth.body, fourth.headers)
+        # Nothing was queued while the endpoint was disabled.
+        types = [d["event_type"] for d in await _deliveries(client, partner, endpoint["id"])]
+        assert types.count("payroll.salary.paid.v1") == 1
+        offered = (await client.get("/api/v1/webhooks/event-types", headers=partner)).json()
+        assert len(offered) >= 39 and {"event_type": "payroll.payslip.issued.v1", "scope": "payroll:read"} in offered
+
+
+async def test_member_data_is_minimised_to_the_key_scopes(harness) -> None:
+    app = harness.app(webhook_allow_private_targets=True)
+    receiver = harness.receiver
+    reader = harness.partner("partner-9", {"webhooks:manage", "members:read"})
+    payroll = harness.partner("partner-10", {"webhooks:manage", "members:read", "payroll:read"})
+    async with harness.started(app) as client:
+        contacts_only = (await _register(client, reader, receiver.url)).json()
+        with_bank = (await _register(client, payroll, receiver.url + "/payroll")).json()
+        envelope = new_event(MemberRegistered(member_id="m-min", email="private@example.be", full_name="Ada",
+                                              iban="BE68539007547034"), source="members", subject="m-min")
+        await harness.publish(app, envelope)
+        await harness.wait_until(lambda: len(receiver.requests) == 2, what="both deliveries")
+        by_id = {r.headers["webhook-id"]: r for r in receiver.requests}
+        deliveries = {}
+        for endpoint in (contacts_only, with_bank):
+            [delivery] = await _deliveries(client, reader if endpoint is contacts_only else payroll, endpoint["id"])
+            request = by_id[delivery["id"]]
+            deliveries[endpoint["id"]] = Webhook(endpoint["secret"]).verify(request.body, request.headers)["data"]
+    assert deliveries[contacts_only["id"]]["email"] == "private@example.be"
+    assert "iban" not in deliveries[contacts_only["id"]]
+    assert deliveries[with_bank["id"]]["iban"] == "BE68539007547034"

@@ -7,7 +7,7 @@ import pytest
 
 from coop_shared.contracts import CATALOGUE, by_type
 from notifications.adapters.rendering import TemplateRenderer
-from notifications.domain.catalogue import RULES, partner_event_types, rule_for
+from notifications.domain.catalogue import RULES, minimised, partner_event_types, rule_for
 from notifications.domain.directory import PROJECTIONS
 from notifications.domain.languages import SUPPORTED_LANGUAGES
 from notifications.service_layer.handlers import handled_event_types
@@ -31,6 +31,7 @@ def test_every_event_addressed_to_notifications_is_handled_or_deliberately_ignor
         "members.share.resigned.v1", "members.share.refunded.v1", "invoicing.quote.sent.v1",
         "invoicing.invoice.sent.v1", "invoicing.invoice.written_off.v1", "invoicing.expense.submitted.v1",
         "governance.recommendation.submitted.v1",
+        "members.member.token_version_changed.v1",  # consumed by the shared token checks, not a message
     }
     addressed = {c.event_type for c in CATALOGUE if "notifications" in c.consumers}
     handled = set(handled_event_types())
@@ -62,9 +63,43 @@ def test_critical_entries_and_partner_offer() -> None:
     convened = rule_for("governance.assembly.convened.v1")
     assert payslip is not None and payslip.is_critical({})
     assert convened is not None and convened.is_critical({}) and convened.attachment == "calendar"
-    assert reminder is not None and reminder.client_template == "client_reminder"
+    # The client's letter comes with its PDF, as a document sending.
+    assert reminder is not None and reminder.client_template is None
+    document = rule_for("invoicing.document.send_requested.v1")
+    assert document is not None and document.client_template == "client_document" and document.notifies_people
     assert reminder.is_critical({"level": "formal_notice"}) and not reminder.is_critical({"level": "first_reminder"})
     offered = partner_event_types()
     assert offered["invoicing.payment.received.v1"] == "payments:read"
-    # Payslips and assembly events stay between the cooperative and its members.
-    assert "payroll.payslip.issued.v1" not in offered and "governance.assembly.convened.v1" not in offered
+    assert offered["payroll.payslip.issued.v1"] == "payroll:read"
+    # Assembly events stay between the cooperative and its members.
+    assert "governance.assembly.convened.v1" not in offered
+
+
+def test_every_published_event_but_governance_is_offered_to_partners_and_consumed() -> None:
+    offered = partner_event_types()
+    published = {c.event_type for c in CATALOGUE}
+    # Governance stays between the cooperative and its members; notifications' own
+    # events (sending outcomes) are internal feedback to invoicing.
+    assert set(offered) == {t for t in published if not t.startswith(("governance.", "notifications."))}
+    assert len(offered) >= 39
+    assert set(offered) <= set(handled_event_types())
+    assert set(offered) <= {c.event_type for c in CATALOGUE if "notifications" in c.consumers}
+
+
+def test_member_data_is_minimised_without_members_read() -> None:
+    data = {"member_id": "m-1", "email": "ada@example.be", "full_name": "Ada", "net": "2150.40",
+            "payments": [{"iban": "BE68539007547034", "amount": "10.00"}]}
+    assert minimised(data, frozenset({"payroll:read"})) == {"member_id": "m-1", "net": "2150.40",
+                                                            "payments": [{"amount": "10.00"}]}
+    assert minimised(data, frozenset({"payroll:read", "members:read"})) == data
+    assert minimised(data, frozenset({"members:read"}))["payments"] == [{"amount": "10.00"}]  # no IBAN
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_the_member_is_told_of_a_failed_sending_in_every_language(language: str) -> None:
+    message = renderer.render("sending_failed", language, {
+        "recipient": {"name": "", "language": language, "member": True}, "site_url": "https://coop.example",
+        "data": {"label": "2026-000001", "client_name": "Jan", "to": "jan@x.invalid", "error": "550 no such domain",
+                 "member_path": "/app/invoices/i-1"}})
+    assert message.language == language and "jan@x.invalid" in message.summary
+    assert "https://coop.example/app/invoices/i-1" in message.text

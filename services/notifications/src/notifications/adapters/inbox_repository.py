@@ -42,6 +42,16 @@ class InboxRepository:
         cursor = self._inbox.find(query).sort([("created_at", -1), ("_id", -1)]).limit(limit)
         return [doc async for doc in cursor]
 
+    async def unread_for_digest(self, recipient_id: str, after: datetime | None, until: datetime,
+                                limit: int = 50) -> list[dict[str, Any]]:
+        """Unread, non-critical entries created in (after, until], oldest first."""
+        created: dict[str, Any] = {"$lte": until}
+        if after is not None:
+            created["$gt"] = after
+        cursor = self._inbox.find({"recipient_id": recipient_id, "read_at": None, "critical": False,
+                                   "created_at": created}).sort([("created_at", 1), ("_id", 1)]).limit(limit)
+        return [doc async for doc in cursor]
+
     async def unread_count(self, recipient_id: str) -> int:
         return await self._inbox.count_documents({"recipient_id": recipient_id, "read_at": None})
 

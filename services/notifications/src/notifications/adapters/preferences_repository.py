@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from notifications.domain.preferences import Channel, Preferences
@@ -33,6 +34,20 @@ class PreferencesRepository:
             {"_id": member_id}, {"$set": {"disabled": disabled, "updated_at": now}}, upsert=True,
         )
 
+    async def set_daily_digest(self, member_id: str, on: bool, now: datetime) -> None:
+        await self._preferences.update_one(
+            {"_id": member_id}, {"$set": {"daily_digest": on, "updated_at": now},
+                                 "$setOnInsert": {"disabled": [], "digest_sent_until": now}}, upsert=True)
+
+    async def digest_members(self) -> list[tuple[str, datetime | None]]:
+        """Members who chose the daily digest, with the end of the period their last digest covered."""
+        cursor = self._preferences.find({"daily_digest": True}, {"digest_sent_until": 1}).sort("_id", 1)
+        return [(doc["_id"], doc.get("digest_sent_until")) async for doc in cursor]
+
+    async def digest_sent(self, member_id: str, until: datetime, session: AsyncClientSession) -> None:
+        await self._preferences.update_one({"_id": member_id}, {"$max": {"digest_sent_until": until}},
+                                           session=session)
+
     async def delete(self, member_id: str) -> None:
         await self._preferences.delete_one({"_id": member_id})
 
@@ -44,4 +59,4 @@ def _from_doc(doc: dict[str, Any] | None) -> Preferences:
     for event_type, channel in doc.get("disabled", []):
         if channel in Channel._value2member_map_:
             disabled.add((str(event_type), Channel(channel)))
-    return Preferences(frozenset(disabled))
+    return Preferences(frozenset(disabled), daily_digest=bool(doc.get("daily_digest", False)))

@@ -23,6 +23,8 @@ class OutgoingEmail:
     text: str
     html: str
     attachments: tuple[Attachment, ...] = ()
+    # Display name of the sender (a member's activity for documents to clients); the address stays MAIL_FROM.
+    from_name: str | None = None
 
 
 class SendFailed(Exception):
@@ -46,7 +48,9 @@ class SmtpSender:
 
     def build(self, email: OutgoingEmail) -> EmailMessage:
         message = EmailMessage()
-        message["From"] = self._settings.mail_from
+        sender_name, sender_address = parseaddr(self._settings.mail_from)
+        name = _one_line(email.from_name) if email.from_name else sender_name
+        message["From"] = formataddr((name, sender_address)) if name else self._settings.mail_from
         message["To"] = formataddr((_one_line(email.to_name), email.to_address))
         message["Subject"] = _one_line(email.subject)
         message["Date"] = formatdate(localtime=False, usegmt=True)

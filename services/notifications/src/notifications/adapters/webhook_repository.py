@@ -69,8 +69,18 @@ class EndpointRepository:
         return [doc async for doc in cursor]
 
     async def subscribed_to(self, event_type: str) -> list[dict[str, Any]]:
-        return [doc async for doc in self._endpoints.find({"event_types": event_type, "status": ACTIVE},
-                                                          {"_id": 1, "owner_id": 1})]
+        return [doc async for doc in self._endpoints.find({"event_types": event_type, "status": ACTIVE,
+                                                           "enabled": {"$ne": False}},
+                                                          {"_id": 1, "owner_id": 1, "scopes": 1})]
+
+    async def update(self, endpoint_id: str, changes: dict[str, Any],
+                     unset: Sequence[str] = ()) -> dict[str, Any] | None:
+        """Change an active endpoint; the unique URL index may refuse (DuplicateKeyError)."""
+        update: dict[str, Any] = {"$set": changes}
+        if unset:
+            update["$unset"] = dict.fromkeys(unset, "")
+        return await self._endpoints.find_one_and_update({"_id": endpoint_id, "status": ACTIVE}, update,
+                                                         return_document=ReturnDocument.AFTER)
 
     async def delete(self, endpoint_id: str, now: datetime) -> dict[str, Any] | None:
         return await self._endpoints.find_one_and_update(
@@ -96,6 +106,22 @@ class WebhookDeliveryRepository(WorkQueue):
             query["status"] = status
         cursor = self._deliveries.find(_page(query, before), {"body": 0})
         return [doc async for doc in cursor.sort([("created_at", -1), ("_id", -1)]).limit(limit)]
+
+    async def add(self, delivery: dict[str, Any]) -> None:
+        await self._deliveries.insert_one(delivery)
+
+    async def get(self, endpoint_id: str, delivery_id: str) -> dict[str, Any] | None:
+        return await self._deliveries.find_one({"_id": delivery_id, "endpoint_id": endpoint_id}, {"body": 0})
+
+    async def redeliver(self, endpoint_id: str, delivery_id: str, now: datetime) -> dict[str, Any] | None:
+        """Queue a settled delivery again (same id and body: receivers deduplicate on
+        webhook-id); its attempt log is kept, its retry budget starts afresh."""
+        return await self._deliveries.find_one_and_update(
+            {"_id": delivery_id, "endpoint_id": endpoint_id, "status": {"$in": [DELIVERED, DEAD_LETTERED, CANCELLED]}},
+            {"$set": {"status": PENDING, "attempts": 0, "next_attempt_at": now, "updated_at": now,
+                      "redelivered_at": now}},
+            projection={"body": 0}, return_document=ReturnDocument.AFTER,
+        )
 
     async def cancel_pending(self, endpoint_id: str, now: datetime) -> int:
         result = await self._deliveries.update_many(

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
 from coop_shared.persistence.mongo import IndexSpec
@@ -48,12 +49,13 @@ class WorkQueue:
         )
 
     async def settle(self, item_id: str, owner: str, changes: dict[str, Any],
-                     push: dict[str, Any] | None = None) -> bool:
+                     push: dict[str, Any] | None = None, session: AsyncClientSession | None = None) -> bool:
         """Record the outcome of a claimed item and release the lease."""
         update: dict[str, Any] = {"$set": changes, "$unset": {"lease_until": "", "lease_owner": ""}}
         if push:
             update["$push"] = push
-        result = await self._items.update_one({"_id": item_id, "status": SENDING, "lease_owner": owner}, update)
+        result = await self._items.update_one({"_id": item_id, "status": SENDING, "lease_owner": owner}, update,
+                                              session=session)
         return result.modified_count == 1
 
     async def next_due(self) -> datetime | None:

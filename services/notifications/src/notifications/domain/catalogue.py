@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from coop_shared.contracts import CATALOGUE
 from notifications.domain.recipients import (
     ActivityManagers,
     AdvisorOf,
@@ -22,6 +23,8 @@ from notifications.domain.recipients import (
     RecipientRule,
     TheMember,
 )
+
+DOCUMENT_SEND_REQUESTED = "invoicing.document.send_requested.v1"
 
 # Partner scopes, as the gateway grants them to API keys.
 MEMBERS_READ, INVOICES_READ, PAYMENTS_READ, PAYROLL_READ = "members:read", "invoices:read", "payments:read", \
@@ -45,7 +48,7 @@ class NotificationRule:
 
     @property
     def notifies_people(self) -> bool:
-        return self.template is not None and bool(self.recipients)
+        return (self.template is not None or self.client_template is not None) and bool(self.recipients)
 
     @property
     def may_be_critical(self) -> bool:
@@ -77,9 +80,11 @@ RULES: tuple[NotificationRule, ...] = (
     R("invoicing.invoice.paid.v1", "invoice.paid", "invoice_paid", _ACTIVITY, partner_scope=INVOICES_READ),
     R("invoicing.invoice.overdue.v1", "invoice.overdue", "invoice_overdue", (*_ACTIVITY, AdvisorOf()),
       partner_scope=INVOICES_READ),
+    # The client's letter comes as a document sending (invoicing.document.send_requested.v1, with its PDF).
     R("invoicing.invoice.reminder_sent.v1", "invoice.reminder", "invoice_reminder",
-      (*_ACTIVITY, AdvisorOf(), ClientAddress()), critical_if=("level", "formal_notice"),
-      client_template="client_reminder", partner_scope=INVOICES_READ),
+      (*_ACTIVITY, AdvisorOf()), critical_if=("level", "formal_notice"), partner_scope=INVOICES_READ),
+    # A document e-mailed to a member's client, its files fetched from invoicing when sent.
+    R(DOCUMENT_SEND_REQUESTED, "document.sent", recipients=(ClientAddress(),), client_template="client_document"),
     R("invoicing.invoice.credited.v1", "invoice.credited", partner_scope=INVOICES_READ),
     R("invoicing.payment.received.v1", "payment.received", partner_scope=PAYMENTS_READ),
     R("invoicing.expense.approved.v1", "expense.approved", "expense_approved", _MEMBER),
@@ -105,6 +110,44 @@ def rule_for(event_type: str) -> NotificationRule | None:
     return _BY_TYPE.get(event_type)
 
 
+# Which scope receiving an event needs, by the start of its type. Governance
+# events (assemblies, votes, recommendations) are the members' democratic
+# life and are offered to no partner.
+PARTNER_SCOPE_BY_PREFIX: tuple[tuple[str, str], ...] = (
+    ("members.", MEMBERS_READ),
+    ("invoicing.payment.", PAYMENTS_READ),
+    ("invoicing.", INVOICES_READ),
+    ("payroll.", PAYROLL_READ),
+)
+# Personal data about members, and the scopes a partner needs to receive it
+# (a bank account is payroll data on top of the contact details).
+MEMBER_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("email", "full_name", "language", "first_name", "last_name", "birth_date", "phone",
+                     "address"), frozenset({MEMBERS_READ})),
+    "iban": frozenset({MEMBERS_READ, PAYROLL_READ}),
+    "national_number": frozenset({MEMBERS_READ, PAYROLL_READ}),
+}
+
+
+def partner_scope_of(event_type: str) -> str | None:
+    rule = _BY_TYPE.get(event_type)
+    if rule is not None and rule.partner_scope is not None:
+        return rule.partner_scope
+    return next((scope for prefix, scope in PARTNER_SCOPE_BY_PREFIX if event_type.startswith(prefix)), None)
+
+
 def partner_event_types() -> dict[str, str]:
-    """Event types partners may subscribe to, with the scope each one needs."""
-    return {rule.event_type: rule.partner_scope for rule in RULES if rule.partner_scope is not None}
+    """Event types partners may subscribe to (every published one but
+    governance's), with the scope each one needs."""
+    offered = {contract.event_type: partner_scope_of(contract.event_type) for contract in CATALOGUE}
+    return {event_type: scope for event_type, scope in offered.items() if scope is not None}
+
+
+def minimised(data: Any, scopes: frozenset[str]) -> Any:
+    """``data`` without the members' personal fields ``scopes`` do not allow."""
+    if isinstance(data, dict):
+        return {k: minimised(v, scopes) for k, v in data.items()
+                if k not in MEMBER_PERSONAL_FIELDS or MEMBER_PERSONAL_FIELDS[k] <= scopes}
+    if isinstance(data, list):
+        return [minimised(item, scopes) for item in data]
+    return data

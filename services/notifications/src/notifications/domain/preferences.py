@@ -2,7 +2,9 @@
 
 Everything is on by default. A critical notification (payslip, formal
 notice, legal document) always reaches the inbox, whatever the member chose:
-the cooperative must be able to prove it was made available.
+the cooperative must be able to prove it was made available. A member who
+chose the daily digest gets non-critical notifications by e-mail once a day,
+gathered, instead of one e-mail each.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ class Channel(StrEnum):
 @dataclass(frozen=True)
 class Preferences:
     disabled: frozenset[tuple[str, Channel]] = frozenset()
+    daily_digest: bool = False
 
     @classmethod
     def from_choices(cls, choices: Iterable[tuple[str, Channel, bool]]) -> Preferences:
@@ -39,5 +42,8 @@ def channels_for(event_type: str, critical: bool, recipient: Recipient,
         return frozenset({Channel.EMAIL})
     chosen = {channel for channel in Channel if preferences.allows(event_type, channel)}
     if critical:
+        chosen.add(Channel.INBOX)
+    elif preferences.daily_digest:
+        chosen.discard(Channel.EMAIL)  # it reaches the inbox and the evening's digest
         chosen.add(Channel.INBOX)
     return frozenset(chosen)

@@ -1,45 +1,57 @@
-"""Webhook signatures, as partners verify them.
+"""Webhook signatures, as the Standard Webhooks specification defines them
+(https://www.standardwebhooks.com), so partners verify with its libraries.
 
-``X-Coop-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>``
+- ``webhook-id``: the delivery's id, the same on every retry (receivers deduplicate on it);
+- ``webhook-timestamp``: unix seconds, signed, so a captured request cannot be replayed later;
+- ``webhook-signature``: ``v1,<base64 HMAC-SHA256(key, id + "." + timestamp + "." + body)>``,
+  several separated by spaces while a rotated secret is still honoured.
 
-The timestamp is signed with the body so a captured request cannot be
-replayed later: receivers reject a ``t`` older than a few minutes. ``v1``
-names the scheme so it can evolve; several ``v1`` values may appear during a
-secret rotation.
+Secrets are ``whsec_<base64 key>``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import base64
+import os
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
-SIGNATURE_HEADER = "X-Coop-Signature"
-DELIVERY_HEADER = "X-Coop-Delivery"
+from standardwebhooks.webhooks import Webhook
+
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+SIGNATURE_HEADER = "webhook-signature"
 EVENT_TYPE_HEADER = "X-Coop-Event-Type"
-EVENT_ID_HEADER = "X-Coop-Event-Id"
-DEFAULT_TOLERANCE_SECONDS = 300
+SECRET_PREFIX = "whsec_"
+KEY_BYTES = 32
 
 
-def compute_signature(secret: bytes, timestamp: int, body: bytes) -> str:
-    return hmac.new(secret, str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+def new_secret() -> str:
+    return SECRET_PREFIX + base64.b64encode(os.urandom(KEY_BYTES)).decode()
 
 
-def signature_header(secret: bytes, timestamp: int, body: bytes) -> str:
-    return f"t={timestamp},v1={compute_signature(secret, timestamp, body)}"
+class NotAStandardSecret(ValueError):
+    """A secret from before Standard Webhooks (not base64): the endpoint must rotate it."""
 
 
-def verify_signature(header: str, secret: bytes, body: bytes, *, now: int,
-                     tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS) -> bool:
-    """What a receiver does: parse, check freshness, compare in constant time."""
-    timestamp: int | None = None
-    candidates: list[str] = []
-    for part in header.split(","):
-        name, _, value = part.strip().partition("=")
-        if name == "t" and value.isdigit():
-            timestamp = int(value)
-        elif name == "v1" and value:
-            candidates.append(value)
-    if timestamp is None or not candidates or abs(now - timestamp) > tolerance_seconds:
-        return False
-    expected = compute_signature(secret, timestamp, body)
-    return any(hmac.compare_digest(expected, candidate) for candidate in candidates)
+def _checked(secret: str) -> str:
+    try:
+        base64.b64decode(secret.removeprefix(SECRET_PREFIX), validate=True)
+    except ValueError as exc:
+        raise NotAStandardSecret("the endpoint's secret predates Standard Webhooks; rotate it") from exc
+    return secret
+
+
+def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    return Webhook(_checked(secret)).sign(message_id, datetime.fromtimestamp(timestamp, UTC), body.decode())
+
+
+def signed_headers(secrets: Sequence[str], message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """The three headers, with one signature per secret still honoured."""
+    if not secrets:
+        raise ValueError("at least one secret is needed to sign")
+    return {
+        ID_HEADER: message_id,
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: " ".join(signature(s, message_id, timestamp, body) for s in secrets),
+    }

@@ -15,6 +15,7 @@ from coop_shared.contracts import Contract, by_type
 from coop_shared.service import Runtime
 from notifications.adapters.directory_repository import DirectoryRepository
 from notifications.adapters.dns import DnsResolver
+from notifications.adapters.document_files import DocumentFiles
 from notifications.adapters.email_repository import EmailDeliveryRepository
 from notifications.adapters.inbox_repository import InboxRepository
 from notifications.adapters.preferences_repository import PreferencesRepository
@@ -37,6 +38,9 @@ class Context:
     resolver: Resolver
     secrets: SecretBox
     contracts: dict[str, Contract] = field(default_factory=by_type)
+    # The running service (publishes the outcome of document sendings); None in unit tests.
+    runtime: Runtime | None = None
+    files: DocumentFiles | None = None
     # Set when a transaction committed work for a sender, so it starts now
     # rather than at its next poll.
     email_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
@@ -89,6 +93,7 @@ def context_of(runtime: Runtime) -> Context:
         return cast(Context, existing)
     settings = cast(NotificationsSettings, runtime.settings)
     context = Context(settings=settings, mongo=runtime.mongo, db=runtime.db, renderer=TemplateRenderer(),
-                      resolver=DnsResolver(), secrets=SecretBox(settings.webhook_key))
+                      resolver=DnsResolver(), secrets=SecretBox(settings.webhook_key), runtime=runtime,
+                      files=DocumentFiles(settings))
     runtime.extras[_KEY] = context
     return context

@@ -17,7 +17,7 @@ from coop_shared.observability.logging import get_logger
 from coop_shared.persistence.idempotency import apply_once
 from notifications.adapters.rendering import RenderedMessage
 from notifications.domain.attachments import BUILDERS
-from notifications.domain.catalogue import NotificationRule, rule_for
+from notifications.domain.catalogue import DOCUMENT_SEND_REQUESTED, NotificationRule, minimised, rule_for
 from notifications.domain.directory import DirectoryChange, Erasure, directory_changes
 from notifications.domain.preferences import Channel, Preferences, channels_for
 from notifications.domain.recipients import (
@@ -31,6 +31,7 @@ from notifications.domain.recipients import (
     unique,
 )
 from notifications.service_layer.context import Context
+from notifications.service_layer.sending_outcomes import report
 
 log = get_logger("notify")
 
@@ -79,6 +80,9 @@ async def handle_event(ctx: Context, envelope: Envelope) -> bool:
         await ctx.inbox.add_many(plan.inbox, session)
         await ctx.emails.add_many(plan.emails, session)
         await ctx.webhook_deliveries.add_many(plan.webhooks, session)
+        for email in plan.emails:
+            if email["status"] == "failed":  # no address: no attempt can be made
+                await report(ctx, email, "parked", 0, email.get("last_error"), session)
 
     applied = await apply_once(ctx.mongo, ctx.db, handler=APPLIED_MARKER, event_id=envelope.id, effect=effect)
     if applied:
@@ -153,7 +157,9 @@ async def _plan_people(ctx: Context, rule: NotificationRule, envelope: Envelope,
             "event": {"id": envelope.id, "type": envelope.type, "time": envelope.time.isoformat(),
                       "subject": envelope.subject},
             "data": payload,
-            "app_url": ctx.settings.app_base_url.rstrip("/"),
+            # Members' links go to the portal, clients' to their pages (in the payload).
+            "app_url": ctx.settings.app_base_url.rstrip("/") + "/app",
+            "site_url": ctx.settings.app_base_url.rstrip("/"),
         })
         if Channel.INBOX in chosen and recipient.member_id is not None:
             plan.inbox.append({
@@ -163,7 +169,10 @@ async def _plan_people(ctx: Context, rule: NotificationRule, envelope: Envelope,
                 "occurred_at": envelope.time, "created_at": now, "read_at": None,
             })
         if Channel.EMAIL in chosen:
-            plan.emails.append(_email(rule, envelope, recipient, message, attachments, now))
+            email = _email(rule, envelope, recipient, message, attachments, now)
+            if rule.event_type == DOCUMENT_SEND_REQUESTED and recipient.member_id is None:
+                email.update(_document_sending(ctx, payload))
+            plan.emails.append(email)
 
 
 def _attachments(ctx: Context, rule: NotificationRule, payload: dict[str, Any]) -> list[dict[str, str]]:
@@ -173,6 +182,20 @@ def _attachments(ctx: Context, rule: NotificationRule, payload: dict[str, Any]) 
     built = BUILDERS[rule.attachment](payload, domain=domain)
     return [{"filename": built.filename, "content_type": built.content_type,
              "content": base64.b64encode(built.content).decode()}]
+
+
+def _document_sending(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
+    """What a document e-mail to a client carries besides its text: the files to
+    fetch when it is sent, and whom to tell what became of it."""
+    activity = payload.get("activity_name") or ""
+    return {
+        "sending_id": payload["sending_id"], "on_behalf_of": payload.get("member_id"),
+        "from_name": f"{ctx.settings.mail_from_name} – {activity}" if activity else ctx.settings.mail_from_name,
+        "document": {"id": payload.get("document_id"), "kind": payload.get("document_kind"),
+                     "number": payload.get("number"), "member_path": payload.get("member_path")},
+        "documents": [{"filename": f["filename"], "content_type": f["content_type"], "path": f["path"],
+                       "sha256": f.get("sha256")} for f in payload.get("files") or []],
+    }
 
 
 def _email(rule: NotificationRule, envelope: Envelope, recipient: Recipient, message: RenderedMessage,
@@ -194,12 +217,25 @@ async def _plan_webhooks(ctx: Context, envelope: Envelope, plan: Plan) -> None:
     if not endpoints:
         return
     now = datetime.now(UTC)
-    # The event as we received it, byte for byte the same on every retry.
-    body = envelope.to_json().decode()
+    bodies: dict[frozenset[str], str] = {}
     for endpoint in endpoints:
-        plan.webhooks.append({
-            "_id": str(uuid.uuid4()), "endpoint_id": endpoint["_id"], "owner_id": endpoint["owner_id"],
-            "event_id": envelope.id, "event_type": envelope.type, "body": body,
-            "status": "pending", "attempts": 0, "attempt_log": [], "next_attempt_at": now,
-            "created_at": now, "updated_at": now,
-        })
+        # Members' personal data only to partners who may read members; the
+        # body is fixed here, byte for byte the same on every retry.
+        scopes = endpoint_scopes(endpoint)
+        if scopes not in bodies:
+            bodies[scopes] = envelope.model_copy(update={"data": minimised(envelope.data, scopes)}).to_json().decode()
+        plan.webhooks.append(webhook_delivery(endpoint, envelope.id, envelope.type, bodies[scopes], now))
+
+
+def endpoint_scopes(endpoint: dict[str, Any]) -> frozenset[str]:
+    return frozenset(endpoint.get("scopes") or ())
+
+
+def webhook_delivery(endpoint: dict[str, Any], event_id: str, event_type: str, body: str,
+                     now: datetime) -> dict[str, Any]:
+    return {
+        "_id": str(uuid.uuid4()), "endpoint_id": endpoint["_id"], "owner_id": endpoint["owner_id"],
+        "event_id": event_id, "event_type": event_type, "body": body,
+        "status": "pending", "attempts": 0, "attempt_log": [], "next_attempt_at": now,
+        "created_at": now, "updated_at": now,
+    }

@@ -45,3 +45,6 @@ async def stop_senders(runtime: Runtime) -> None:
     for worker in workers:
         await worker.stop()
     await http.close()
+    files = context_of(runtime).files
+    if files is not None:
+        await files.close()

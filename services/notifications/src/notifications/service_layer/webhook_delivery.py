@@ -15,13 +15,7 @@ from notifications.adapters.webhook_client import PostResult
 from notifications.adapters.webhook_repository import ACTIVE, CANCELLED, DEAD_LETTERED, DELIVERED
 from notifications.adapters.work_queue import PENDING
 from notifications.domain.addresses import TargetRefused
-from notifications.domain.signing import (
-    DELIVERY_HEADER,
-    EVENT_ID_HEADER,
-    EVENT_TYPE_HEADER,
-    SIGNATURE_HEADER,
-    signature_header,
-)
+from notifications.domain.signing import EVENT_TYPE_HEADER, NotAStandardSecret, signed_headers
 from notifications.service_layer.context import Context
 from notifications.service_layer.metrics import WEBHOOKS
 from notifications.service_layer.ports import WebhookPoster
@@ -39,7 +33,7 @@ async def deliver_next_webhook(ctx: Context, poster: WebhookPoster) -> bool:
     if doc is None:
         return False
     endpoint = await ctx.endpoints.get(doc["endpoint_id"])
-    if endpoint is None or endpoint.get("status") != ACTIVE:
+    if endpoint is None or endpoint.get("status") != ACTIVE or endpoint.get("enabled") is False:
         await repo.settle(doc["_id"], ctx.worker_id, {"status": CANCELLED, "updated_at": now})
         return True
     result = await _attempt(ctx, poster, endpoint, doc)
@@ -50,20 +44,32 @@ async def deliver_next_webhook(ctx: Context, poster: WebhookPoster) -> bool:
 async def _attempt(ctx: Context, poster: WebhookPoster, endpoint: dict[str, Any], doc: dict[str, Any]) -> PostResult:
     started = time.monotonic()
     try:
-        secret = ctx.secrets.open(endpoint["secret"], endpoint["_id"])
+        secrets = signing_secrets(ctx, endpoint, datetime.now(UTC))
         # Checked again now: the host's DNS answer may have changed since registration.
         target, addresses = await checked_target(ctx, endpoint["url"])
     except (TargetRefused, SecretUnreadable) as exc:
         message = exc.message if isinstance(exc, TargetRefused) else str(exc)
         return PostResult(None, message, int((time.monotonic() - started) * 1000))
     body: bytes = doc["body"].encode()
-    headers = {
-        SIGNATURE_HEADER: signature_header(secret.encode(), int(time.time()), body),
-        DELIVERY_HEADER: doc["_id"],
-        EVENT_TYPE_HEADER: doc["event_type"],
-        EVENT_ID_HEADER: doc["event_id"],
-    }
+    try:
+        signed = signed_headers(secrets, doc["_id"], int(time.time()), body)
+    except NotAStandardSecret as exc:
+        return PostResult(None, str(exc), int((time.monotonic() - started) * 1000))
+    headers = {**signed, EVENT_TYPE_HEADER: doc["event_type"]}
     return await poster.post(target, addresses[0], headers, body)
+
+
+def signing_secrets(ctx: Context, endpoint: dict[str, Any], now: datetime) -> list[str]:
+    """The current secret, and the previous one while its overlap lasts after a rotation."""
+    secrets = [ctx.secrets.open(endpoint["secret"], endpoint["_id"])]
+    previous, until = endpoint.get("previous_secret"), endpoint.get("previous_secret_expires_at")
+    if previous and until is not None and _aware(until) > now:
+        secrets.append(ctx.secrets.open(previous, endpoint["_id"]))
+    return secrets
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 async def _record(ctx: Context, doc: dict[str, Any], result: PostResult) -> None:

@@ -1,25 +1,28 @@
-"""Partners' webhook endpoints: register (secret shown once), list, delete."""
+"""Partners' webhook endpoints: register (secret shown once), change, rotate
+their secret, send a test event, redeliver, delete."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
 from coop_shared.auth.principal import Principal
+from coop_shared.messaging.envelope import Envelope
 from notifications.adapters.dns import ResolutionFailed
 from notifications.adapters.webhook_repository import ACTIVE
 from notifications.domain.addresses import IPAddress, TargetRefused, WebhookTarget, check_addresses, parse_target
 from notifications.domain.catalogue import partner_event_types
 from notifications.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from notifications.domain.signing import new_secret
 from notifications.service_layer.context import Context
+from notifications.service_layer.notify import webhook_delivery
 
-SECRET_PREFIX = "whsec_"
+TEST_EVENT_TYPE = "notifications.webhook.test.v1"
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ async def register_endpoint(ctx: Context, principal: Principal, *, url: str, eve
     except TargetRefused as exc:
         raise InvalidRequest(exc.code, exc.message, field="url") from exc
     endpoint_id = str(uuid.uuid4())
-    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    secret = new_secret()
     now = datetime.now(UTC)
     doc = {
         "_id": endpoint_id, "owner_id": principal.id, "url": url, "event_types": types,
@@ -87,7 +90,9 @@ async def register_endpoint(ctx: Context, principal: Principal, *, url: str, eve
         # Without a key the endpoint's own id keeps the unique index satisfied.
         "idempotency_key": idempotency_key or endpoint_id,
         "secret": ctx.secrets.seal(secret, endpoint_id), "secret_hint": secret[-4:],
-        "created_at": now,
+        # What the registering key may read: decides what member data its deliveries carry.
+        "scopes": _granted(principal), "enabled": True,
+        "created_at": now, "updated_at": now,
     }
     try:
         await endpoints.add(doc)
@@ -106,6 +111,105 @@ async def owned_endpoint(ctx: Context, principal: Principal, endpoint_id: str) -
     if endpoint is None or (not principal.is_admin and endpoint["owner_id"] != principal.id):
         raise NotFound("not_found", "No such webhook endpoint.")
     return endpoint
+
+
+def _granted(principal: Principal) -> list[str]:
+    if principal.is_admin:
+        return sorted(set(partner_event_types().values()))
+    return sorted(principal.scopes)
+
+
+async def _check_url(ctx: Context, url: str) -> None:
+    try:
+        await checked_target(ctx, url)
+    except TargetRefused as exc:
+        raise InvalidRequest(exc.code, exc.message, field="url") from exc
+
+
+async def change_endpoint(ctx: Context, principal: Principal, endpoint_id: str, *, url: str | None,
+                          event_types: Sequence[str] | None, enabled: bool | None,
+                          description: str | None, description_set: bool) -> dict[str, Any]:
+    """PATCH: only the fields sent change. Disabling cancels what is pending;
+    events that happen while disabled are not queued."""
+    endpoint = await owned_endpoint(ctx, principal, endpoint_id)
+    changes: dict[str, Any] = {}
+    if url is not None and url != endpoint["url"]:
+        await _check_url(ctx, url)
+        changes["url"] = url
+    if event_types is not None:
+        changes["event_types"] = _check_event_types(principal, event_types)
+    if enabled is not None:
+        changes["enabled"] = enabled
+    if description_set:
+        changes["description"] = description
+    if not changes:
+        return endpoint
+    now = datetime.now(UTC)
+    changes["updated_at"] = now
+    try:
+        updated = await ctx.endpoints.update(endpoint["_id"], changes)
+    except DuplicateKeyError as exc:
+        raise Conflict("endpoint_exists", "This URL is already registered.", field="url") from exc
+    if updated is None:
+        raise NotFound("not_found", "No such webhook endpoint.")
+    if enabled is False:
+        await ctx.webhook_deliveries.cancel_pending(endpoint["_id"], now)
+    return updated
+
+
+@dataclass(frozen=True)
+class Rotation:
+    endpoint: dict[str, Any]
+    secret: str
+    previous_valid_until: datetime
+
+
+async def rotate_secret(ctx: Context, principal: Principal, endpoint_id: str,
+                        overlap_seconds: int | None) -> Rotation:
+    """A new secret; for the overlap, deliveries carry a signature with each,
+    so the partner can switch its receiver without missing one."""
+    endpoint = await owned_endpoint(ctx, principal, endpoint_id)
+    overlap = ctx.settings.webhook_secret_overlap_seconds if overlap_seconds is None else overlap_seconds
+    now = datetime.now(UTC)
+    until = now + timedelta(seconds=overlap)
+    secret = new_secret()
+    updated = await ctx.endpoints.update(endpoint["_id"], {
+        "secret": ctx.secrets.seal(secret, endpoint["_id"]), "secret_hint": secret[-4:],
+        "previous_secret": endpoint["secret"], "previous_secret_expires_at": until,
+        "secret_rotated_at": now, "updated_at": now,
+    })
+    if updated is None:
+        raise NotFound("not_found", "No such webhook endpoint.")
+    return Rotation(updated, secret, until)
+
+
+async def send_test_event(ctx: Context, principal: Principal, endpoint_id: str) -> dict[str, Any]:
+    """Queue a ``notifications.webhook.test.v1`` event to this endpoint only,
+    signed and retried like any other."""
+    endpoint = await owned_endpoint(ctx, principal, endpoint_id)
+    if endpoint.get("enabled") is False:
+        raise Conflict("endpoint_disabled", "Enable the endpoint before sending it a test event.")
+    envelope = Envelope(id=str(uuid.uuid4()), type=TEST_EVENT_TYPE, source="notifications",
+                        subject=endpoint["_id"],
+                        data={"endpoint_id": endpoint["_id"], "message": "A test event: no action needed."})
+    delivery = webhook_delivery(endpoint, envelope.id, envelope.type, envelope.to_json().decode(),
+                                datetime.now(UTC))
+    await ctx.webhook_deliveries.add(delivery)
+    ctx.webhook_wakeup.set()
+    return delivery
+
+
+async def redeliver(ctx: Context, principal: Principal, endpoint_id: str, delivery_id: str) -> dict[str, Any]:
+    endpoint = await owned_endpoint(ctx, principal, endpoint_id)
+    if endpoint.get("enabled") is False:
+        raise Conflict("endpoint_disabled", "Enable the endpoint before redelivering to it.")
+    queued = await ctx.webhook_deliveries.redeliver(endpoint["_id"], delivery_id, datetime.now(UTC))
+    if queued is None:
+        if await ctx.webhook_deliveries.get(endpoint["_id"], delivery_id) is None:
+            raise NotFound("not_found", "No such delivery for this endpoint.")
+        raise Conflict("delivery_in_progress", "This delivery is still pending or being sent.")
+    ctx.webhook_wakeup.set()
+    return queued
 
 
 async def delete_endpoint(ctx: Context, principal: Principal, endpoint_id: str) -> None:

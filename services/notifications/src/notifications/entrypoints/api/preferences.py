@@ -37,10 +37,16 @@ class PreferencesIn(BaseModel):
 
 class PreferencesOut(BaseModel):
     preferences: list[PreferenceView]
+    daily_digest: bool = Field(default=False, description=(
+        "Non-critical notifications arrive in one e-mail a day instead of one each (set with PUT .../digest)."))
+
+
+class DigestIn(BaseModel):
+    daily: bool = Field(description="True: one e-mail a day gathers the unread, non-critical notifications.")
 
 
 def _view(preferences: Preferences) -> PreferencesOut:
-    return PreferencesOut(preferences=[
+    return PreferencesOut(daily_digest=preferences.daily_digest, preferences=[
         PreferenceView(event_type=event_type, kind=rule.kind, critical=rule.critical,
                        critical_when="=".join(rule.critical_if) if rule.critical_if else None,
                        inbox=preferences.allows(event_type, Channel.INBOX),
@@ -69,4 +75,10 @@ async def put_preferences(ctx: ContextDep, principal: PersonPrincipal, body: Pre
         choices += [(item.event_type, Channel.INBOX, item.inbox), (item.event_type, Channel.EMAIL, item.email)]
     preferences = Preferences.from_choices(choices)
     await ctx.preferences.replace(principal.id, preferences, datetime.now(UTC))
-    return _view(preferences)
+    return _view(await ctx.preferences.get(principal.id))
+
+
+@router.put("/digest", response_model=PreferencesOut, summary="Choose the daily digest e-mail, or not (idempotent)")
+async def put_digest(ctx: ContextDep, principal: PersonPrincipal, body: DigestIn) -> PreferencesOut:
+    await ctx.preferences.set_daily_digest(principal.id, body.daily, datetime.now(UTC))
+    return _view(await ctx.preferences.get(principal.id))
