@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from coop_shared.auth.principal import Role
 from coop_shared.auth.tokens import PARTNER_ROLES, KeySource, SigningKey
 from coop_shared.testing.fixtures import running, serving, trust_test_key
 from coop_shared.testing.servers import free_port
@@ -90,6 +91,27 @@ async def test_gateway_and_direct_answers_are_identical(stack: Stack, token_for:
             assert via.content == straight.content, service
             assert via.headers["content-type"] == straight.headers["content-type"]
             assert via.headers["X-Request-ID"] == "same-request"
+
+
+async def test_admins_see_every_services_scheduled_jobs_in_one_list(
+        stack: Stack, token_for: Callable[..., Any], signing_key: SigningKey) -> None:
+    members = stack.apps["members"].state  # verifies with its own key only: let it trust the test key too
+    members.token_verifier.trust(KeySource("coop-members", frozenset(Role), jwks={"keys": [
+        members.members.signing_key.public_jwk(), signing_key.public_jwk()]}))
+    admin = token_for("admin-1", "admin")
+    response = await stack.gateway.get("/api/v1/admin/jobs", headers=admin)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["unavailable"] == []
+    names = {(j["service"], j["name"]) for j in body["items"]}
+    assert {("governance", "voting-deadlines"), ("invoicing", "dunning"), ("invoicing", "quote-expiry"),
+            ("payroll", "salary-guarantee"), ("payroll", "payroll-month-end")} <= names
+    assert {s for s, n in names if n == "outbox-cleanup"} == {"gateway", *FACTORIES}
+    assert all("schedule" in j and "next_run_at" in j and "last_outcome" in j for j in body["items"])
+    one = await stack.gateway.get("/api/v1/admin/jobs/payroll", headers=admin)  # one service, via the allow-list
+    assert one.status_code == 200 and {j["service"] for j in one.json()["items"]} == {"payroll"}
+    for path in ("/api/v1/admin/jobs", "/api/v1/admin/jobs/payroll"):
+        assert (await stack.gateway.get(path, headers=token_for("member-1"))).status_code == 403
 
 
 async def test_bad_tokens_are_401_at_the_gateway(stack: Stack, token_for: Callable[..., Any]) -> None:
@@ -203,7 +225,7 @@ async def test_oversized_body_and_traversal(stack: Stack, token_for: Callable[..
 async def test_readiness_reports_each_upstream(stack: Stack) -> None:
     ready = await stack.gateway.get("/health/ready")
     assert ready.status_code == 200
-    assert set(ready.json()["checks"]) == {"mongodb", "members", "invoicing", "payroll", "governance",
+    assert set(ready.json()["checks"]) == {"mongodb", "rabbitmq", "members", "invoicing", "payroll", "governance",
                                            "notifications"}
 
 
@@ -223,3 +245,40 @@ async def test_gateway_stays_ready_when_one_upstream_is_down(settings_for: Calla
         ready = await gateway.get("/health/ready")
         assert ready.status_code == 200
         assert ready.json()["checks"]["payroll"]["status"] == "down"
+
+
+async def test_client_pages_are_forwarded_without_login_and_dev_mail_is_absent_outside_development(
+        stack: Stack) -> None:
+    gateway = stack.gateway
+    unknown = await gateway.get("/client/quotes/" + "x" * 43)
+    assert unknown.status_code == 404 and unknown.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in unknown.headers["content-security-policy"]
+    expired_or_unknown = await gateway.get("/client/invoices/" + "y" * 43, headers={"Authorization": "Bearer junk"})
+    assert expired_or_unknown.status_code == 404  # a stray header changes nothing: no login here
+    style = await gateway.get("/client/static/client.css")
+    assert style.status_code == 200 and style.headers["content-type"].startswith("text/css")
+    for path in ("/client/quotes/%2e%2e/%2e%2e/api/v1/invoices", "/client/other", "/client/"):
+        assert (await gateway.get(path)).status_code == 404, path
+    # The settings say "test": the local mail page does not exist.
+    assert (await gateway.get("/dev/mail")).status_code == 404
+
+
+async def test_dev_mail_lists_the_kept_messages_with_their_attachments(settings_for: Callable[..., Any],
+                                                                       tmp_path: Any) -> None:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "coop@example.be", "client@example.be", "Factuur 7"
+    message.set_content("Hallo")
+    message.add_attachment(b"%PDF-1.4 test", maintype="application", subtype="pdf", filename="2026-000007.pdf")
+    (tmp_path / "20261202T101010000000Z-0123abcd.eml").write_bytes(message.as_bytes())
+    settings = settings_for(GatewaySettings, environment="development", dev_mail_dir=str(tmp_path))
+    async with running(create_gateway(settings)) as client:
+        listing = await client.get("/dev/mail")
+        assert listing.status_code == 200
+        assert "Factuur 7" in listing.text and "2026-000007.pdf" in listing.text and "application/pdf" in listing.text
+        attachment = await client.get("/dev/mail/20261202T101010000000Z-0123abcd.eml/attachments/0")
+        assert attachment.content == b"%PDF-1.4 test"
+        raw = await client.get("/dev/mail/20261202T101010000000Z-0123abcd.eml")
+        assert raw.content == message.as_bytes()
+        assert (await client.get("/dev/mail/..%2f..%2fetc%2fpasswd")).status_code == 404

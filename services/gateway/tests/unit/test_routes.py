@@ -11,6 +11,7 @@ from gateway.domain.routes import ROUTES, resolve
     ("/api/v1/inbox", "notifications"),
     ("/api/v1/invoices/2026-000001/pdf", "invoicing"),
     ("/api/v1/assemblies/a1/votes", "governance"),
+    ("/api/v1/admin/jobs/payroll", "payroll"),
 ])
 def test_listed_prefixes_reach_their_service(path: str, upstream: str) -> None:
     route = resolve(path)

@@ -3,24 +3,29 @@ scopes and rate limits. Returns the Authorization header to forward."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from starlette.requests import Request
 
 from coop_shared.auth.principal import Principal
+from coop_shared.auth.revocation import TokenVersions
 from coop_shared.auth.tokens import InvalidToken, TokenVerifier
 from coop_shared.http.errors import ApiError
 from gateway.adapters.api_keys import ApiKeyStore
 from gateway.adapters.partner_tokens import PartnerTokens
 from gateway.domain.access import is_public, is_sensitive, scope_allows
-from gateway.domain.rate_limit import SlidingWindowLimiter
+from gateway.domain.rate_limit import Decision, RateLimiter
 
 
 @dataclass
 class Limits:
-    per_ip: SlidingWindowLimiter
-    per_principal: SlidingWindowLimiter
-    sensitive_per_ip: SlidingWindowLimiter
+    per_ip: RateLimiter
+    per_principal: RateLimiter
+    sensitive_per_ip: RateLimiter
+    sensitive_per_account: RateLimiter | None = None
+    per_token: RateLimiter | None = None
 
 
 @dataclass(frozen=True)
@@ -29,8 +34,16 @@ class Admission:
     principal: Principal | None
 
 
-def _limit(limiter: SlidingWindowLimiter, key: str) -> None:
-    decision = limiter.hit(key)
+RATE_LIMIT_STATE = "rate_limit"
+
+
+async def limit(limiter: RateLimiter, key: str, request: Request | None = None) -> None:
+    decision = await limiter.hit(key)
+    if request is not None:
+        # The tightest quota seen for this request, for the RateLimit headers of the answer.
+        shown: tuple[Decision, float] | None = getattr(request.state, RATE_LIMIT_STATE, None)
+        if shown is None or decision.remaining < shown[0].remaining or not decision.allowed:
+            setattr(request.state, RATE_LIMIT_STATE, (decision, limiter.window_seconds))
     if not decision.allowed:
         raise ApiError(429, "rate_limited", "Too many requests; slow down.",
                        headers={"Retry-After": str(decision.retry_after)})
@@ -44,20 +57,47 @@ def _api_key(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
+def _token_key(secret: str) -> str:
+    # Never the credential itself as a key in memory: a digest of it.
+    return "token:" + hashlib.sha256(secret.encode()).hexdigest()[:32]
+
+
+async def _account_of(request: Request) -> str | None:
+    """The e-mail a login or registration is for (the body is read once and kept)."""
+    if "json" not in request.headers.get("content-type", ""):
+        return None
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        return None
+    email = body.get("email") if isinstance(body, dict) else None
+    return f"account:{email.strip().lower()}" if isinstance(email, str) and email.strip() else None
+
+
 async def admit(request: Request, path: str, *, limits: Limits, verifier: TokenVerifier,
-                keys: ApiKeyStore, partner_tokens: PartnerTokens) -> Admission:
+                keys: ApiKeyStore, partner_tokens: PartnerTokens,
+                versions: TokenVersions | None = None, client_ip: str = "unknown") -> Admission:
+    """``client_ip``: resolved against the trusted proxies (coop_shared.http.client_address)."""
     method = request.method
-    client_ip = request.client.host if request.client else "unknown"
-    _limit(limits.per_ip, client_ip)
+    await limit(limits.per_ip, client_ip, request)
     if is_sensitive(method, path):
-        _limit(limits.sensitive_per_ip, client_ip)
+        await limit(limits.sensitive_per_ip, client_ip, request)
+        if limits.sensitive_per_account is not None:
+            account = await _account_of(request)
+            if account is not None:  # spraying one account from many addresses
+                await limit(limits.sensitive_per_account, account, request)
+        public_token = path.rsplit("/", 1)[-1] if path.startswith("/api/v1/public/quotes/") else None
+        if public_token and limits.per_token is not None:
+            await limit(limits.per_token, _token_key(public_token), request)
 
     api_key = _api_key(request)
     if api_key is not None:
         record = await keys.verify(api_key)
         if record is None or record.revoked:
             raise ApiError(401, "invalid_api_key", "The API key is invalid or revoked.")
-        _limit(limits.per_principal, f"key:{record.id}")
+        await limit(limits.per_principal, f"key:{record.id}", request)
+        if limits.per_token is not None:
+            await limit(limits.per_token, _token_key(api_key), request)
         if not scope_allows(record.scopes, method, path):
             raise ApiError(403, "insufficient_scope", "This API key's scopes do not cover this route.")
         return Admission(f"Bearer {partner_tokens.token_for(record)}", None)
@@ -74,5 +114,12 @@ async def admit(request: Request, path: str, *, limits: Limits, verifier: TokenV
     except InvalidToken as exc:
         raise ApiError(401, "invalid_token", "The access token is invalid or expired.",
                        headers={"WWW-Authenticate": "Bearer"}) from exc
-    _limit(limits.per_principal, f"principal:{principal.id}")
+    # The token cache keeps a principal until exp; the member's current token
+    # version (learned from members' events) is checked on every request.
+    if versions is not None and not versions.accepts(principal):
+        raise ApiError(401, "token_revoked", "This access token was revoked; log in again.",
+                       headers={"WWW-Authenticate": "Bearer"})
+    await limit(limits.per_principal, f"principal:{principal.id}", request)
+    if limits.per_token is not None:
+        await limit(limits.per_token, _token_key(token.strip()), request)
     return Admission(header, principal)

@@ -1,56 +1,118 @@
-"""The combined OpenAPI document: every service's paths under one schema."""
+"""The combined OpenAPI document and its viewers (Swagger UI, ReDoc).
+
+Each service's document is kept for ``openapi_cache_seconds``, then read
+again; one that cannot be read is left out, named in
+``info.x-unavailable-services``, and tried again on the next request.
+``?strict=true`` answers 503 rather than an incomplete document. The viewers'
+scripts are vendored in ``gateway/static`` (no CDN): ``make docs-assets``
+copies them from the pinned npm packages.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import time
+from dataclasses import dataclass, field
+from importlib.resources import files
 from typing import Any
 
 import httpx
-from fastapi import APIRouter, Request
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+
+from coop_shared.http.errors import error_response
+from gateway.service_layer.api_document import UNAVAILABLE, Spec, combine
 
 router = APIRouter(tags=["docs"])
 
+OPENAPI_URL = "/api/openapi.json"
+ASSETS = "/api/docs/assets"
+TITLE = "Shared company platform API"
+# Only these files are served, by name: nothing else of the package is reachable.
+_ASSET_FILES = {
+    "swagger-ui-bundle.js": ("swagger-ui", "swagger-ui-bundle.js", "text/javascript"),
+    "swagger-ui.css": ("swagger-ui", "swagger-ui.css", "text/css"),
+    "favicon-32x32.png": ("swagger-ui", "favicon-32x32.png", "image/png"),
+    "redoc.standalone.js": ("redoc", "redoc.standalone.js", "text/javascript"),
+}
 
-async def _fetch(client: httpx.AsyncClient, name: str, base: str) -> tuple[str, dict[str, Any] | None]:
+
+@dataclass
+class DocumentCache:
+    """Each service's document as last read, and the combination of them."""
+
+    specs: dict[str, tuple[Spec, float]] = field(default_factory=dict)
+    combined: tuple[tuple[Any, ...], Spec] | None = None
+
+
+async def _fetch(client: httpx.AsyncClient, name: str, base: str) -> tuple[str, Spec | None]:
     try:
         response = await client.get(base.rstrip("/") + "/openapi.json", timeout=3.0)
         response.raise_for_status()
-        return name, response.json()
+        spec = response.json()
+        return name, spec if isinstance(spec, dict) and "paths" in spec else None
     except (httpx.HTTPError, ValueError):
         return name, None
 
 
-def merge(specs: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
-    """Paths under /api/v1 from every spec (the gateway's own included)."""
-    combined: dict[str, Any] = {
-        "openapi": "3.1.0",
-        "info": {"title": "Shared company platform API", "version": "1.0.0",
-                 "description": "All public routes, through the gateway."},
-        "paths": {}, "components": {"schemas": {}}, "tags": [],
-    }
-    unavailable = []
-    for name, spec in specs.items():
+async def combined_document(app: FastAPI, max_age: float) -> Spec:
+    """Services' documents younger than ``max_age`` are reused; the others are
+    read again, and one that cannot be read is left out and named."""
+    cache: DocumentCache | None = getattr(app.state, "openapi_cache", None)
+    if cache is None:
+        cache = app.state.openapi_cache = DocumentCache()
+    upstreams: dict[str, str] = app.state.upstreams
+    now = time.monotonic()
+    stale = [name for name in upstreams if name not in cache.specs or now - cache.specs[name][1] >= max_age]
+    for name, spec in await asyncio.gather(*(_fetch(app.state.http, n, upstreams[n]) for n in stale)):
         if spec is None:
-            unavailable.append(name)
-            continue
-        for path, item in spec.get("paths", {}).items():
-            if path.startswith("/api/v1/"):
-                combined["paths"][path] = item
-        combined["components"]["schemas"].update(spec.get("components", {}).get("schemas", {}))
-    if unavailable:
-        combined["info"]["x-unavailable-services"] = unavailable
-    return combined
+            cache.specs.pop(name, None)
+        else:
+            cache.specs[name] = (spec, now)
+    key = tuple((name, cache.specs[name][1] if name in cache.specs else None) for name in upstreams)
+    if cache.combined is None or cache.combined[0] != key:
+        specs: dict[str, Spec | None] = {"gateway": app.openapi()}
+        specs.update({name: cache.specs[name][0] if name in cache.specs else None for name in upstreams})
+        cache.combined = (key, combine(specs, order=["gateway", *upstreams]))
+    return cache.combined[1]
 
 
-@router.get("/api/openapi.json", include_in_schema=False)
-async def openapi(request: Request) -> JSONResponse:
-    state = request.app.state
-    results = await asyncio.gather(*(_fetch(state.http, n, u) for n, u in state.upstreams.items()))
-    return JSONResponse(merge({"gateway": request.app.openapi(), **dict(results)}))
+@router.get(OPENAPI_URL, include_in_schema=False)
+async def openapi(request: Request, strict: bool = Query(default=False)) -> JSONResponse:
+    max_age: float = getattr(request.app.state, "openapi_cache_seconds", 60.0)
+    document = await combined_document(request.app, max_age)
+    missing: list[str] = document["info"].get(UNAVAILABLE, [])
+    if strict and missing:
+        return error_response(503, "service_unavailable",
+                              "The API document is incomplete: " + ", ".join(missing) + " could not be read.",
+                              details=[{"service": name} for name in missing], headers={"Retry-After": "5"})
+    headers = {"Cache-Control": "no-store"} if missing else {"Cache-Control": f"public, max-age={int(max_age)}"}
+    return JSONResponse(document, headers=headers)
 
 
 @router.get("/api/docs", include_in_schema=False)
-async def docs() -> HTMLResponse:
-    return get_swagger_ui_html(openapi_url="/api/openapi.json", title="Shared company platform API")
+async def swagger_ui() -> HTMLResponse:
+    return get_swagger_ui_html(
+        openapi_url=OPENAPI_URL, title=TITLE,
+        swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js", swagger_css_url=f"{ASSETS}/swagger-ui.css",
+        swagger_favicon_url=f"{ASSETS}/favicon-32x32.png",
+        swagger_ui_parameters={"persistAuthorization": True, "displayOperationId": True},
+    )
+
+
+@router.get("/api/redoc", include_in_schema=False)
+async def redoc() -> HTMLResponse:
+    return get_redoc_html(openapi_url=OPENAPI_URL, title=TITLE, redoc_js_url=f"{ASSETS}/redoc.standalone.js",
+                          redoc_favicon_url=f"{ASSETS}/favicon-32x32.png", with_google_fonts=False)
+
+
+@router.get(ASSETS + "/{name}", include_in_schema=False)
+async def asset(name: str) -> Any:
+    entry = _ASSET_FILES.get(name)
+    if entry is None:
+        return error_response(404, "not_found", "No such documentation asset.")
+    folder, filename, media_type = entry
+    path = files("gateway") / "static" / folder / filename
+    return FileResponse(str(path), media_type=media_type,
+                        headers={"Cache-Control": "public, max-age=86400"})

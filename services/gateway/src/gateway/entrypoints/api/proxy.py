@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from coop_shared.http.client_address import client_address
 from coop_shared.http.errors import error_response
 from gateway.adapters.proxy import forward
 from gateway.domain.routes import resolve
@@ -23,8 +24,11 @@ async def proxy(request: Request) -> Response:
     if route is None:
         return error_response(404, "not_found", "No such API route.")
     state = request.app.state
+    client_ip = client_address(request.scope, state.trusted_proxies)
     admission = await admit(request, path, limits=state.limits, verifier=state.token_verifier,
-                            keys=state.api_keys, partner_tokens=state.partner_tokens)
+                            keys=state.api_keys, partner_tokens=state.partner_tokens,
+                            versions=state.token_versions, client_ip=client_ip)
     return await forward(state.http, route.upstream, state.upstreams[route.upstream], request,
-                         authorization=admission.authorization,
-                         upstream_timeout=state.timeouts.get(route.upstream))
+                         authorization=admission.authorization, client_ip=client_ip,
+                         upstream_timeout=state.timeouts.get(route.upstream),
+                         body_limit=state.body_limits.for_path(path))

@@ -1,0 +1,55 @@
+"""GET /api/v1/admin/jobs (admin): every service's scheduled jobs in one list.
+
+Each service serves its own at ``/admin/jobs`` (and ``/api/v1/admin/jobs/<service>``
+through the allow-list); this asks them all at once with the caller's token,
+so each service still checks the admin role itself. A service that does not
+answer is named in ``unavailable`` rather than failing the whole list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from coop_shared.auth.dependencies import AdminPrincipal
+from coop_shared.jobs.api import JobOut
+
+router = APIRouter(tags=["scheduled jobs"])
+
+
+class AllJobsOut(BaseModel):
+    items: list[JobOut]
+    unavailable: list[str]
+
+
+async def _jobs_of(client: httpx.AsyncClient, name: str, base: str,
+                   authorization: str) -> tuple[str, list[dict[str, Any]] | None]:
+    try:
+        response = await client.get(base.rstrip("/") + "/admin/jobs", headers={"Authorization": authorization},
+                                    timeout=3.0)
+        response.raise_for_status()
+        items: list[dict[str, Any]] = response.json()["items"]
+        return name, items
+    except (httpx.HTTPError, ValueError, KeyError):
+        return name, None
+
+
+@router.get("/api/v1/admin/jobs", response_model=AllJobsOut,
+            summary="Scheduled jobs of every service: schedule, last run, last outcome, next run (admin)")
+async def all_jobs(request: Request, _: AdminPrincipal) -> AllJobsOut:
+    state = request.app.state
+    authorization = request.headers.get("Authorization", "")
+    answers = await asyncio.gather(*(_jobs_of(state.http, name, url, authorization)
+                                     for name, url in state.upstreams.items()))
+    items = [JobOut.model_validate(s) for s in await state.runtime.scheduler.states()]
+    unavailable = []
+    for name, jobs in answers:
+        if jobs is None:
+            unavailable.append(name)
+        else:
+            items.extend(JobOut.model_validate(job) for job in jobs)
+    return AllJobsOut(items=items, unavailable=unavailable)
