@@ -1,0 +1,106 @@
+"""Portal: the web application members, advisors and administrators use, served under /app."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import timedelta
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from pathlib import Path
+
+import httpx
+from cryptography.fernet import Fernet
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import RedirectResponse, Response
+
+from coop_shared.service import Runtime, create_service_app
+from portal.adapters.gateway import Gateway
+from portal.adapters.session_store import INDEXES, SessionStore
+from portal.config import PortalSettings
+from portal.entrypoints.web import (
+    activities,
+    admin,
+    assemblies,
+    auth,
+    clients,
+    dashboard,
+    expenses,
+    inbox,
+    invoices,
+    preferences,
+    profile,
+    quotes,
+    salary,
+    shares,
+)
+from portal.entrypoints.web.context import CsrfRefused, LoginRequired, PageContext, PageNotFound, error_page
+from portal.entrypoints.web.security import SecurityHeadersMiddleware
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _fernet(settings: PortalSettings) -> Fernet:
+    if settings.session_key:
+        return Fernet(settings.session_key.encode())
+    if settings.environment == "production":
+        raise RuntimeError("SESSION_KEY must be set in production")
+    # Development only: a fixed key so sessions survive a restart of `make run`.
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"coop-portal-development").digest()))
+
+
+def create_app(settings: PortalSettings | None = None) -> FastAPI:
+    settings = settings or PortalSettings()
+    app: FastAPI
+
+    async def start(runtime: Runtime) -> None:
+        app.state.settings = settings
+        app.state.http = httpx.AsyncClient(base_url=settings.gateway_url, timeout=settings.api_timeout_seconds,
+                                           follow_redirects=False,
+                                           # Never keep cookies: one client serves every person.
+                                           cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])))
+        app.state.gateway = Gateway(app.state.http)
+        app.state.sessions = SessionStore(runtime.db, _fernet(settings),
+                                          timedelta(minutes=settings.session_idle_minutes))
+
+    async def stop(runtime: Runtime) -> None:
+        await app.state.http.aclose()
+
+    app = create_service_app(
+        settings, title="Portal", description="Server-rendered pages over the public API.",
+        routers=[auth.router, dashboard.router, shares.router, activities.router, clients.router,
+                 invoices.router, salary.router, inbox.router, profile.router, assemblies.router,
+                 expenses.router, admin.router, preferences.router,
+                 quotes.router],
+        indexes=INDEXES, on_startup=[start], on_shutdown=[stop], messaging=False,
+    )
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    app.add_middleware(SecurityHeadersMiddleware)
+
+    @app.middleware("http")
+    async def keep_session(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        page: PageContext | None = getattr(request.state, "page", None)
+        if page is not None:
+            await page.finish(response)
+        return response
+
+    @app.get("/app", include_in_schema=False)
+    async def app_root() -> Response:
+        return RedirectResponse("/app/", status_code=307)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": "/app/login"})
+        return RedirectResponse("/app/login", status_code=303)
+
+    @app.exception_handler(CsrfRefused)
+    async def csrf_refused(request: Request, exc: CsrfRefused) -> Response:
+        return error_page(request, 403)
+
+    @app.exception_handler(PageNotFound)
+    async def not_found(request: Request, exc: PageNotFound) -> Response:
+        return error_page(request, 404)
+
+    return app

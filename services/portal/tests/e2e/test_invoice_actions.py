@@ -1,0 +1,67 @@
+"""An issued invoice marked as sent, then cancelled with a credit note; notification preferences saved."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Platform
+from tests.e2e.journey import PASSWORD, Api, eventually
+
+pytestmark = pytest.mark.e2e
+
+
+def test_an_invoice_is_sent_then_credited_and_preferences_are_kept(platform: Platform, visitor_factory) -> None:
+    with httpx.Client(timeout=15) as client:
+        api = Api(client, platform.gateway)
+        admin = api.login(ADMIN_EMAIL, ADMIN_PASSWORD)
+        _, email, member = api.register("Ines Credit", language="nl")
+        share = api.post("/api/v1/shares", member, json={"quantity": 1})
+        assert api.post(f"/api/v1/admin/shares/{share.json()['id']}/confirm-payment", admin).status_code == 201
+        opened = api.post("/api/v1/activities", member, json={"name": "Atelier Ines", "sector": "crafts"})
+        activity_id = opened.json()["id"]
+        client_id = eventually(lambda: api.post("/api/v1/clients", member, json={
+            "activity_id": activity_id, "kind": "person", "name": "Klant Janssens",
+            "address": {"street": "Markt 1", "postal_code": "2000", "city": "Antwerpen", "country": "BE"}}),
+            lambda r: r.status_code == 201).json()["id"]
+        invoice_id = api.post("/api/v1/invoices", member, json={"activity_id": activity_id, "client_id": client_id,
+                              "lines": [{"description": "Vaas", "quantity": "1", "unit_price": "80.00",
+                                         "vat_rate": "21"}]}).json()["id"]
+        assert api.post(f"/api/v1/invoices/{invoice_id}/issue", member).status_code == 200
+
+    visitor = visitor_factory("nl")
+    page = visitor.page
+    page.goto(platform.gateway + "/app/login")
+    visitor.label("E-mail").fill(email)
+    visitor.label("Password").fill(PASSWORD)
+    visitor.button("Log in").click()
+    page.goto(platform.gateway + f"/app/invoices/{invoice_id}")
+    visitor.button("Mark as sent").click()
+    expect(page.get_by_role("status")).to_have_text(visitor._("Marked as sent."))
+    expect(page.locator("main")).to_contain_text(visitor._("Sent"))
+    page.get_by_text(visitor._("Cancel with a credit note")).click()
+    visitor.button("Issue the credit note").click()  # no reason: refused next to the field
+    expect(page.locator("#reason-error")).to_have_text(visitor._("Say why the invoice is cancelled."))
+    visitor.label("Reason").fill("Verkeerde klant")
+    visitor.button("Issue the credit note").click()
+    expect(page.get_by_role("status")).to_have_text(visitor._("Credit note issued."))
+    expect(page.locator("h1")).to_contain_text(visitor._("Credit note"))
+    expect(page.get_by_text(re.compile(r"^CN-2026-\d{6}$"))).to_be_visible()  # credit notes are numbered apart
+    assert not page.url.endswith(invoice_id)
+    visitor.check("credit-note")
+
+    page.goto(platform.gateway + "/app/preferences")
+    visitor.check("preferences")
+    first_email = page.locator("input[type=checkbox][name^=email-]").first
+    event_type = (first_email.get_attribute("name") or "").removeprefix("email-")
+    first_email.uncheck()
+    visitor.button("Save").click()
+    expect(page.get_by_role("status")).to_have_text(visitor._("Your choices are saved."))
+    with httpx.Client(timeout=15) as client:
+        api = Api(client, platform.gateway)
+        saved = api.get("/api/v1/preferences", api.login(email)).json()["preferences"]
+    (choice,) = [p for p in saved if p["event_type"] == event_type]
+    assert choice["email"] is False and choice["inbox"] is True
