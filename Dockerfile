@@ -1,13 +1,13 @@
 # syntax=docker/dockerfile:1
 #
-# One image recipe for all six services of the coop platform.
+# One image recipe for all seven services of the coop platform.
 #
 #   docker build --build-arg SERVICE=members --build-arg PORT=8001 -t coop/members:dev .
 #
-# SERVICE  gateway | members | invoicing | payroll | governance | notifications
+# SERVICE  gateway | members | invoicing | payroll | governance | notifications | portal
 # PORT     the port uvicorn listens on inside the container (conventions:
 #          gateway 8080, members 8001, invoicing 8002, payroll 8003,
-#          governance 8004, notifications 8005). Required: a silent default
+#          governance 8004, notifications 8005, portal 8006). Required: a silent default
 #          would make the image disagree with the probes of the manifests.
 #
 # Only shared/ and services/$SERVICE/ enter the build (.dockerignore is an
@@ -28,8 +28,8 @@ ARG PORT
 
 # Fail early, and say why, on a missing or misspelt build argument.
 RUN case "${SERVICE}" in \
-      gateway|members|invoicing|payroll|governance|notifications) ;; \
-      *) echo "build arg SERVICE must be one of: gateway members invoicing payroll governance notifications (got '${SERVICE}')" >&2; exit 1 ;; \
+      gateway|members|invoicing|payroll|governance|notifications|portal) ;; \
+      *) echo "build arg SERVICE must be one of: gateway members invoicing payroll governance notifications portal (got '${SERVICE}')" >&2; exit 1 ;; \
     esac; \
     case "${PORT}" in \
       ''|*[!0-9]*) echo "build arg PORT must be the service's port number, e.g. --build-arg PORT=8001 (got '${PORT}')" >&2; exit 1 ;; \

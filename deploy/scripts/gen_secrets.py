@@ -3,8 +3,9 @@
 
   python deploy/scripts/gen_secrets.py compose-env [--output deploy/compose.env] [--force]
       Writes the docker-compose env file from deploy/compose.env.example,
-      replacing every `change-me` with a fresh random value (and fresh
-      token-signing keys for members and the gateway). Refuses to overwrite an existing file without --force.
+      replacing every `change-me` with a fresh random value (fresh
+      token-signing keys for members and the gateway, a Fernet key for the
+      portal's sessions). Refuses to overwrite an existing file without --force.
 
   python deploy/scripts/gen_secrets.py k8s-dev [--namespace coop-dev] | kubectl create -f -
       Prints the Secrets that deploy/k8s/overlays/dev expects (random values,
@@ -22,6 +23,7 @@ PyYAML for k8s-dev.
 from __future__ import annotations
 
 import argparse
+import base64
 import secrets
 import sys
 from pathlib import Path
@@ -32,7 +34,7 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "deploy" / "compose.env.example"
 PLACEHOLDER = "change-me"
 
-SERVICES = ("gateway", "members", "invoicing", "payroll", "governance", "notifications")
+SERVICES = ("gateway", "members", "invoicing", "payroll", "governance", "notifications", "portal")
 DEV_MONGO_URL = "mongodb://mongodb-0.mongodb:27017/?replicaSet=rs0"
 DEV_RABBITMQ_HOST = "rabbitmq"
 
@@ -40,6 +42,11 @@ DEV_RABBITMQ_HOST = "rabbitmq"
 def token() -> str:
     """32 random bytes, URL-safe (no character needs escaping in a URL or an env file)."""
     return secrets.token_urlsafe(32)
+
+
+def fernet_key() -> str:
+    """A Fernet key (URL-safe base64 of 32 random bytes), as the portal's SESSION_KEY needs."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
 def jwt_private_key_pem(kind: str = "rsa") -> str:
@@ -87,7 +94,7 @@ def render_compose_env(example: str, key_type: str) -> str:
             out.append(f'{name}="{pem}"')
             continue
         if value == PLACEHOLDER:
-            value = token()
+            value = fernet_key() if name == "SESSION_KEY" else token()
         if name == "AMQP_URL":
             value = amqp_url(
                 values.get("RABBITMQ_DEFAULT_USER", "coop"), values.get("RABBITMQ_DEFAULT_PASS", ""), DEV_RABBITMQ_HOST
@@ -129,7 +136,9 @@ def dev_k8s_secrets(namespace: str, key_type: str) -> list[dict[str, Any]]:
             },
         )
     )
+    docs.append(secret("portal-secrets", {"SESSION_KEY": fernet_key()}))
     docs.append(secret("notifications-secrets", {"WEBHOOK_SIGNING_KEY": token()}))
+    docs.append(secret("coop-service-token", {"SERVICE_TOKEN_SECRET": token()}))
     docs.append(
         secret(
             "gateway-secrets",
