@@ -67,9 +67,9 @@ def contracts(count: int, rng: random.Random) -> list[dict[str, Any]]:
     return result
 
 
-async def measure(workers: int) -> None:
+async def measure(workers: int) -> dict[str, float]:
     server = start_secantusdb()
-    client = make_client(server.url, app_name="bench-payroll")
+    client = make_client(server.url, app_name="bench-payroll", timeout_ms=300_000)
     try:
         db = database(client, "bench_payroll")
         await ensure_indexes(db, [*OUTBOX_INDEXES, *INDEXES])
@@ -77,8 +77,8 @@ async def measure(workers: int) -> None:
         await raw.create_indexes([spec.model() for spec in INDEXES if spec.collection == PAYSLIPS])
         rng = random.Random(2026)
         started = time.perf_counter()
-        for start in range(0, workers, 5000):
-            await db[CONTRACTS].insert_many(contracts(min(5000, workers - start), rng), ordered=False)
+        for start in range(0, workers, 1000):
+            await db[CONTRACTS].insert_many(contracts(min(1000, workers - start), rng), ordered=False)
         print(f"setup: {workers} contracts stored in {time.perf_counter() - started:.1f} s (not measured)")
 
         settings = PayrollSettings(mongo_url=server.url, mongo_database="bench_payroll")
@@ -100,19 +100,26 @@ async def measure(workers: int) -> None:
         print(f"payroll run, {workers} payslips (+ {events} events): {run_seconds:.2f} s "
               f"({workers / run_seconds:,.0f} payslips/s)")
         print(f"raw insert_many of the same {len(documents)} payslips: {raw_seconds:.2f} s")
-        print(f"ratio run / raw insert: {run_seconds / raw_seconds:.2f}")
+        print(f"time ratio run / raw insert: {run_seconds / raw_seconds:.2f} "
+              f"(payslips/s ratio run / raw: {raw_seconds / run_seconds:.2f})")
         print(f"total net {record['total_net']} EUR, employer cost {record['total_employer_cost']} EUR")
     finally:
         await client.close()
         server.stop()
+    return {"payroll": raw_seconds / run_seconds}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(prog="python -m bench.payroll_run")
     parser.add_argument("--workers", type=int, default=20_000)
-    args = parser.parse_args()
-    asyncio.run(measure(args.workers))
+    args = parser.parse_args(argv or [])
+    return asyncio.run(measure(args.workers))
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    from bench.support import ratio_line
+
+    for name, value in main(sys.argv[1:]).items():
+        print(ratio_line(name, value))
