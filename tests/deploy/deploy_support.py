@@ -28,7 +28,10 @@ SERVICES: dict[str, int] = {
     "payroll": 8003,
     "governance": 8004,
     "notifications": 8005,
+    "portal": 8006,
 }
+# Services without messaging (no RabbitMQ, no AMQP_URL).
+NO_MESSAGING = frozenset({"gateway", "portal"})
 
 # Newest Kubernetes version kubernetes-validate 1.37 knows, and the oldest we claim.
 K8S_VERSIONS = ("1.33.0", "1.37.0")
@@ -41,7 +44,7 @@ STRICT_BUILDS = {
     "prod": K8S / "overlays" / "prod",
 }
 # Operator custom resources: rendered and structurally checked, no offline schema.
-OPERATOR_BUILDS = {"operators-prod": K8S / "operators" / "prod"}
+OPERATOR_BUILDS = {"operators-prod": K8S / "operators" / "prod", "addons-prod": K8S / "addons" / "prod"}
 
 
 def venv_tool(name: str, package: str) -> str:

@@ -9,7 +9,7 @@ import stat
 
 import pytest
 import yaml
-from deploy_support import REPO, SERVICES, VENV_BIN, run, system_tool, venv_tool
+from deploy_support import NO_MESSAGING, REPO, SERVICES, VENV_BIN, run, system_tool, venv_tool
 
 COMPOSE_FILE = REPO / "docker-compose.yml"
 EXAMPLE = REPO / "deploy" / "compose.env.example"
@@ -24,6 +24,8 @@ SECRET_KEYS = {
     "WEBHOOK_SIGNING_KEY",
     "API_KEY_PEPPER",
     "GATEWAY_JWT_PRIVATE_KEY",
+    "SERVICE_TOKEN_SECRET",
+    "SESSION_KEY",
 }
 ENV_FILE_REF = "${COOP_ENV_FILE:-deploy/compose.env}"
 
@@ -74,8 +76,10 @@ def test_every_depends_on_target_exists_and_waits_for_health(compose) -> None:
             assert target in services, f"{name} depends on unknown service {target}"
             assert cond.get("condition") == "service_healthy", f"{name} -> {target}: {cond}"
     for name in SERVICES:
-        needed = {"mongo"} if name == "gateway" else {"mongo", "rabbitmq"}  # the gateway has no messaging
+        needed = {"mongo"} if name in NO_MESSAGING else {"mongo", "rabbitmq"}
         assert needed <= set(services[name]["depends_on"]), name
+        if name in NO_MESSAGING:
+            assert "rabbitmq" not in services[name]["depends_on"], name
     assert set(services["gateway"]["depends_on"]) >= set(SERVICES) - {"gateway"}
     assert "mailpit" in services["notifications"]["depends_on"]
 
@@ -161,8 +165,23 @@ def test_app_service_build_and_settings(compose, name) -> None:
         for other, port in SERVICES.items():
             if other != "gateway":
                 assert env[f"{other.upper()}_URL"] == f"http://{other}:{port}"
+    if name == "portal":
+        # Pages are built from the public API only; SESSION_KEY comes from the env file.
+        assert env["GATEWAY_URL"] == "http://gateway:8080"
+        assert not {k for k in env if k.endswith("_URL")} - {"MONGO_URL", "JWKS_URL", "GATEWAY_JWKS_URL", "GATEWAY_URL"}
     if name == "notifications":
         assert env["SMTP_HOST"] == "${SMTP_HOST:-mailpit}"
+        assert env["INVOICING_URL"] == "http://invoicing:8002"
+
+
+def test_mailpit_catches_every_email_with_its_web_ui(compose) -> None:
+    mailpit = compose["services"]["mailpit"]
+    assert re.fullmatch(r"axllent/mailpit:v\d+\.\d+\.\d+", mailpit["image"])
+    assert mailpit["environment"]["MP_UI_BIND_ADDR"] == "0.0.0.0:8025"
+    assert mailpit["environment"]["MP_SMTP_BIND_ADDR"] == "0.0.0.0:1025"
+    notifications = compose["services"]["notifications"]
+    assert notifications["depends_on"]["mailpit"] == {"condition": "service_healthy"}
+    assert notifications["environment"]["SMTP_PORT"] == "${SMTP_PORT:-1025}"
 
 
 # --------------------------------------------------------------------------- secrets
@@ -201,6 +220,11 @@ def test_compose_env_generator(tmp_path) -> None:
         pem = values[key].strip('"').replace("\\n", "\n").encode()
         assert load_pem_private_key(pem, password=None).key_size == 3072, key
     assert values["JWT_PRIVATE_KEY"] != values["GATEWAY_JWT_PRIVATE_KEY"]
+    # The portal's session key must be a usable Fernet key (32 bytes, URL-safe base64).
+    from cryptography.fernet import Fernet
+
+    session = Fernet(values["SESSION_KEY"].encode())
+    assert session.decrypt(session.encrypt(b"token")) == b"token"
     # A second run keeps the existing file (RabbitMQ remembers its first password).
     again = run([python, "deploy/scripts/gen_secrets.py", "compose-env", "--output", str(out)])
     assert again.returncode == 0 and out.read_text(encoding="utf-8") == text

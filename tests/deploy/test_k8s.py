@@ -14,6 +14,7 @@ import yaml
 from deploy_support import (
     K8S,
     K8S_VERSIONS,
+    NO_MESSAGING,
     OPERATOR_BUILDS,
     REPO,
     SERVICES,
@@ -29,6 +30,7 @@ SECRET_ENV = {
     "gateway": {"API_KEY_PEPPER", "GATEWAY_JWT_PRIVATE_KEY"},
     "members": {"JWT_PRIVATE_KEY", "BOOTSTRAP_ADMIN_EMAIL", "BOOTSTRAP_ADMIN_PASSWORD"},
     "notifications": {"SMTP_USERNAME", "SMTP_PASSWORD", "WEBHOOK_SIGNING_KEY"},
+    "portal": {"SESSION_KEY"},
 }
 
 
@@ -307,16 +309,19 @@ def test_service_wiring(docs, build) -> None:
         assert {"configMapRef": {"name": f"{name}-config"}} in container["envFrom"]
         # Connection strings and secrets only from Secrets, never inline
         env = {e["name"]: e for e in container["env"]}
-        # The gateway does not use RabbitMQ (messaging=False): no AMQP_URL for it.
-        needed = {"MONGO_URL"} | ({"AMQP_URL"} if name != "gateway" else set())
-        assert ("AMQP_URL" in env) == (name != "gateway"), f"{name}: AMQP_URL"
+        # The gateway and the portal do not use RabbitMQ (messaging=False): no AMQP_URL.
+        needed = {"MONGO_URL"} | ({"AMQP_URL"} if name not in NO_MESSAGING else set())
+        assert ("AMQP_URL" in env) == (name not in NO_MESSAGING), f"{name}: AMQP_URL"
         for var in needed | SECRET_ENV.get(name, set()):
             assert var in env, f"{name}: {var} missing"
             assert "value" not in env[var], f"{name}: {var} has an inline value"
             assert "secretKeyRef" in env[var]["valueFrom"], f"{name}: {var} not from a Secret"
         assert env["MONGO_URL"]["valueFrom"]["secretKeyRef"]["name"] == f"{name}-mongodb"
-        if name != "gateway":
+        if name not in NO_MESSAGING:
             assert env["AMQP_URL"]["valueFrom"]["secretKeyRef"]["name"] == "coop-amqp"
+        if name == "portal":
+            assert env["SESSION_KEY"]["valueFrom"]["secretKeyRef"] == {"name": "portal-secrets", "key": "SESSION_KEY"}
+            assert config["GATEWAY_URL"] == "http://gateway:8080"
         assert config["ENVIRONMENT"] in {"production", "development"}
         assert config["JWKS_URL"] == "http://members:8001/api/v1/auth/jwks"
         if name != "gateway":
@@ -381,7 +386,9 @@ def _names_in(peer: dict) -> set[str]:
 
 def test_who_may_call_whom(docs) -> None:
     """Outside traffic enters through the gateway only; the services are called by the
-    gateway, except the token issuers' JWKS (members, gateway) that every service reads."""
+    gateway, except the token issuers' JWKS (members, gateway) that every service reads
+    and invoicing's stored document files, which notifications fetches to e-mail them.
+    The portal is reached through the gateway only (/app, /static)."""
     policies = _policies(docs["base"])
     others = set(SERVICES) - {"gateway"}
     gateway = _sources(policies["gateway"]["spec"])
@@ -396,7 +403,10 @@ def test_who_may_call_whom(docs) -> None:
         sources = _sources(spec)
         assert all(set(p) == {"podSelector"} for p in sources), f"{name} is reachable from outside: {sources}"
         callers = set().union(*map(_names_in, sources))
-        expected = (set(SERVICES) - {"members"}) if name == "members" else {"gateway"}
+        # Every service but the portal (which calls the gateway only) reads the members JWKS.
+        expected = (set(SERVICES) - {"members", "portal"}) if name == "members" else {"gateway"}
+        if name == "invoicing":
+            expected = {"gateway", "notifications"}
         assert callers == expected, f"{name} callable by {callers}"
         assert {p["port"] for rule in spec["ingress"] for p in rule["ports"]} == {"http"}
 
@@ -414,9 +424,13 @@ def test_services_reach_only_datastores_and_token_issuers(docs) -> None:
                 elif "podSelector" in peer:
                     assert [p["port"] for p in rule["ports"]] == ["http"]
                     peers |= _names_in(peer)
-        expected_stores = {"mongodb": [27017]} | ({} if name == "gateway" else {"rabbitmq": [5672]})
+        expected_stores = {"mongodb": [27017]} | ({} if name in NO_MESSAGING else {"rabbitmq": [5672]})
         assert datastores == expected_stores, f"{name}: {datastores}"
         expected_peers = (set(SERVICES) - {"gateway"}) if name == "gateway" else {"members", "gateway"} - {name}
+        if name == "portal":
+            expected_peers = {"gateway"}  # the public API, nothing else
+        if name == "notifications":
+            expected_peers |= {"invoicing"}  # the stored files of documents it e-mails
         assert peers == expected_peers, f"{name} may call {peers}"
         ip_rules = [r for r in egress if any("ipBlock" in p for p in r["to"])]
         if name == "notifications":
@@ -428,6 +442,20 @@ def test_services_reach_only_datastores_and_token_issuers(docs) -> None:
         else:
             assert not ip_rules, f"{name} may reach outside the cluster: {ip_rules}"
         assert not any("namespaceSelector" in p for r in egress for p in r["to"]), name
+
+
+def test_datastores_accept_exactly_the_services_that_use_them(docs) -> None:
+    """MongoDB serves all seven services; RabbitMQ only those with messaging."""
+    policies = _policies(docs["base"])
+    for store, expected in (("mongodb", set(SERVICES)), ("rabbitmq", set(SERVICES) - NO_MESSAGING)):
+        sources = [p for p in _sources(policies[store]["spec"]) if _names_in(p)]
+        assert set().union(*map(_names_in, sources)) == expected, store
+
+
+def test_prometheus_may_scrape_every_service(docs) -> None:
+    scrape = _policies(docs["prod"])["allow-prometheus-scrape"]["spec"]["podSelector"]
+    for name in SERVICES:
+        assert selects(scrape, {"app.kubernetes.io/name": name}), name
 
 
 def selects(selector: dict, labels: dict) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import httpx
 
@@ -72,6 +73,16 @@ def _paid_member(api: Api, admin: dict[str, str], name: str) -> tuple[str, dict[
     return member_id, headers
 
 
+def _wait_for_state(api: Api, admin: dict[str, str], assembly_id: str, wanted: str,
+                    until: datetime) -> dict[str, Any]:
+    while True:
+        doc: dict[str, Any] = api.get(f"/api/v1/assemblies/{assembly_id}", admin).json()
+        if doc["state"] == wanted:
+            return doc
+        assert datetime.now(UTC) < until, f"still {doc['state']}, expected {wanted}"
+        time.sleep(0.2)
+
+
 def test_an_assembly_votes_one_person_one_vote(platform: Platform) -> None:
     with httpx.Client(timeout=15) as client:
         api = Api(client, platform.gateway)
@@ -96,8 +107,9 @@ def test_an_assembly_votes_one_person_one_vote(platform: Platform) -> None:
         assert convened.status_code == 200, convened.text
         assert api.get(f"/api/v1/assemblies/{assembly_id}", ada).json()["you"]["in_electorate"] is True
 
-        time.sleep(max(0.0, (opens - datetime.now(UTC)).total_seconds()) + 0.2)
-        assert api.post(f"/api/v1/assemblies/{assembly_id}/open-voting", admin).status_code == 200
+        # No admin call: the governance service opens and closes the vote itself.
+        state = _wait_for_state(api, admin, assembly_id, "voting_open", until=opens + timedelta(seconds=5))
+        assert state["opened_at"] is not None and datetime.fromisoformat(state["opened_at"]) >= opens
         vote = f"/api/v1/resolutions/{resolution_id}/votes"
         assert api.post(vote, ada, json={"choice": "for"}).status_code == 201
         assert api.post(vote, ada, json={"choice": "against"}).status_code == 409  # one person, one vote
@@ -106,8 +118,9 @@ def test_an_assembly_votes_one_person_one_vote(platform: Platform) -> None:
         assert refused.status_code == 403
         assert refused.json()["error"]["code"] == "not_in_electorate"
 
-        time.sleep(max(0.0, (closes - datetime.now(UTC)).total_seconds()) + 0.2)
-        assert api.post(f"/api/v1/assemblies/{assembly_id}/close-voting", admin).status_code == 200
+        state = _wait_for_state(api, admin, assembly_id, "results_published", until=closes + timedelta(seconds=5))
+        published = datetime.fromisoformat(state["published_at"])
+        assert closes <= published < closes + timedelta(seconds=3)  # published within seconds of closes_at
         results = api.get(f"/api/v1/assemblies/{assembly_id}/results", ada)
         assert results.status_code == 200, results.text
         (result,) = [r for r in results.json()["results"] if r["resolution_id"] == resolution_id]

@@ -1,0 +1,77 @@
+"""The whole platform as separate processes, started exactly as ``make run`` does: one per test run, shared by
+the API journeys here and the portal's browser tests (a pytest plugin, registered by the root conftest)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from coop_shared.devserver import SERVICES
+from coop_shared.testing.servers import Infrastructure, free_port
+
+READY = "services are ready"
+ADMIN_EMAIL = "admin@coop.example"
+ADMIN_PASSWORD = "an admin passphrase for tests"
+
+
+@dataclass
+class Platform:
+    gateway: str
+    ports: dict[str, int]
+    process: subprocess.Popen[str]
+    data_dir: Path
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+
+@pytest.fixture(scope="session")
+def platform(infrastructure: Infrastructure, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    data_dir = tmp_path_factory.mktemp("platform")
+    ports = {name: free_port() for name in SERVICES}
+    # Exercise the embedded SecantusDB and the mail sink, as on a fresh machine.
+    env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URL", "SMTP_HOST")}
+    env.update({f"{name.upper()}_PORT": str(port) for name, port in ports.items()})
+    env.update({"AMQP_URL": infrastructure.amqp_url, "SECANTUSDB_PORT": str(free_port()),
+                "COOP_DATA_DIR": str(data_dir), "OUTBOX_POLL_SECONDS": "0.2", "PYTHONUNBUFFERED": "1",
+                "DEV_SMTP_PORT": str(free_port()),
+                "BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL, "BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                # Every person of every journey logs in from 127.0.0.1: the per-address login limit would count
+                # the whole test run as one person.
+                "RATE_LIMIT_SENSITIVE_PER_IP_PER_MINUTE": "500"})
+    process = subprocess.Popen([sys.executable, "-m", "coop_shared.devserver"], env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert process.stdout is not None
+    deadline = time.monotonic() + 150
+    seen: list[str] = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        seen.append(line)
+        if READY in line:
+            break
+    else:
+        process.kill()
+    if not any(READY in line for line in seen):
+        process.kill()
+        logs = "".join(seen)
+        for log in sorted((data_dir / "logs").glob("*.log")):
+            logs += f"\n--- {log.name}\n" + log.read_text(errors="replace")[-3000:]
+        pytest.fail(f"the platform did not become ready:\n{logs}")
+    yield Platform(f"http://127.0.0.1:{ports['gateway']}", ports, process, data_dir)
+    process.send_signal(signal.SIGINT)
+    try:
+        code = process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("the platform did not stop within 60 s of Ctrl-C")
+    assert code == 0, f"the platform exited with {code}"
