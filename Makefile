@@ -5,18 +5,20 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
-SERVICES := gateway members invoicing payroll governance notifications
+SERVICES := gateway members invoicing payroll governance notifications portal
 PYPROJECTS := shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install run test test-unit lint contracts bench bench-gateway bench-payroll clean
+.PHONY: help install run test test-faults test-unit test-portal portal-assets portal-messages lint contracts docs-assets bench bench-gateway bench-events bench-issue bench-payroll clean
 
 help:
-	@echo "make run        the whole platform on this machine (SecantusDB + RabbitMQ + six services)"
+	@echo "make run        the whole platform on this machine (SecantusDB + RabbitMQ + seven services, portal at /app/)"
 	@echo "make test       every test: unit, integration (real servers), end-to-end"
+	@echo "make test-faults  the fault suite: broker, services and database killed while invoices are paid"
 	@echo "make lint       ruff + mypy"
 	@echo "make contracts  JSON Schemas of every event and the AsyncAPI document in docs/"
+	@echo "make docs-assets  Swagger UI and ReDoc files from the pinned npm packages into the gateway"
 	@echo "make bench      benchmarks that print measured ratios"
 	@echo "make up / down / logs / k8s-validate / compose-validate   deployment (see docs/deploy.md)"
 
@@ -36,8 +38,32 @@ run: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Faults injected into a platform of its own (RabbitMQ node, SecantusDB, services on free ports): nothing may be
+# lost, applied twice or left stuck. Bounded to 10 minutes.
+test-faults: install
+	timeout --signal=INT --kill-after=30 600 $(BIN)/python -m pytest tests/faults -m faults -s -p no:cacheprovider $(PYTEST_ARGS)
+
 test-unit: install
 	$(BIN)/python -m pytest -m "not e2e" shared/tests/unit services/*/tests/unit $(PYTEST_ARGS)
+
+# The portal in a real browser (Chromium from the distribution) against the platform as `make run` starts it.
+test-portal: install
+	$(BIN)/python -m pytest services/portal/tests $(PYTEST_ARGS)
+
+# Re-vendors htmx and Pico CSS (and axe-core for the tests) from the pinned services/portal/package-lock.json.
+portal-assets:
+	cd services/portal && npm ci --no-audit --no-fund
+	cp services/portal/node_modules/htmx.org/dist/htmx.min.js services/portal/src/portal/static/vendor/
+	cp services/portal/node_modules/@picocss/pico/css/pico.min.css services/portal/src/portal/static/vendor/
+	cp services/portal/node_modules/axe-core/axe.min.js services/portal/tests/e2e/vendor/
+
+# Extracts the portal's messages and compiles the fr/nl catalogues.
+portal-messages: install
+	cd services/portal && ../../$(BIN)/pybabel extract -F babel.cfg -k N_ -o src/portal/locale/messages.pot \
+		--no-location --sort-output --project=coop-portal .
+	cd services/portal && ../../$(BIN)/pybabel update -i src/portal/locale/messages.pot -d src/portal/locale \
+		--no-location --ignore-obsolete
+	cd services/portal && ../../$(BIN)/pybabel compile -d src/portal/locale -D messages
 
 lint: install
 	$(BIN)/ruff check .
@@ -46,11 +72,25 @@ lint: install
 contracts: install
 	$(BIN)/python -m coop_shared.contracts.export docs/events
 
+# The API viewers' scripts, copied from the pinned npm packages (package.json) into the gateway; committed.
+DOCS_STATIC := services/gateway/src/gateway/static
+docs-assets:
+	npm ci --no-audit --no-fund
+	mkdir -p $(DOCS_STATIC)/swagger-ui $(DOCS_STATIC)/redoc
+	cp node_modules/swagger-ui-dist/{swagger-ui-bundle.js,swagger-ui.css,favicon-32x32.png,LICENSE} $(DOCS_STATIC)/swagger-ui/
+	cp node_modules/redoc/bundles/{redoc.standalone.js,redoc.standalone.js.LICENSE.txt} node_modules/redoc/LICENSE $(DOCS_STATIC)/redoc/
+
 bench: install
 	$(BIN)/python -m bench
 
 bench-gateway: install
 	$(BIN)/python -m bench.gateway
+
+bench-events: install
+	$(BIN)/python -m bench.events
+
+bench-issue: install
+	$(BIN)/python -m bench.issue
 
 bench-payroll: install
 	$(BIN)/python -m bench.payroll_run

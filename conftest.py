@@ -1,1 +1,1 @@
-pytest_plugins = ["coop_shared.testing.fixtures"]
+pytest_plugins = ["coop_shared.testing.fixtures", "coop_shared.testing.hang_report", "tests.e2e.platform"]
