@@ -79,7 +79,9 @@ def _wait_for_state(api: Api, admin: dict[str, str], assembly_id: str, wanted: s
         doc: dict[str, Any] = api.get(f"/api/v1/assemblies/{assembly_id}", admin).json()
         if doc["state"] == wanted:
             return doc
-        assert datetime.now(UTC) < until, f"still {doc['state']}, expected {wanted}"
+        if datetime.now(UTC) >= until:  # say what the scheduler was doing: its last run, outcome, next run
+            jobs = api.get("/api/v1/admin/jobs/governance", admin).text
+            raise AssertionError(f"still {doc['state']}, expected {wanted}; governance jobs: {jobs}")
         time.sleep(0.2)
 
 
@@ -93,7 +95,8 @@ def test_an_assembly_votes_one_person_one_vote(platform: Platform) -> None:
         time.sleep(1.0)  # governance consumes the same events as notifications
 
         now = datetime.now(UTC)
-        opens, closes = now + timedelta(seconds=4), now + timedelta(seconds=10)
+        # Wide enough for four votes on a loaded 2-core machine, where a request can take two seconds.
+        opens, closes = now + timedelta(seconds=4), now + timedelta(seconds=16)
         assembly = api.post("/api/v1/assemblies", admin, json={
             "kind": "general", "title": "Annual assembly", "opens_at": opens.isoformat(),
             "closes_at": closes.isoformat()})
@@ -108,19 +111,22 @@ def test_an_assembly_votes_one_person_one_vote(platform: Platform) -> None:
         assert api.get(f"/api/v1/assemblies/{assembly_id}", ada).json()["you"]["in_electorate"] is True
 
         # No admin call: the governance service opens and closes the vote itself.
-        state = _wait_for_state(api, admin, assembly_id, "voting_open", until=opens + timedelta(seconds=5))
+        state = _wait_for_state(api, admin, assembly_id, "voting_open", until=opens + timedelta(seconds=8))
         assert state["opened_at"] is not None and datetime.fromisoformat(state["opened_at"]) >= opens
         vote = f"/api/v1/resolutions/{resolution_id}/votes"
-        assert api.post(vote, ada, json={"choice": "for"}).status_code == 201
-        assert api.post(vote, ada, json={"choice": "against"}).status_code == 409  # one person, one vote
-        assert api.post(vote, bob, json={"choice": "against"}).status_code == 201
+        cast = api.post(vote, ada, json={"choice": "for"})
+        assert cast.status_code == 201, cast.text
+        again = api.post(vote, ada, json={"choice": "against"})
+        assert again.status_code == 409 and again.json()["error"]["code"] == "already_voted", again.text
+        cast = api.post(vote, bob, json={"choice": "against"})
+        assert cast.status_code == 201, cast.text
         refused = api.post(vote, outsider, json={"choice": "for"})
         assert refused.status_code == 403
         assert refused.json()["error"]["code"] == "not_in_electorate"
 
-        state = _wait_for_state(api, admin, assembly_id, "results_published", until=closes + timedelta(seconds=5))
+        state = _wait_for_state(api, admin, assembly_id, "results_published", until=closes + timedelta(seconds=8))
         published = datetime.fromisoformat(state["published_at"])
-        assert closes <= published < closes + timedelta(seconds=3)  # published within seconds of closes_at
+        assert closes <= published < closes + timedelta(seconds=6)  # published within seconds of closes_at
         results = api.get(f"/api/v1/assemblies/{assembly_id}/results", ada)
         assert results.status_code == 200, results.text
         (result,) = [r for r in results.json()["results"] if r["resolution_id"] == resolution_id]

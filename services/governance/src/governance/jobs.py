@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from coop_shared.clock import Clock
 from coop_shared.jobs import Every, Job
 from coop_shared.service import JobsFactory, Runtime
@@ -16,8 +18,11 @@ def governance_jobs(settings: GovernanceSettings) -> JobsFactory:
             return await keep_voting_deadlines(context_of(runtime, clock))
 
         # Checked every few seconds: a vote closes within seconds of closes_at, not at the next hour.
-        return [Job("voting-deadlines", Every(settings.voting_deadlines_job_seconds), voting_deadlines,
+        # A failed run is retried after seconds, not the default half minute: a vote's window is short.
+        every = settings.voting_deadlines_job_seconds
+        return [Job("voting-deadlines", Every(every), voting_deadlines,
                     description="Open voting at opens_at; close it at closes_at, count and publish the results "
-                                "and minutes.")]
+                                "and minutes.",
+                    retry_base=timedelta(seconds=max(every, 1.0)), retry_max=timedelta(minutes=1))]
 
     return build

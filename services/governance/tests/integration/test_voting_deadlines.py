@@ -8,10 +8,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from coop_shared.auth.tokens import SigningKey
 from coop_shared.testing.fixtures import running, trust_test_key
 from governance.config import GovernanceSettings
 from governance.main import create_app
+from governance.service_layer import deadlines
 
 from .conftest import CLOSES, OPENS, Gov
 
@@ -90,3 +93,55 @@ async def test_with_the_fake_clock_the_job_opens_at_opens_at_and_a_vote_at_close
     assert (await gov.results(aid))[rid]["votes_for"] == 1
     assert (await scheduler.run_now("voting-deadlines")).result == {"opened": 0, "closed_and_published": 0}
     assert await gov.db.assemblies.count_documents({"_id": aid, "published_at": CLOSES + timedelta(seconds=1)}) == 1
+
+
+async def test_the_job_and_an_admin_closing_at_the_same_moment_publish_once_and_the_job_keeps_going(
+        gov: Gov) -> None:
+    await gov.members_with_shares("ann", "bob")
+    first = (await gov.create())["id"]
+    second = (await gov.create(title="Second assembly"))["id"]
+    for aid in (first, second):
+        await gov.convene(aid)
+        await gov.open(aid)
+    gov.clock.set(CLOSES)
+    scheduler = gov.app.state.runtime.scheduler
+    clicks = [gov.client.post(f"/api/v1/assemblies/{first}/close-voting", headers=gov.admin) for _ in range(3)]
+    run, *answers = await asyncio.gather(scheduler.run_now("voting-deadlines"), *clicks)
+    assert run.ok, run.error
+    assert sorted(a.status_code for a in answers) in ([200, 409, 409], [409, 409, 409]), [a.text for a in answers]
+    for aid in (first, second):
+        doc = (await gov.client.get(f"/api/v1/assemblies/{aid}", headers=gov.admin)).json()
+        assert doc["state"] == "results_published"
+    assert await gov.db.outbox.count_documents({"type": "governance.results.published.v1"}) == 2
+    again = await scheduler.run_now("voting-deadlines")
+    assert again.ok and again.result == {"opened": 0, "closed_and_published": 0}
+
+
+async def test_one_assembly_that_fails_to_close_does_not_hold_up_the_others(
+        gov: Gov, monkeypatch: pytest.MonkeyPatch) -> None:
+    await gov.members_with_shares("ann")
+    broken, fine = (await gov.create())["id"], (await gov.create(title="Second assembly"))["id"]
+    for aid in (broken, fine):
+        await gov.convene(aid)
+        await gov.open(aid)
+    gov.clock.set(CLOSES)
+    real = deadlines.close_voting
+
+    async def close_or_fail(ctx: Any, assembly_id: str) -> Any:
+        if assembly_id == broken:
+            raise OSError("the disk is full")
+        return await real(ctx, assembly_id)
+
+    monkeypatch.setattr(deadlines, "close_voting", close_or_fail)
+    run = await gov.app.state.runtime.scheduler.run_now("voting-deadlines")
+    states = {aid: (await gov.client.get(f"/api/v1/assemblies/{aid}", headers=gov.admin)).json()["state"]
+              for aid in (broken, fine)}
+    assert states == {broken: "voting_open", fine: "results_published"}
+    assert not run.ok and "1 assemblies did not open" not in (run.error or "")
+    assert "0 assemblies did not open and 1 did not close" in (run.error or "")
+    [job] = [j for j in (await gov.client.get("/api/v1/admin/jobs/governance", headers=gov.admin)).json()["items"]
+             if j["name"] == "voting-deadlines"]
+    assert job["last_outcome"] == "failed" and job["consecutive_failures"] == 1
+    # Retried within seconds (the job's own back-off), not after the default half minute.
+    retry_in = datetime.fromisoformat(job["next_run_at"]) - datetime.fromisoformat(job["last_run_at"])
+    assert retry_in <= timedelta(seconds=2)

@@ -103,6 +103,17 @@ async def _make_documents(platform: Platform) -> dict[str, bytes]:
         assert response.status_code == 201, response.text
         made[name] = response.json()
 
+    # Credited unit by unit: three notes of 0.03 + 21 % VAT (0.01 each on its own) share the invoice's 0.02.
+    units = await platform.issued(headers, activity, be["id"], [line("Timbre", "3", "C62", "0.03", "21")])
+    for n in (1, 2, 3):
+        response = await http.post(f"/api/v1/invoices/{units['id']}/credit-note", headers=headers,
+                                   json={"reason": "Non livré", "lines": [{"line": 0, "quantity": "1"}]})
+        assert response.status_code == 201, response.text
+        made[f"credit-note-unit-{n}"] = response.json()
+    vats = [made[f"credit-note-unit-{n}"]["totals"]["vat_total"] for n in (1, 2, 3)]
+    assert [Decimal(v) for v in vats] == [Decimal("0.01"), Decimal("0.00"), Decimal("0.01")]
+    assert (await http.get(f"/api/v1/invoices/{units['id']}", headers=headers)).json()["status"] == "cancelled"
+
     # Money between two activities is no sale: an internal number, no Peppol document, no PDF.
     internal_doc = made.pop("intra-cooperative")
     assert internal_doc["number"].startswith("INT-") and internal_doc["structured_communication"] is None
@@ -153,7 +164,7 @@ BROKEN = {
 async def test_every_ubl_the_api_produces_passes_peppol_and_broken_copies_fail(
         platform: Platform, tmp_path: Path) -> None:
     documents = await _make_documents(platform)
-    assert len(documents) == 12
+    assert len(documents) == 15
     for name, (source, damage, _) in BROKEN.items():
         documents[name] = damage(documents[source])
     for name, content in documents.items():

@@ -11,7 +11,7 @@ from invoicing.domain.clients import Address, CompanyClient
 from invoicing.domain.contribution import PaymentSplit
 from invoicing.domain.errors import DomainConflictError, DomainValidationError
 from invoicing.domain.invoice import CreditLine, Invoice, InvoiceNumber, InvoiceStatus
-from invoicing.domain.totals import InvoiceLine
+from invoicing.domain.totals import InvoiceLine, compute_totals
 from invoicing.domain.vat import VatCategoryCode, VatRegime, VatTreatment
 
 D = Decimal
@@ -95,3 +95,24 @@ def test_an_amount_credit_on_a_one_rate_invoice_and_the_rest_paid_adds_up() -> N
     last = invoice.record_payment(D("1089.00")).applied
     assert last == PaymentSplit(D("900.00"), D("189.00"), D("58.50"), D("841.50"))
     assert invoice.status is InvoiceStatus.PAID
+
+
+def test_credit_notes_unit_by_unit_share_the_invoices_vat_to_the_cent_and_cancel_it() -> None:
+    # 3 × 0.03 at 21 %: the invoice charges 0.02 VAT, each unit alone would round to 0.01.
+    invoice = issued(line("3", "0.03"), line("7", "33.33", "6"))
+    vats: list[Decimal] = []
+    for index, units in ((0, 3), (1, 7)):
+        for _ in range(units):
+            note = invoice.create_credit_note(note_number(), DAY, "Non livré", lines=[CreditLine(index, D(1))])
+            invoice.apply_credit_note(note)
+            vats.append(note.totals.vat_total)
+    assert vats[:3] == [D("0.01"), D("0.00"), D("0.01")]
+    assert sum(vats, D(0)) == invoice.totals.vat_total == D("14.02")
+    assert invoice.credited == invoice.totals.total_incl_vat and invoice.status is InvoiceStatus.CANCELLED
+    assert invoice.credited_groups == {(VatCategoryCode.STANDARD, D(21)): (D("0.09"), D("0.02")),
+                                       (VatCategoryCode.STANDARD, D(6)): (D("233.31"), D("14.00"))}
+
+
+def test_a_credit_note_never_moves_vat_by_more_than_a_cent() -> None:
+    with pytest.raises(DomainValidationError):
+        compute_totals([line("1", "10.00")], vat_rounding={(VatCategoryCode.STANDARD, D(21)): D("0.02")})

@@ -168,6 +168,9 @@ def invoice_from_doc(doc: Document) -> Invoice:
     if credits.get("refunded_parts"):
         invoice.refunded = split_from_doc(credits["refunded_parts"])
     invoice.credited_quantities = {int(k): Decimal(v) for k, v in (credits.get("quantities") or {}).items()}
+    invoice.credited_groups = {
+        (VatCategoryCode(g["category"]), Decimal(g["rate"])): (Decimal(g["taxable_amount"]), Decimal(g["vat_amount"]))
+        for g in credits.get("groups") or ()}
     return invoice
 
 
@@ -198,5 +201,7 @@ def invoice_state(invoice: Invoice) -> Document:
             "unpaid_parts": split_to_doc(invoice.credited_unpaid_split),
             "refunded_parts": split_to_doc(invoice.refunded),
             "quantities": {str(k): v for k, v in invoice.credited_quantities.items()},
+            "groups": [{"category": category.value, "rate": rate, "taxable_amount": taxable, "vat_amount": vat}
+                       for (category, rate), (taxable, vat) in invoice.credited_groups.items()],
         }
     return state

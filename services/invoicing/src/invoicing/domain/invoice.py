@@ -33,7 +33,7 @@ from invoicing.domain.errors import DomainConflictError, DomainValidationError
 from invoicing.domain.money import ZERO, percent_of, require_cents, require_non_negative, round_cents
 from invoicing.domain.ogm import ogm_for_invoice
 from invoicing.domain.quote import Quote, QuoteStatus
-from invoicing.domain.totals import InvoiceLine, InvoiceTotals, compute_totals
+from invoicing.domain.totals import InvoiceLine, InvoiceTotals, VatGroup, compute_totals
 from invoicing.domain.vat import VatRegime, check_regime_for_client
 
 INVOICE_TYPE_CODE = "380"  # UNCL1001 commercial invoice
@@ -145,12 +145,14 @@ class CreditNote:
     regime: VatRegime
     lines: tuple[InvoiceLine, ...]
     reason: str
+    # The cent per VAT group that earlier partial notes rounded away (see ``Invoice.create_credit_note``).
+    vat_rounding: tuple[tuple[VatGroup, Decimal], ...] = ()
 
     type_code: ClassVar[str] = CREDIT_NOTE_TYPE_CODE
 
     @property
     def totals(self) -> InvoiceTotals:
-        return compute_totals(self.lines)
+        return compute_totals(self.lines, vat_rounding=dict(self.vat_rounding))
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +238,8 @@ class Invoice(EditableLines):
         self.credited_unpaid_split = PaymentSplit(ZERO, ZERO, ZERO, ZERO)
         self.refunded = PaymentSplit(ZERO, ZERO, ZERO, ZERO)
         self.credited_quantities: dict[int, Decimal] = {}
+        # Per VAT group, the taxable amount and VAT its credit notes took off.
+        self.credited_groups: dict[VatGroup, tuple[Decimal, Decimal]] = {}
         self._lines: tuple[InvoiceLine, ...] = ()
         self._prepaid = ZERO
         self.buyer_reference: str | None = None
@@ -545,12 +549,31 @@ class Invoice(EditableLines):
             regime=self.regime,
             lines=credited_lines,
             reason=require_text(reason, "reason", max_length=1000),
+            vat_rounding=self._vat_rounding(credited_lines),
         )
         if self.credited + note.totals.total_incl_vat > self.totals.total_incl_vat:
             raise DomainValidationError(
                 "credit_note.exceeds_invoice",
                 f"Only {self.totals.total_incl_vat - self.credited} of this invoice is left to credit.", "lines")
         return note
+
+    def _vat_rounding(self, lines: tuple[InvoiceLine, ...]) -> tuple[tuple[VatGroup, Decimal], ...]:
+        """VAT of each group rounded on what all the notes credit together, as payments are split.
+
+        Each note rounded on its own would drift: three notes of one unit at
+        0.03 + 21 % take 0.01 VAT each, 0.03 in all, from an invoice that
+        charged 0.02, and the last unit could never be credited. Rounding the
+        cumulative amount instead gives each note its own VAT give or take a
+        cent, and all of them together exactly the invoice's VAT.
+        """
+        moved: list[tuple[VatGroup, Decimal]] = []
+        for group in compute_totals(lines).breakdown:
+            key = (group.category, group.rate)
+            taxable_before, vat_before = self.credited_groups.get(key, (ZERO, ZERO))
+            cumulative = percent_of(taxable_before + group.taxable_amount, group.rate) - vat_before
+            if cumulative != group.vat_amount:
+                moved.append((key, cumulative - group.vat_amount))
+        return tuple(moved)
 
     def _credit_lines(self, chosen: tuple[CreditLine, ...]) -> tuple[InvoiceLine, ...]:
         if not chosen:
@@ -620,6 +643,10 @@ class Invoice(EditableLines):
                                                                        line.vat_rate):
                     self.credited_quantities[index] = self.credited_quantities.get(index, ZERO) + line.quantity
                     break
+        for group in credit.breakdown:
+            taxable, vat = self.credited_groups.get((group.category, group.rate), (ZERO, ZERO))
+            self.credited_groups[(group.category, group.rate)] = (taxable + group.taxable_amount,
+                                                                  vat + group.vat_amount)
         was_open = self.status in OPEN_STATUSES
         self.credited += amount
         self.credited_unpaid += unpaid

@@ -8,7 +8,7 @@ rounding would drift by up to half a cent per line.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -26,6 +26,8 @@ from invoicing.domain.money import (
     sum_money,
 )
 from invoicing.domain.vat import LineVat, RateCategory, VatCategoryCode, VatRegime, check_category_rate
+
+CENT = Decimal("0.01")
 
 # UN/ECE Recommendation 20 unit codes members use. Kept to a known list
 # because the Peppol schematron rejects unknown codes: better to refuse at
@@ -140,8 +142,17 @@ def check_lines_for_regime(lines: Iterable[InvoiceLine], regime: VatRegime) -> N
             )
 
 
-def compute_totals(lines: Iterable[InvoiceLine], prepaid: Decimal = ZERO) -> InvoiceTotals:
-    """Totals of an invoice; the breakdown is ordered by rate (highest first), then code."""
+VatGroup = tuple[VatCategoryCode, Decimal]  # (category, rate): one TaxSubtotal
+
+
+def compute_totals(lines: Iterable[InvoiceLine], prepaid: Decimal = ZERO,
+                   vat_rounding: Mapping[VatGroup, Decimal] | None = None) -> InvoiceTotals:
+    """Totals of an invoice; the breakdown is ordered by rate (highest first), then code.
+
+    ``vat_rounding`` moves a group's VAT by at most a cent: a partial credit
+    note carries the cent its invoice's earlier notes rounded away, so that
+    all its notes add up to the invoice's own VAT (BR-CO-17 tolerates it).
+    """
     lines = tuple(lines)
     if not lines:
         raise DomainValidationError("invoice.no_lines", "An invoice needs at least one line.", "lines")
@@ -150,8 +161,11 @@ def compute_totals(lines: Iterable[InvoiceLine], prepaid: Decimal = ZERO) -> Inv
         # Decimal(21) and Decimal("21.0") are equal and hash alike: one group.
         key = (line.vat_category, line.vat_rate)
         groups[key] = groups.get(key, ZERO) + line.net_amount
+    rounding = dict(vat_rounding or {})
+    if any(abs(cents) > CENT for cents in rounding.values()):
+        raise DomainValidationError("invoice.vat_rounding", "VAT is moved by one cent at most.", "lines")
     breakdown = tuple(
-        VatBreakdown(category, rate, taxable, percent_of(taxable, rate))
+        VatBreakdown(category, rate, taxable, percent_of(taxable, rate) + rounding.get((category, rate), ZERO))
         for (category, rate), taxable in sorted(groups.items(), key=lambda kv: (-kv[0][1], kv[0][0].value))
     )
     total_excl_vat = sum_money(b.taxable_amount for b in breakdown)

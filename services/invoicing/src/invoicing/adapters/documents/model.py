@@ -213,12 +213,16 @@ class TaxSubtotal:
     taxable_amount: Decimal
     tax_amount: Decimal
     exemption: Exemption | None = None
+    # A partial credit note's VAT is rounded on what all its invoice's notes credit together, so it may
+    # differ from its own taxable amount's by a cent (BR-CO-17 tolerates up to one unit).
+    rounding: Decimal = ZERO
 
     def __post_init__(self) -> None:
         _check_rate(self.category, self.percent)
         _check_money("taxable amount", self.taxable_amount)
         _check_money("tax amount", self.tax_amount)
-        expected = round_money(self.taxable_amount * self.percent / 100)
+        _require(abs(self.rounding) <= CENT, f"VAT {self.category} {self.percent} %: rounding beyond a cent")
+        expected = round_money(self.taxable_amount * self.percent / 100) + self.rounding
         _require(self.tax_amount == expected, f"VAT {self.category} {self.percent} %: expected {expected}")
         needs_reason = self.category.needs_exemption_reason
         _require(
@@ -368,7 +372,9 @@ class InvoiceDocument:
         _require(bool(self.lines), "a document needs at least one line")
         ids = [line.id for line in self.lines]
         _require(len(set(ids)) == len(ids), "line ids must be unique")
-        expected = compute_tax_subtotals(self.lines, _exemptions_of(self.tax_subtotals))
+        rounding = {s.key: s.rounding for s in self.tax_subtotals if s.rounding}
+        _require(not rounding or self.kind is DocumentKind.CREDIT_NOTE, "only a credit note carries VAT rounding")
+        expected = compute_tax_subtotals(self.lines, _exemptions_of(self.tax_subtotals), rounding)
         _require(
             sorted(self.tax_subtotals, key=_subtotal_order) == list(expected),
             "tax subtotals do not match the lines (one per VAT category and rate)",
@@ -398,13 +404,16 @@ def _exemptions_of(subtotals: Iterable[TaxSubtotal]) -> dict[VatCategory, Exempt
 
 
 def compute_tax_subtotals(
-    lines: Iterable[DocumentLine], exemptions: Mapping[VatCategory, Exemption] | None = None
+    lines: Iterable[DocumentLine], exemptions: Mapping[VatCategory, Exemption] | None = None,
+    rounding: Mapping[tuple[VatCategory, Decimal], Decimal] | None = None,
 ) -> tuple[TaxSubtotal, ...]:
     """One VAT breakdown per (category, rate); VAT rounded on each breakdown total.
 
     `exemptions` gives the reason for each category that charges no VAT
-    (E, AE, G, O); it is ignored for the others.
+    (E, AE, G, O); it is ignored for the others. `rounding` is a partial
+    credit note's cent per breakdown (see ``TaxSubtotal.rounding``).
     """
+    moved = rounding or {}
     taxable: dict[tuple[VatCategory, Decimal], Decimal] = {}
     for line in lines:
         key = (line.vat_category, line.vat_percent)
@@ -415,8 +424,9 @@ def compute_tax_subtotals(
             category=category,
             percent=percent,
             taxable_amount=amount,
-            tax_amount=round_money(amount * percent / 100),
+            tax_amount=round_money(amount * percent / 100) + moved.get((category, percent), ZERO),
             exemption=reasons.get(category) if category.needs_exemption_reason else None,
+            rounding=moved.get((category, percent), ZERO),
         )
         for (category, percent), amount in taxable.items()
     ]
