@@ -24,7 +24,13 @@ Command = Callable[[argparse.Namespace], None]
 # off: the client address is decided by coop_shared.http.client_address against
 # TRUSTED_PROXIES, never by believing X-Forwarded-For from any local peer.
 # server_header off: no software banner (uvicorn still sends one Date header).
-UVICORN_OPTIONS: dict[str, Any] = {"proxy_headers": False, "server_header": False}
+# timeout_keep_alive: how long an idle connection stays open. Every client
+# pool in front of a service must let its idle connections go sooner
+# (httpx keepalive_expiry below this), or it may send a request on a
+# connection the server is closing at that moment: a reset, and a lost POST.
+SERVER_KEEP_ALIVE_SECONDS = 5
+UVICORN_OPTIONS: dict[str, Any] = {"proxy_headers": False, "server_header": False,
+                                   "timeout_keep_alive": SERVER_KEEP_ALIVE_SECONDS}
 
 
 def service_cli(service: str, default_port: int,
@@ -62,8 +68,17 @@ def _serve(service: str, args: argparse.Namespace) -> None:
 
 def _jobs(service: str, args: argparse.Namespace) -> None:
     # This process runs one job or reads their state; the service's replicas do the scheduling.
+    # Only while the settings are read: the caller's environment (a test run that starts the whole
+    # platform afterwards, say) must not inherit a platform without a scheduler.
+    before = os.environ.get("JOBS_ENABLED")
     os.environ["JOBS_ENABLED"] = "false"
-    app = importlib.import_module(f"{service}.main").create_app()
+    try:
+        app = importlib.import_module(f"{service}.main").create_app()
+    finally:
+        if before is None:
+            del os.environ["JOBS_ENABLED"]
+        else:
+            os.environ["JOBS_ENABLED"] = before
     sys.exit(asyncio.run(_jobs_command(app, args)))
 
 

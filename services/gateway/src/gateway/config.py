@@ -29,7 +29,9 @@ class GatewaySettings(ServiceSettings):
     # concurrency one replica serves, so none is opened per request.
     upstream_max_connections: int = Field(default=256, ge=1)
     upstream_keepalive_connections: int = Field(default=32, ge=1)
-    upstream_keepalive_seconds: float = Field(default=4.0, gt=0)
+    # Below the services' keep-alive (coop_shared.cli.SERVER_KEEP_ALIVE_SECONDS): a pooled connection is
+    # never reused just as the service closes it.
+    upstream_keepalive_seconds: float = Field(default=4.0, gt=0, le=4.5)
     # JSON bodies: 1 MiB; upload routes get their own limit (the file plus the
     # multipart envelope), matching what the service accepts.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +36,8 @@ def test_jobs_list_and_run(settings_for: Callable[..., Any], monkeypatch: pytest
     code, [ran] = _cli(["jobs", "run", "quote-expiry"], capsys)
     assert code == 0 and ran["ok"] is True and ran["result"]["expired"] == 0
 
+    # The command turns its own scheduler off, not the caller's: a platform started later keeps its jobs.
+    assert "JOBS_ENABLED" not in os.environ
     code, listed = _cli(["jobs", "list"], capsys)
     [expiry] = [j for j in listed if j["name"] == "quote-expiry"]
     assert expiry["last_outcome"] == "ok" and expiry["runs"] == 1

@@ -12,6 +12,9 @@ class PortalSettings(ServiceSettings):
     session_key: str | None = None
     session_idle_minutes: int = Field(default=60, ge=5, le=24 * 60)
     api_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Idle connections to the gateway are dropped before the gateway's own keep-alive
+    # (coop_shared.cli.SERVER_KEEP_ALIVE_SECONDS) closes them under a request in flight.
+    gateway_keepalive_seconds: float = Field(default=3.0, gt=0, le=4.5)
 
     @property
     def secure_cookies(self) -> bool:

@@ -57,6 +57,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.http = httpx.AsyncClient(base_url=settings.gateway_url, timeout=settings.api_timeout_seconds,
                                            follow_redirects=False,
+                                           limits=httpx.Limits(keepalive_expiry=settings.gateway_keepalive_seconds),
                                            # Never keep cookies: one client serves every person.
                                            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])))
         app.state.gateway = Gateway(app.state.http)

@@ -1,5 +1,6 @@
 import pytest
 
+from coop_shared.cli import SERVER_KEEP_ALIVE_SECONDS, UVICORN_OPTIONS
 from portal.config import PortalSettings
 from portal.main import _fernet
 
@@ -16,3 +17,12 @@ def test_production_needs_its_own_session_key() -> None:
     key = "x" * 43 + "="
     fernet = _fernet(PortalSettings(environment="production", session_key=key))
     assert fernet.decrypt(fernet.encrypt(b"tokens")) == b"tokens"
+
+
+def test_idle_connections_to_the_gateway_are_dropped_before_the_gateway_closes_them() -> None:
+    # The same pool serves every person: a connection the gateway closes while a login is
+    # sent on it is a reset and a 500, so the portal lets idle connections go first.
+    assert UVICORN_OPTIONS["timeout_keep_alive"] == SERVER_KEEP_ALIVE_SECONDS
+    assert PortalSettings().gateway_keepalive_seconds < SERVER_KEEP_ALIVE_SECONDS
+    with pytest.raises(ValueError):
+        PortalSettings(gateway_keepalive_seconds=SERVER_KEEP_ALIVE_SECONDS)
