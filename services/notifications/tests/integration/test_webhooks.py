@@ -52,6 +52,11 @@ async def test_a_delivery_is_signed_so_the_receiver_can_verify_it(harness) -> No
         await harness.publish(app, envelope)
         await harness.publish(app, envelope)  # redelivered: still one webhook delivery
         await harness.wait_until(lambda: len(receiver.requests) >= 1, what="the webhook")
+        # The receiver answers before the sender records the answer: wait for the record.
+        async def answered() -> bool:
+            return [d["status"] for d in await _deliveries(client, partner, endpoint["id"])] != ["sending"]
+
+        await harness.wait_until(answered, what="the delivery recorded")
         [delivery] = await _deliveries(client, partner, endpoint["id"])
         await harness.wait_until(lambda: _handled_twice(app, envelope.id), what="both copies handled")
 
