@@ -109,6 +109,21 @@ async def connect_amqp(settings: ServiceSettings, attempts: int = 30) -> Abstrac
     raise RuntimeError("unreachable")
 
 
+async def shutdown_step(name: str, step: Callable[[], Awaitable[Any]], seconds: float) -> bool:
+    """Run one shutdown step for at most ``seconds``; a step that fails or
+    overruns is logged and the next one runs (what is left is the process's
+    exit). True when the step finished in time."""
+    try:
+        await asyncio.wait_for(step(), timeout=seconds)
+    except TimeoutError:
+        log.warning("shutdown_step_timed_out", step=name, seconds=seconds)
+        return False
+    except Exception as exc:
+        log.warning("shutdown_step_failed", step=name, error=f"{type(exc).__name__}: {exc}"[:300])
+        return False
+    return True
+
+
 def create_service_app(
     settings: ServiceSettings,
     *,
@@ -174,19 +189,21 @@ def create_service_app(
             yield
         finally:
             # Reverse order: stop taking work, finish in-flight work, then disconnect.
-            await runtime.scheduler.stop()
+            steps: list[tuple[str, Callable[[], Awaitable[Any]]]] = [("scheduler", runtime.scheduler.stop)]
             if runtime.consumer is not None:
-                await runtime.consumer.stop()
+                steps.append(("consumer", runtime.consumer.stop))
             if runtime.relay is not None:
-                await runtime.relay.stop()
-            await versions.stop()
-            for hook in on_shutdown:
-                await hook(runtime)
+                steps.append(("outbox_relay", runtime.relay.stop))
+            steps.append(("token_versions", versions.stop))
+            steps += [(getattr(hook, "__name__", "on_shutdown"), lambda h=hook: h(runtime))  # type: ignore[misc]
+                      for hook in on_shutdown]
             if runtime.publisher is not None:
-                await runtime.publisher.close()
+                steps.append(("publisher", runtime.publisher.close))
             if runtime.amqp is not None:
-                await runtime.amqp.close()
-            await mongo.close()
+                steps.append(("amqp_connection", runtime.amqp.close))
+            steps.append(("mongo_client", mongo.close))
+            for name, step in steps:
+                await shutdown_step(name, step, settings.shutdown_step_seconds)
             log.info("service_stopped")
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,

@@ -61,6 +61,10 @@ class ServiceSettings(BaseSettings):
     # Scheduled jobs run in every replica's process; a MongoDB lease lets one run each job at a time.
     jobs_enabled: bool = True
     jobs_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    # The longest any one shutdown step (stop the jobs, the consumer, the relay,
+    # close the broker and database connections) may take: a broker that no
+    # longer answers must not keep a stopping process alive until it is killed.
+    shutdown_step_seconds: float = Field(default=20.0, gt=0, le=120)
 
     # Shared by services that call each other's internal routes (coop_shared.auth.service_tokens).
     service_token_secret: SecretStr = SecretStr(DEVELOPMENT_SERVICE_SECRET)
