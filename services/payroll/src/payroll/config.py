@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pydantic import Field
 
+from coop_shared.sepa import Debtor
 from coop_shared.settings import ServiceSettings
-from payroll.adapters.payment_files import Debtor
 from payroll.domain.rules import RuleBook, default_rule_book
 
 # A syntactically valid example account (not a real one):

@@ -20,7 +20,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from coop_shared.auth.principal import Principal, Role
 from coop_shared.contracts.invoicing import RefundPaid
-from invoicing.adapters.refund_transfers import RefundTransfer, refund_credit_transfer
+from coop_shared.sepa import CreditTransfer, Debtor
+from invoicing.adapters.refund_transfers import refund_credit_transfer
 from invoicing.adapters.repositories import StaleVersion
 from invoicing.domain.errors import DomainValidationError
 from invoicing.service_layer.context import Context
@@ -117,15 +118,15 @@ class RefundService:
                 {"status": "due", "client_iban": {"$type": "string"}}, session=session).sort("created_at", 1)]
             if not due:
                 raise Conflict("refund.none_payable", "No due refund has a known client account.", "status")
-            transfers = [RefundTransfer(end_to_end_id=f"RF{d['_id'].replace('-', '')[:30]}",
+            transfers = [CreditTransfer(end_to_end_id=f"RF{d['_id'].replace('-', '')[:30]}",
                                         creditor_name=d["client_name"], iban=d["client_iban"], amount=d["amount"],
                                         remittance=f"Refund credit note {d['credit_note_number']} "
                                                    f"invoice {d['invoice_number']}") for d in due]
             now = self.ctx.clock.now()
             message_id = f"REFUNDS-{batch_id.replace('-', '')[:24]}"
             settings = self.ctx.settings
-            xml = refund_credit_transfer(settings.seller_name, settings.seller_iban, settings.seller_bic, transfers,
-                                         day, message_id=message_id, created_at=now)
+            debtor = Debtor(settings.seller_name, settings.seller_iban, settings.seller_bic)
+            xml = refund_credit_transfer(debtor, transfers, day, message_id=message_id, created_at=now)
             batch: Document = {"_id": batch_id, "message_id": message_id, "execution_date": day.isoformat(),
                                "refund_ids": [d["_id"] for d in due],
                                "total": sum((Decimal(d["amount"]) for d in due), Decimal("0.00")),

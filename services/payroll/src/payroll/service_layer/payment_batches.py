@@ -20,11 +20,12 @@ from stdnum import iban as stdnum_iban
 
 from coop_shared.contracts.payroll import SalaryPaid
 from coop_shared.http.errors import ApiError
+from coop_shared.sepa import CreditTransfer, Debtor
 from coop_shared.service import Runtime
 from payroll.adapters.batches_repository import OPEN, BatchRepository
 from payroll.adapters.directory_repository import DirectoryRepository
 from payroll.adapters.ledger_repository import LedgerRepository, StaleState, transaction_document
-from payroll.adapters.payment_files import Debtor, SalaryPayment, salary_credit_transfer
+from payroll.adapters.payment_files import salary_credit_transfer
 from payroll.adapters.payslips_repository import PayslipRepository
 from payroll.domain import ledger
 from payroll.domain.money import ZERO
@@ -42,8 +43,8 @@ def _debtor(context: PayrollContext) -> Debtor:
     return debtor
 
 
-def _payments(batch: Document) -> list[SalaryPayment]:
-    return [SalaryPayment(p["end_to_end_id"], p["name"], p["iban"], p["amount"], p["remittance"])
+def _payments(batch: Document) -> list[CreditTransfer]:
+    return [CreditTransfer(p["end_to_end_id"], p["name"], p["iban"], p["amount"], p["remittance"])
             for p in batch["payments"]]
 
 
