@@ -170,9 +170,9 @@ async def money(settings_for: Callable[..., Any], signing_key: SigningKey,
     invoicing_settings: InvoicingSettings = settings_for(InvoicingSettings, reminder_job_enabled=False)
     payroll_settings: PayrollSettings = settings_for(PayrollSettings)
     payroll_app = trust_test_key(create_payroll(payroll_settings), signing_key)
-    payroll_app.state.payroll.clock = PayrollClock()
+    payroll_app.state.context.clock = PayrollClock()
     invoicing_app = trust_test_key(create_invoicing(invoicing_settings), signing_key)
     # Payroll first: its queue is bound before invoicing publishes (the outbox publishes with `mandatory`).
     async with running(payroll_app) as payroll, running(invoicing_app) as invoicing:
-        invoicing_app.state.runtime.extras["clock"] = FixedClock(TODAY)
+        invoicing_app.state.ctx.clock = FixedClock(TODAY)
         yield Money(invoicing, payroll, invoicing_app, payroll_app, token_for)

@@ -55,7 +55,7 @@ async def test_an_internal_invoice_is_a_transfer_the_buyer_approves_and_payroll_
     buyer_sale = await money.issued(buyer_headers, buyer_activity, await money.client(buyer_headers, buyer_activity))
     paid = await money.pay(buyer_sale["id"], "786.50")
     await money.settled(f"payment:{paid.json()['payment']['id']}")
-    read_model = money.invoicing_app.state.runtime.extras["context"].read_model
+    read_model = money.invoicing_app.state.context.read_model
     await eventually(lambda: read_model.budget(buyer_activity), lambda known: known is not None)
     bank_before = (await money.balances())[BANK]
 

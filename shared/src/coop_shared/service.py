@@ -70,7 +70,10 @@ class Runtime:
     relay: OutboxRelay | None = None
     consumer: EventConsumer | None = None
     scheduler: Scheduler | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    token_versions: TokenVersions | None = None
+    # The service's own context (repositories, policies, adapters), built once
+    # by its composition root (``bootstrap``) and read through ``context_of``.
+    context: Any = None
 
     async def commit(self, work: Callable[[AsyncClientSession], Awaitable[Any]]) -> Any:
         """Run ``work`` (state change + ``outbox.add``) in one transaction, then
@@ -86,6 +89,9 @@ class Runtime:
 
 
 HandlersFactory = Callable[[Runtime], Mapping[str, Handler]]
+# A service's composition root: builds its context once the connections exist,
+# before its consumer, relay and jobs start (they all read ``runtime.context``).
+Bootstrap = Callable[[Runtime], Awaitable[Any]]
 Hook = Callable[[Runtime], Awaitable[None]]
 # A service's jobs, declared in one place (its ``jobs.py``), built once the
 # start-up hooks have made its context.
@@ -133,6 +139,7 @@ def create_service_app(
     indexes: Sequence[IndexSpec] = (),
     handlers: HandlersFactory | None = None,
     domain_errors: dict[type[Exception], int] | None = None,
+    bootstrap: Bootstrap | None = None,
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
     max_body_bytes: int = 1_048_576,
@@ -148,6 +155,8 @@ def create_service_app(
     """``consume_token_versions``: learn revoked token versions from members'
     events (members itself records them as it bumps them). ``messaging_required``
     False: the broker's state is reported, but does not make the service unready.
+    ``bootstrap``: the service's composition root (its context, in ``runtime.context``
+    and ``app.state.context``); ``on_startup`` hooks run after it, once messaging is up.
     ``clock``: what every use case and job reads the time from (tests pass a ``FakeClock``).
     ``measures``: the service's business gauges, refreshed when /metrics is read."""
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
@@ -166,11 +175,14 @@ def create_service_app(
         versions = TokenVersions(db, poll_seconds=settings.token_versions_poll_seconds)
         await versions.refresh()
         app.state.token_versions = versions
-        runtime.extras["token_versions"] = versions
+        runtime.token_versions = versions
+        if bootstrap is not None:
+            runtime.context = await bootstrap(runtime)
+        app.state.runtime = runtime
+        app.state.context = runtime.context
         if messaging:
             await _start_messaging(runtime, handlers, versions if consume_token_versions else None, tracer)
         versions.start()
-        app.state.runtime = runtime
         app.state.measures = Measures([*(measures(runtime) if measures else []), _dead_letter_measure(runtime)])
         for hook in on_startup:
             await hook(runtime)

@@ -65,7 +65,7 @@ async def stack(settings_for: Callable[..., Any], signing_key: SigningKey) -> As
         gateway_app = trust_test_key(create_gateway(gateway_settings), signing_key)
         client = await exits.enter_async_context(running(gateway_app))
         # Services trust the gateway's partner tokens (in production via its JWKS URL).
-        partner_key = gateway_app.state.partner_tokens.key
+        partner_key = gateway_app.state.context.partner_tokens.key
         for app in apps.values():
             app.state.token_verifier.trust(KeySource("coop-gateway", PARTNER_ROLES,
                                                      jwks={"keys": [partner_key.public_jwk()]}))
@@ -97,7 +97,7 @@ async def test_admins_see_every_services_scheduled_jobs_in_one_list(
         stack: Stack, token_for: Callable[..., Any], signing_key: SigningKey) -> None:
     members = stack.apps["members"].state  # verifies with its own key only: let it trust the test key too
     members.token_verifier.trust(KeySource("coop-members", frozenset(Role), jwks={"keys": [
-        members.members.signing_key.public_jwk(), signing_key.public_jwk()]}))
+        members.context.signing_key.public_jwk(), signing_key.public_jwk()]}))
     admin = token_for("admin-1", "admin")
     response = await stack.gateway.get("/api/v1/admin/jobs", headers=admin)
     assert response.status_code == 200, response.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from coop_shared.clock import Clock
@@ -15,7 +16,7 @@ from governance.service_layer.deadlines import keep_voting_deadlines
 def governance_jobs(settings: GovernanceSettings) -> JobsFactory:
     def build(runtime: Runtime) -> list[Job]:
         async def voting_deadlines(clock: Clock) -> dict[str, int]:
-            return await keep_voting_deadlines(context_of(runtime, clock))
+            return await keep_voting_deadlines(replace(context_of(runtime), clock=clock))
 
         # Checked every few seconds: a vote closes within seconds of closes_at, not at the next hour.
         # A failed run is retried after seconds, not the default half minute: a vote's window is short.

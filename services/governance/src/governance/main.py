@@ -13,6 +13,7 @@ from governance.entrypoints.api import errors, proxies, votes
 from governance.entrypoints.api import recommendations as recommendations_api
 from governance.jobs import governance_jobs
 from governance.service_layer.clock import Clock, SystemClock
+from governance.service_layer.context import bootstrap
 from governance.service_layer.handlers import build_handlers
 
 
@@ -28,10 +29,11 @@ def create_app(settings: GovernanceSettings | None = None, clock: Clock | None =
         routers=[assemblies_api.router, proxies.router, votes.router, recommendations_api.router],
         indexes=[*assemblies.INDEXES, *ballots.INDEXES, *read_model.INDEXES, *recommendations.INDEXES,
                  *IDEMPOTENCY_INDEXES],
+        bootstrap=bootstrap,
         handlers=build_handlers,
         jobs=governance_jobs(settings),
         clock=clock,
     )
-    app.state.clock = clock
+    app.state.clock = clock  # the context's clock too: tests hold it and move it
     errors.install(app)
     return app

@@ -13,8 +13,7 @@ from coop_shared.clock import Clock
 from coop_shared.jobs import DailyAt, Every, Job
 from coop_shared.service import JobsFactory, Runtime
 from invoicing.config import InvoicingSettings
-from invoicing.entrypoints.api.deps import CONTEXT
-from invoicing.service_layer.context import Context
+from invoicing.service_layer.context import context_of
 from invoicing.service_layer.dunning import DunningService
 from invoicing.service_layer.issued_files import IssuedFiles
 from invoicing.service_layer.peppol import PeppolSender
@@ -23,7 +22,7 @@ from invoicing.service_layer.quote_expiry import expire_quotes
 
 def invoicing_jobs(settings: InvoicingSettings) -> JobsFactory:
     def build(runtime: Runtime) -> list[Job]:
-        context: Context = runtime.extras[CONTEXT]
+        context = context_of(runtime)
 
         async def dunning(clock: Clock) -> dict[str, object]:
             # Overdue the day after the due date, first reminder and formal notice on their configured days.

@@ -28,7 +28,6 @@ from invoicing.entrypoints.api import (
     reminders,
     vat_rates,
 )
-from invoicing.entrypoints.api.deps import CONTEXT
 from invoicing.entrypoints.client_pages import routes as client_pages
 from invoicing.jobs import invoicing_jobs
 from invoicing.service_layer.context import Context
@@ -42,13 +41,12 @@ def create_app(settings: InvoicingSettings | None = None, clock: Clock | None = 
     """``clock``: what the use cases and the scheduled jobs read the time from (tests pass a ``FakeClock``)."""
     settings = settings or InvoicingSettings()
 
-    async def build_context(runtime: Runtime) -> None:
+    async def bootstrap(runtime: Runtime) -> Context:
         check_secret(settings.service_token_secret.get_secret_value(), settings.environment)
-        context = Context.build(runtime, settings)
-        runtime.extras[CONTEXT] = context
         if settings.environment == "production" and settings.uses_development_seller:
             # Not refused (the manifests do not set it yet), but loud: a fictitious seller is not invoiceable.
             log.warning("seller_identity_is_the_development_default", vat_number=settings.seller_vat_number)
+        return Context.build(runtime, settings)
 
     routers = [clients.router, quotes.router, public_quotes.router, invoices.router, vat_rates.router,
                payments.router, bank_statements.router, reminders.router, expense_claims.router,
@@ -70,7 +68,7 @@ def create_app(settings: InvoicingSettings | None = None, clock: Clock | None = 
             DomainValidationError: 422, DomainConflictError: 409, TooLarge: 413, UnsupportedType: 415,
             NotFound: 404, Forbidden: 403, Conflict: 409, Gone: 410,
         },
-        on_startup=[build_context],
+        bootstrap=bootstrap,
         jobs=invoicing_jobs(settings),
         clock=clock,
         max_body_bytes=settings.max_body_bytes,

@@ -28,7 +28,7 @@ from coop_shared.testing.events import EventTap
 from coop_shared.testing.fixtures import running, trust_test_key
 from invoicing.config import InvoicingSettings
 from invoicing.main import create_app
-from invoicing.service_layer.context import Context
+from invoicing.service_layer.context import Context, context_of
 from invoicing.service_layer.handlers import build_handlers
 
 INVOICING_EVENTS = [
@@ -92,8 +92,7 @@ class Platform:
 
     @property
     def ctx(self) -> Context:
-        context: Context = self.runtime.extras["context"]
-        return context
+        return context_of(self.runtime)
 
     def auth(self, subject: str, role: str = "member", **kwargs: Any) -> dict[str, str]:
         return self.token_for(subject, role, **kwargs)

@@ -108,10 +108,10 @@ async def test_a_year_of_use_needs_a_second_share(platform: Platform) -> None:
     activity = await platform.activity(member)
     headers = platform.auth(member)
     client = await platform.client(headers, activity)
-    platform.runtime.extras["clock"] = FixedClock(date(2026, 2, 28))
+    platform.ctx.clock = FixedClock(date(2026, 2, 28))
     assert (await platform.http.post("/api/v1/invoices", headers=headers, json={
         "activity_id": activity, "client_id": client["id"], "lines": [line()]})).status_code == 201
-    platform.runtime.extras["clock"] = FixedClock(date(2026, 3, 1))  # second year of use starts
+    platform.ctx.clock = FixedClock(date(2026, 3, 1))  # second year of use starts
     refused = await platform.http.post("/api/v1/invoices", headers=headers, json={
         "activity_id": activity, "client_id": client["id"], "lines": [line()]})
     assert refused.json()["error"]["code"] == "member_not_in_good_standing"

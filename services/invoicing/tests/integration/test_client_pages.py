@@ -121,7 +121,7 @@ async def test_the_client_accepts_a_quote_in_a_browser(served: Platform, browser
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
     # Past its expiry the link shows a clear page with 410, not an error.
-    served.runtime.extras["clock"] = FixedClock(date.today() + timedelta(days=20 + 31 + 2))
+    served.ctx.clock = FixedClock(date.today() + timedelta(days=20 + 31 + 2))
     expired = await page.goto(f"{base}/client/quotes/{other_token}")
     assert expired is not None and expired.status == 410
     assert await page.get_by_test_id("message-title").inner_text() == "Ce lien a expiré"
@@ -198,10 +198,10 @@ async def test_an_invoice_keeps_its_files_and_the_client_page_serves_them(served
     new_link = "/client/invoices/" + renewed["client_link_url"].rsplit("/", 1)[1]
     assert (await http.get(link)).status_code == 404
     assert (await http.get(new_link)).status_code == 200
-    served.runtime.extras["clock"] = FixedClock(date.today() + timedelta(days=served.ctx.settings.invoice_link_days
+    served.ctx.clock = FixedClock(date.today() + timedelta(days=served.ctx.settings.invoice_link_days
                                                                          + 1))
     assert (await http.get(new_link)).status_code == 410
-    served.runtime.extras["clock"] = FixedClock(date.today())
+    served.ctx.clock = FixedClock(date.today())
     assert (await http.delete(f"/api/v1/invoices/{invoice['id']}/client-link", headers=headers)).status_code == 204
     assert (await http.get(new_link)).status_code == 404
     await page.close()

@@ -20,6 +20,7 @@ from members.domain.errors import (
     Throttled,
 )
 from members.entrypoints.api import activities, admin, auth, members, shares
+from members.service_layer.context import Context, context_of
 
 DOMAIN_ERRORS: dict[type[Exception], int] = {
     DomainError: 400, InvalidInput: 422, NotFound: 404, Conflict: 409, Forbidden: 403, AuthenticationFailed: 401,
@@ -36,9 +37,11 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
     settings = settings or MembersSettings()
     app: FastAPI
 
+    async def bootstrap(runtime: Runtime) -> Context:
+        return await build_context(runtime, settings)
+
     async def start(runtime: Runtime) -> None:
-        ctx = await build_context(runtime, settings)
-        app.state.members = ctx
+        ctx = context_of(runtime)
         app.state.token_verifier = own_verifier(ctx)
         await bootstrap_admin(ctx)
 
@@ -49,6 +52,7 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
         routers=[auth.router, members.router, shares.router, activities.router, admin.router],
         indexes=INDEXES,
         domain_errors=DOMAIN_ERRORS,
+        bootstrap=bootstrap,
         on_startup=[start],
         consume_token_versions=False,  # members bumps the versions itself, in the same transaction
     )

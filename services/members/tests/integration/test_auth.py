@@ -65,7 +65,7 @@ def _b64(data: dict[str, Any]) -> str:
 
 async def test_forged_expired_and_misaddressed_tokens_are_refused(api: Api) -> None:
     account = await api.member()
-    key: SigningKey = api.app.state.members.signing_key
+    key: SigningKey = api.app.state.context.signing_key
     real = _claims(account.access_token)
     impostor = SigningKey(kid=key.kid, private_key=SigningKey.generate().private_key)
     now = int(time.time())

@@ -11,6 +11,7 @@ from notifications.config import NotificationsSettings
 from notifications.domain.errors import STATUS
 from notifications.entrypoints.api import admin, inbox, preferences, webhooks
 from notifications.jobs import notifications_jobs
+from notifications.service_layer.context import bootstrap
 from notifications.service_layer.handlers import build_handlers
 from notifications.service_layer.senders import start_senders, stop_senders
 
@@ -27,6 +28,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         description="In-app inbox, e-mail and partner webhooks, fed by every service's events.",
         routers=[inbox.router, preferences.router, webhooks.router, admin.router],
         indexes=INDEXES,
+        bootstrap=bootstrap,
         handlers=build_handlers,
         domain_errors=STATUS,
         on_startup=[start_senders],

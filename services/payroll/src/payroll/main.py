@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from coop_shared.clock import Clock
 from coop_shared.http.errors import error_response
 from coop_shared.http.idempotency import IDEMPOTENCY_INDEXES
-from coop_shared.service import create_service_app
+from coop_shared.service import Runtime, create_service_app
 from payroll.adapters import (
     batches_repository,
     contracts_repository,
@@ -55,6 +55,9 @@ def create_app(settings: PayrollSettings | None = None, clock: Clock | None = No
     context = PayrollContext(settings=settings, rules=settings.rule_book())
     if clock is not None:
         context.clock = clock.now
+
+    async def bootstrap(runtime: Runtime) -> PayrollContext:
+        return context
     app = create_service_app(
         settings,
         measures=payroll_measures,
@@ -63,6 +66,7 @@ def create_app(settings: PayrollSettings | None = None, clock: Clock | None = No
         routers=[simulate.router, runs.router, ledger.router, salary_requests.router, contracts.router,
                  payslips.router, guarantee_fund.router, payment_batches.router],
         indexes=INDEXES,
+        bootstrap=bootstrap,
         handlers=build_handlers,
         jobs=payroll_jobs(settings, context),
         clock=clock,
@@ -70,5 +74,6 @@ def create_app(settings: PayrollSettings | None = None, clock: Clock | None = No
     # Registered here rather than through create_service_app(domain_errors=...)
     # so the numbers behind a refusal (minimum, budget, cap) reach the caller.
     app.add_exception_handler(DomainError, _domain_error)
-    app.state.payroll = context
+    # Built before start-up (the jobs are declared with it); tests may set its clock before the app starts.
+    app.state.context = context
     return app

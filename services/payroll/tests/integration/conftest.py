@@ -126,7 +126,7 @@ async def payroll(payroll_settings: PayrollSettings, signing_key: SigningKey,
                   token_for: Callable[..., dict[str, str]]) -> AsyncIterator[Payroll]:
     app = trust_test_key(create_app(payroll_settings), signing_key)
     clock = Clock()
-    app.state.payroll.clock = clock
+    app.state.context.clock = clock
     async with running(app) as client:
         runtime: Runtime = app.state.runtime
         yield Payroll(client, runtime, clock, token_for, dict(build_handlers(runtime)))

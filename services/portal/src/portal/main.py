@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-from datetime import timedelta
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 
-import httpx
-from cryptography.fernet import Fernet
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import RedirectResponse, Response
 
 from coop_shared.service import Runtime, create_service_app
-from portal.adapters.gateway import Gateway
-from portal.adapters.session_store import INDEXES, SessionStore
+from portal.adapters.session_store import INDEXES
 from portal.config import PortalSettings
+from portal.context import Context, build_context, context_of
 from portal.entrypoints.web import (
     activities,
     admin,
@@ -40,32 +34,15 @@ from portal.entrypoints.web.security import SecurityHeadersMiddleware
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-def _fernet(settings: PortalSettings) -> Fernet:
-    if settings.session_key:
-        return Fernet(settings.session_key.encode())
-    if settings.environment == "production":
-        raise RuntimeError("SESSION_KEY must be set in production")
-    # Development only: a fixed key so sessions survive a restart of `make run`.
-    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"coop-portal-development").digest()))
-
-
 def create_app(settings: PortalSettings | None = None) -> FastAPI:
     settings = settings or PortalSettings()
     app: FastAPI
 
-    async def start(runtime: Runtime) -> None:
-        app.state.settings = settings
-        app.state.http = httpx.AsyncClient(base_url=settings.gateway_url, timeout=settings.api_timeout_seconds,
-                                           follow_redirects=False,
-                                           limits=httpx.Limits(keepalive_expiry=settings.gateway_keepalive_seconds),
-                                           # Never keep cookies: one client serves every person.
-                                           cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])))
-        app.state.gateway = Gateway(app.state.http)
-        app.state.sessions = SessionStore(runtime.db, _fernet(settings),
-                                          timedelta(minutes=settings.session_idle_minutes))
+    async def bootstrap(runtime: Runtime) -> Context:
+        return build_context(runtime, settings)
 
     async def stop(runtime: Runtime) -> None:
-        await app.state.http.aclose()
+        await context_of(runtime).http.aclose()
 
     app = create_service_app(
         settings, title="Portal", description="Server-rendered pages over the public API.",
@@ -73,7 +50,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
                  invoices.router, salary.router, inbox.router, profile.router, assemblies.router,
                  expenses.router, admin.router, preferences.router,
                  quotes.router],
-        indexes=INDEXES, on_startup=[start], on_shutdown=[stop], messaging=False,
+        indexes=INDEXES, bootstrap=bootstrap, on_shutdown=[stop], messaging=False,
     )
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.add_middleware(SecurityHeadersMiddleware)

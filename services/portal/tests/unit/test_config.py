@@ -2,7 +2,7 @@ import pytest
 
 from coop_shared.cli import SERVER_KEEP_ALIVE_SECONDS, UVICORN_OPTIONS
 from portal.config import PortalSettings
-from portal.main import _fernet
+from portal.context import fernet
 
 
 def test_cookies_are_secure_outside_a_developers_machine() -> None:
@@ -13,10 +13,10 @@ def test_cookies_are_secure_outside_a_developers_machine() -> None:
 
 def test_production_needs_its_own_session_key() -> None:
     with pytest.raises(RuntimeError, match="SESSION_KEY"):
-        _fernet(PortalSettings(environment="production"))
+        fernet(PortalSettings(environment="production"))
     key = "x" * 43 + "="
-    fernet = _fernet(PortalSettings(environment="production", session_key=key))
-    assert fernet.decrypt(fernet.encrypt(b"tokens")) == b"tokens"
+    box = fernet(PortalSettings(environment="production", session_key=key))
+    assert box.decrypt(box.encrypt(b"tokens")) == b"tokens"
 
 
 def test_idle_connections_to_the_gateway_are_dropped_before_the_gateway_closes_them() -> None:

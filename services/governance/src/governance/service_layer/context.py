@@ -61,5 +61,14 @@ class Context:
         return self.runtime.event(payload, subject=subject)
 
 
-def context_of(runtime: Runtime, clock: Clock | None = None) -> Context:
-    return Context(runtime, clock or runtime.clock)
+async def bootstrap(runtime: Runtime) -> Context:
+    """The composition root: one context for the routes, the consumer and the jobs."""
+    return Context(runtime, runtime.clock)
+
+
+def context_of(runtime: Runtime) -> Context:
+    """The context the composition root built."""
+    context = runtime.context
+    if not isinstance(context, Context):
+        raise RuntimeError("the governance context is not built yet (the app has not started)")
+    return context

@@ -2,7 +2,7 @@
 
 An invoice's date, due date, the validity of a quote and good standing are
 days in Belgium, not in UTC. ``FixedClock`` stops the calendar on a day
-(``runtime.extras["clock"]`` in tests); the scheduled jobs read the clock they
+(``Context.clock`` in tests); the scheduled jobs read the clock they
 are given (``coop_shared.clock``).
 """
 

@@ -29,8 +29,6 @@ from invoicing.service_layer.access import AccessPolicy
 from invoicing.service_layer.clock import Clock
 from invoicing.service_layer.peppol import AccessPoint
 
-CLOCK = "clock"
-
 
 @dataclass
 class Context:
@@ -52,11 +50,12 @@ class Context:
     refunds: RefundsRepository
     refund_batches: RefundBatchesRepository
     transfers: InternalTransfersRepository
+    # "Today" for every use case; tests stop it on a day (``FixedClock``).
+    clock: Clock
     access_point: AccessPoint | None = None  # None: no Peppol sending (PEPPOL_ACCESS_POINT_URL unset)
 
     @classmethod
     def build(cls, runtime: Runtime, settings: InvoicingSettings) -> Context:
-        runtime.extras.setdefault(CLOCK, runtime.clock)
         read_model = ReadModel(runtime.db)
         db = runtime.db
         return cls(runtime=runtime, settings=settings, read_model=read_model, access=AccessPolicy(read_model),
@@ -66,16 +65,20 @@ class Context:
                    reminders=RemindersRepository(db), expense_claims=ExpenseClaimsRepository(db),
                    attachments=AttachmentsRepository(db), refunds=RefundsRepository(db),
                    refund_batches=RefundBatchesRepository(db),
-                   transfers=InternalTransfersRepository(db), access_point=access_point_of(settings))
+                   transfers=InternalTransfersRepository(db), clock=runtime.clock,
+                   access_point=access_point_of(settings))
 
     @property
     def seller(self) -> Seller:
         return seller_of(self.settings)
 
-    @property
-    def clock(self) -> Clock:
-        clock: Clock = self.runtime.extras[CLOCK]
-        return clock
+
+def context_of(runtime: Runtime) -> Context:
+    """The context the composition root built (``bootstrap`` in ``main.py``)."""
+    context = runtime.context
+    if not isinstance(context, Context):
+        raise RuntimeError("the invoicing context is not built yet (the app has not started)")
+    return context
 
 
 def access_point_of(settings: InvoicingSettings) -> AccessPoint | None:

@@ -59,8 +59,7 @@ class Context:
         self.register = ShareRegisterRepository(db)
         self.activities = ActivityRepository(db)
         # The app's own (checked by every request); a fresh one for the command line.
-        found = self.runtime.extras.get("token_versions")
-        self.token_versions = found if isinstance(found, TokenVersions) else TokenVersions(db)
+        self.token_versions = self.runtime.token_versions or TokenVersions(db)
 
     @classmethod
     def create(cls, runtime: Runtime, settings: MembersSettings, signing_key: SigningKey) -> Context:
@@ -92,3 +91,11 @@ class Context:
     async def emit(self, payloads: Sequence[tuple[EventPayload, str]], session: AsyncClientSession) -> None:
         """Queue events (payload, subject) in the outbox, inside the caller's transaction."""
         await self.runtime.outbox.add([self.runtime.event(p, subject=s) for p, s in payloads], session=session)
+
+
+def context_of(runtime: Runtime) -> Context:
+    """The context the composition root built (``members.bootstrap.build_context``)."""
+    context = runtime.context
+    if not isinstance(context, Context):
+        raise RuntimeError("the members context is not built yet (the app has not started)")
+    return context

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
@@ -26,7 +26,8 @@ from notifications.config import NotificationsSettings
 from notifications.domain.retry import RetryPolicy
 from notifications.service_layer.ports import Renderer, Resolver
 
-_KEY = "notifications.context"
+if TYPE_CHECKING:
+    from notifications.service_layer.senders import Senders
 
 
 @dataclass
@@ -47,6 +48,8 @@ class Context:
     webhook_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     # Identifies this process as a lease owner of claimed deliveries.
     worker_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # The e-mail and webhook senders while the service runs (``senders.py``).
+    senders: Senders | None = None
 
     @property
     def inbox(self) -> InboxRepository:
@@ -85,15 +88,21 @@ class Context:
                            s.webhook_backoff_max_seconds, jitter=0.1)
 
 
-def context_of(runtime: Runtime) -> Context:
-    """The service's context, built on first use (the consumer's handlers and
-    the HTTP routes share it)."""
-    existing = runtime.extras.get(_KEY)
-    if existing is not None:
-        return cast(Context, existing)
+def build_context(runtime: Runtime) -> Context:
+    """The composition root: the service's context, from its connections and settings."""
     settings = cast(NotificationsSettings, runtime.settings)
-    context = Context(settings=settings, mongo=runtime.mongo, db=runtime.db, renderer=TemplateRenderer(),
-                      resolver=DnsResolver(), secrets=SecretBox(settings.webhook_key), runtime=runtime,
-                      files=DocumentFiles(settings))
-    runtime.extras[_KEY] = context
+    return Context(settings=settings, mongo=runtime.mongo, db=runtime.db, renderer=TemplateRenderer(),
+                   resolver=DnsResolver(), secrets=SecretBox(settings.webhook_key), runtime=runtime,
+                   files=DocumentFiles(settings))
+
+
+async def bootstrap(runtime: Runtime) -> Context:
+    return build_context(runtime)
+
+
+def context_of(runtime: Runtime) -> Context:
+    """The context the composition root built (the consumer's handlers, the jobs and the routes share it)."""
+    context = runtime.context
+    if not isinstance(context, Context):
+        raise RuntimeError("the notifications context is not built yet (the app has not started)")
     return context

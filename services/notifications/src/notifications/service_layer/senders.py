@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from coop_shared.service import Runtime
 from notifications.adapters.smtp import SmtpSender
 from notifications.adapters.webhook_client import HttpWebhookClient
@@ -10,7 +12,11 @@ from notifications.service_layer.email_sending import send_next_email
 from notifications.service_layer.webhook_delivery import deliver_next_webhook
 from notifications.service_layer.workers import QueueWorker
 
-_KEY = "notifications.senders"
+
+@dataclass(frozen=True, slots=True)
+class Senders:
+    workers: list[QueueWorker]
+    http: HttpWebhookClient
 
 
 async def start_senders(runtime: Runtime) -> None:
@@ -34,17 +40,17 @@ async def start_senders(runtime: Runtime) -> None:
     ]
     for worker in workers:
         worker.start()
-    runtime.extras[_KEY] = (workers, http)
+    ctx.senders = Senders(workers, http)
 
 
 async def stop_senders(runtime: Runtime) -> None:
-    started = runtime.extras.pop(_KEY, None)
+    ctx = context_of(runtime)
+    started, ctx.senders = ctx.senders, None
     if started is None:
         return
-    workers, http = started
-    for worker in workers:
+    for worker in started.workers:
         await worker.stop()
-    await http.close()
-    files = context_of(runtime).files
+    await started.http.close()
+    files = ctx.files
     if files is not None:
         await files.close()

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from coop_shared.auth.dependencies import AdminPrincipal
 from coop_shared.jobs.api import JobOut
+from gateway.entrypoints.api.deps import get_context
 
 router = APIRouter(tags=["scheduled jobs"])
 
@@ -41,11 +42,11 @@ async def _jobs_of(client: httpx.AsyncClient, name: str, base: str,
 @router.get("/api/v1/admin/jobs", response_model=AllJobsOut,
             summary="Scheduled jobs of every service: schedule, last run, last outcome, next run (admin)")
 async def all_jobs(request: Request, _: AdminPrincipal) -> AllJobsOut:
-    state = request.app.state
+    ctx = get_context(request)
     authorization = request.headers.get("Authorization", "")
-    answers = await asyncio.gather(*(_jobs_of(state.http, name, url, authorization)
-                                     for name, url in state.upstreams.items()))
-    items = [JobOut.model_validate(s) for s in await state.runtime.scheduler.states()]
+    answers = await asyncio.gather(*(_jobs_of(ctx.http, name, url, authorization)
+                                     for name, url in ctx.upstreams.items()))
+    items = [JobOut.model_validate(s) for s in await request.app.state.runtime.scheduler.states()]
     unavailable = []
     for name, jobs in answers:
         if jobs is None:

@@ -13,6 +13,7 @@ from coop_shared.http.errors import ApiError
 from coop_shared.http.pagination import Page, PageParams, decode_cursor, encode_cursor, page_params
 from gateway.adapters.api_keys import ApiKeyStore
 from gateway.domain.access import SCOPES
+from gateway.entrypoints.api.deps import get_context
 
 router = APIRouter(prefix="/api/v1/admin/api-keys", tags=["api keys"])
 
@@ -47,7 +48,7 @@ class CreatedApiKey(ApiKeyOut):
 
 
 def _store(request: Request) -> ApiKeyStore:
-    store: ApiKeyStore = request.app.state.api_keys
+    store: ApiKeyStore = get_context(request).api_keys
     return store
 
 
@@ -83,5 +84,5 @@ async def revoke_key(key_id: str, _: AdminPrincipal, request: Request,
     doc = await store.revoke(key_id)
     if doc is None:
         raise ApiError(404, "api_key_not_found", "No such API key.")
-    request.app.state.partner_tokens.forget()
+    get_context(request).partner_tokens.forget()
     return _out(doc)

@@ -15,6 +15,7 @@ from coop_shared.http.client_address import client_address
 from coop_shared.http.errors import ApiError, error_response
 from gateway.adapters.proxy import forward
 from gateway.domain.routes import resolve_client
+from gateway.entrypoints.api.deps import get_context
 from gateway.service_layer.admission import limit
 
 router = APIRouter()
@@ -26,14 +27,14 @@ async def client_page(request: Request) -> Response:
     route = resolve_client(path)
     if route is None:
         return error_response(404, "not_found", "No such page.")
-    state = request.app.state
-    client_ip = client_address(request.scope, state.trusted_proxies)
+    ctx = get_context(request)
+    client_ip = client_address(request.scope, ctx.trusted_proxies)
     try:
-        await limit(state.limits.per_ip, client_ip)
+        await limit(ctx.limits.per_ip, client_ip)
         if request.method == "POST":
-            await limit(state.limits.sensitive_per_ip, client_ip)
+            await limit(ctx.limits.sensitive_per_ip, client_ip)
     except ApiError as exc:
         return error_response(exc.status, exc.code, exc.message, headers=exc.headers)
-    return await forward(state.http, route.upstream, state.upstreams[route.upstream], request, authorization=None,
-                         client_ip=client_ip, upstream_timeout=state.timeouts.get(route.upstream),
-                         body_limit=state.body_limits.for_path(path))
+    return await forward(ctx.http, route.upstream, ctx.upstreams[route.upstream], request, authorization=None,
+                         client_ip=client_ip, upstream_timeout=ctx.timeouts.get(route.upstream),
+                         body_limit=ctx.body_limits.for_path(path))

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, Response
 
 from coop_shared.http.errors import error_response
+from gateway.entrypoints.api.deps import get_context
 
 router = APIRouter()
 _NAME = re.compile(r"^[0-9TZ]+-[0-9a-f]{8}\.eml$")
@@ -23,7 +24,7 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; b
 
 
 def _directory(request: Request) -> Path:
-    directory: Path = request.app.state.dev_mail_dir
+    directory = get_context(request).dev_mail_dir or Path(".")
     return directory
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
 
@@ -22,6 +21,8 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from coop_shared.http.errors import error_response
+from gateway.context import context_of
+from gateway.entrypoints.api.deps import get_context
 from gateway.service_layer.api_document import UNAVAILABLE, Spec, combine
 
 router = APIRouter(tags=["docs"])
@@ -38,14 +39,6 @@ _ASSET_FILES = {
 }
 
 
-@dataclass
-class DocumentCache:
-    """Each service's document as last read, and the combination of them."""
-
-    specs: dict[str, tuple[Spec, float]] = field(default_factory=dict)
-    combined: tuple[tuple[Any, ...], Spec] | None = None
-
-
 async def _fetch(client: httpx.AsyncClient, name: str, base: str) -> tuple[str, Spec | None]:
     try:
         response = await client.get(base.rstrip("/") + "/openapi.json", timeout=3.0)
@@ -59,13 +52,12 @@ async def _fetch(client: httpx.AsyncClient, name: str, base: str) -> tuple[str, 
 async def combined_document(app: FastAPI, max_age: float) -> Spec:
     """Services' documents younger than ``max_age`` are reused; the others are
     read again, and one that cannot be read is left out and named."""
-    cache: DocumentCache | None = getattr(app.state, "openapi_cache", None)
-    if cache is None:
-        cache = app.state.openapi_cache = DocumentCache()
-    upstreams: dict[str, str] = app.state.upstreams
+    context = context_of(app.state.runtime)
+    cache = context.openapi
+    upstreams = context.upstreams
     now = time.monotonic()
     stale = [name for name in upstreams if name not in cache.specs or now - cache.specs[name][1] >= max_age]
-    for name, spec in await asyncio.gather(*(_fetch(app.state.http, n, upstreams[n]) for n in stale)):
+    for name, spec in await asyncio.gather(*(_fetch(context.http, n, upstreams[n]) for n in stale)):
         if spec is None:
             cache.specs.pop(name, None)
         else:
@@ -80,7 +72,7 @@ async def combined_document(app: FastAPI, max_age: float) -> Spec:
 
 @router.get(OPENAPI_URL, include_in_schema=False)
 async def openapi(request: Request, strict: bool = Query(default=False)) -> JSONResponse:
-    max_age: float = getattr(request.app.state, "openapi_cache_seconds", 60.0)
+    max_age = get_context(request).settings.openapi_cache_seconds
     document = await combined_document(request.app, max_age)
     missing: list[str] = document["info"].get(UNAVAILABLE, [])
     if strict and missing:

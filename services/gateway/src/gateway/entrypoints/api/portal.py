@@ -12,8 +12,8 @@ from starlette.responses import Response
 
 from coop_shared.http.errors import error_response
 from gateway.adapters.proxy import forward_headers
-from gateway.config import GatewaySettings
 from gateway.domain.routes import is_canonical
+from gateway.entrypoints.api.deps import get_context
 
 router = APIRouter()
 
@@ -25,11 +25,11 @@ async def _forward(request: Request) -> Response:
     path = request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0] or request.url.path
     if not is_canonical(path):
         return error_response(404, "not_found", "No such page.")
-    state = request.app.state
-    settings: GatewaySettings = state.settings
+    ctx = get_context(request)
+    settings = ctx.settings
     base = settings.portal_url.rstrip("/")
     try:
-        upstream = await state.http.request(request.method, base + path, params=str(request.query_params),
+        upstream = await ctx.http.request(request.method, base + path, params=str(request.query_params),
                                             headers=forward_headers(request, None), content=await request.body(),
                                             timeout=settings.upstream_timeouts.get("portal"))
     except httpx.HTTPError:

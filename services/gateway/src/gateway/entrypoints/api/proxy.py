@@ -9,6 +9,7 @@ from coop_shared.http.client_address import client_address
 from coop_shared.http.errors import error_response
 from gateway.adapters.proxy import forward
 from gateway.domain.routes import resolve
+from gateway.entrypoints.api.deps import get_context
 from gateway.service_layer.admission import admit
 
 router = APIRouter()
@@ -23,12 +24,12 @@ async def proxy(request: Request) -> Response:
     route = resolve(path)
     if route is None:
         return error_response(404, "not_found", "No such API route.")
-    state = request.app.state
-    client_ip = client_address(request.scope, state.trusted_proxies)
-    admission = await admit(request, path, limits=state.limits, verifier=state.token_verifier,
-                            keys=state.api_keys, partner_tokens=state.partner_tokens,
-                            versions=state.token_versions, client_ip=client_ip)
-    return await forward(state.http, route.upstream, state.upstreams[route.upstream], request,
+    ctx = get_context(request)
+    client_ip = client_address(request.scope, ctx.trusted_proxies)
+    admission = await admit(request, path, limits=ctx.limits, verifier=ctx.verifier,
+                            keys=ctx.api_keys, partner_tokens=ctx.partner_tokens,
+                            versions=ctx.token_versions, client_ip=client_ip)
+    return await forward(ctx.http, route.upstream, ctx.upstreams[route.upstream], request,
                          authorization=admission.authorization, client_ip=client_ip,
-                         upstream_timeout=state.timeouts.get(route.upstream),
-                         body_limit=state.body_limits.for_path(path))
+                         upstream_timeout=ctx.timeouts.get(route.upstream),
+                         body_limit=ctx.body_limits.for_path(path))

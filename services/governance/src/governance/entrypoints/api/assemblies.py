@@ -16,7 +16,7 @@ from coop_shared.http.pagination import Page, PageParams, decode_cursor, encode_
 from governance.adapters.assemblies import result_to_doc
 from governance.adapters.minutes_pdf import render_minutes_pdf
 from governance.domain.lifecycle import AssemblyKind, AssemblyState
-from governance.entrypoints.api.dependencies import (
+from governance.entrypoints.api.deps import (
     AdminOnly,
     ContextDep,
     IdempotencyKey,

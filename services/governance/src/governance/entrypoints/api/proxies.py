@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from coop_shared.http.idempotency import idempotent
-from governance.entrypoints.api.dependencies import ContextDep, IdempotencyKey, PersonPrincipal
+from governance.entrypoints.api.deps import ContextDep, IdempotencyKey, PersonPrincipal
 from governance.entrypoints.api.schemas import MyProxies, ProxyOut, RegisterProxy, proxy_out
 from governance.service_layer import voting
 

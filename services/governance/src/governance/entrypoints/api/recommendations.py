@@ -11,7 +11,7 @@ from coop_shared.http.idempotency import idempotent
 from coop_shared.http.pagination import Page, PageParams, page_params
 from governance.adapters.recommendations import to_domain
 from governance.domain.recommendations import Recommendation, RecommendationStatus
-from governance.entrypoints.api.dependencies import (
+from governance.entrypoints.api.deps import (
     AdminOnly,
     ContextDep,
     IdempotencyKey,

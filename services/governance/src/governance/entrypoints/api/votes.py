@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from coop_shared.http.idempotency import idempotent
 from governance.domain.resolution import BallotKind
-from governance.entrypoints.api.dependencies import ContextDep, IdempotencyKey, PersonPrincipal
+from governance.entrypoints.api.deps import ContextDep, IdempotencyKey, PersonPrincipal
 from governance.entrypoints.api.schemas import CastVote, VoteOut
 from governance.service_layer import voting
 

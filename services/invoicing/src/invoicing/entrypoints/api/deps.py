@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from coop_shared.http.idempotency import idempotent
 from invoicing.service_layer.bank_statements import BankStatementService
 from invoicing.service_layer.clients import ClientService
-from invoicing.service_layer.context import Context
+from invoicing.service_layer.context import Context, context_of
 from invoicing.service_layer.dunning import DunningService
 from invoicing.service_layer.expenses import ExpenseService
 from invoicing.service_layer.invoices import InvoiceService
@@ -21,12 +21,9 @@ from invoicing.service_layer.quotes import QuoteService
 from invoicing.service_layer.refunds import RefundService
 from invoicing.service_layer.transfers import TransferService
 
-CONTEXT = "context"
-
 
 def get_context(request: Request) -> Context:
-    context: Context = request.app.state.runtime.extras[CONTEXT]
-    return context
+    return context_of(request.app.state.runtime)
 
 
 ContextDep = Annotated[Context, Depends(get_context)]

@@ -13,13 +13,12 @@ from coop_shared.http.errors import ApiError
 from coop_shared.http.idempotency import idempotent
 from coop_shared.http.pagination import PageParams, page_params
 from members.domain.member import Role
-from members.service_layer.context import Context
+from members.service_layer.context import Context, context_of
 from members.service_layer.profiles import Viewer
 
 
 def get_context(request: Request) -> Context:
-    context: Context = request.app.state.members
-    return context
+    return context_of(request.app.state.runtime)
 
 
 def _viewer(principal: CurrentPrincipal) -> Viewer:

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from coop_shared.auth.dependencies import AdminPrincipal
 from coop_shared.http.errors import ApiError
 from coop_shared.http.pagination import Page, PageParams, page_params
-from notifications.entrypoints.api.dependencies import ContextDep, next_cursor, position
+from notifications.entrypoints.api.deps import ContextDep, next_cursor, position
 
 router = APIRouter(prefix="/api/v1/admin/email-deliveries", tags=["admin"])
 

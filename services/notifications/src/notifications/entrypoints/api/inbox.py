@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from coop_shared.http.errors import ApiError
 from coop_shared.http.pagination import Page, PageParams, page_params
-from notifications.entrypoints.api.dependencies import ContextDep, PersonPrincipal, next_cursor, position
+from notifications.entrypoints.api.deps import ContextDep, PersonPrincipal, next_cursor, position
 
 router = APIRouter(prefix="/api/v1/inbox", tags=["inbox"])
 

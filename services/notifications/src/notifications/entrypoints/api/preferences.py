@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from coop_shared.http.errors import ApiError
 from notifications.domain.catalogue import RULES
 from notifications.domain.preferences import Channel, Preferences
-from notifications.entrypoints.api.dependencies import ContextDep, PersonPrincipal
+from notifications.entrypoints.api.deps import ContextDep, PersonPrincipal
 
 router = APIRouter(prefix="/api/v1/preferences", tags=["preferences"])
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coop_shared.http.pagination import Page, PageParams, page_params
 from notifications.domain.catalogue import partner_event_types
-from notifications.entrypoints.api.dependencies import ContextDep, WebhookManager, next_cursor, position
+from notifications.entrypoints.api.deps import ContextDep, WebhookManager, next_cursor, position
 from notifications.service_layer import webhooks as use_cases
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])

@@ -15,7 +15,7 @@ from payroll.service_layer.context import PayrollContext
 
 
 def get_context(request: Request) -> PayrollContext:
-    context: PayrollContext = request.app.state.payroll
+    context: PayrollContext = request.app.state.context
     return context
 
 

@@ -20,6 +20,7 @@ from portal.adapters.gateway import ApiProblem, Gateway, NotLoggedIn, problem
 from portal.adapters.i18n import LANGUAGES, Formats, negotiate, translations
 from portal.adapters.session_store import Session, SessionStore
 from portal.config import PortalSettings
+from portal.context import context_of
 
 COOKIE = "coop_portal"
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent.parent / "templates"))
@@ -123,10 +124,10 @@ class PageContext:
 
 
 async def _context(request: Request) -> PageContext:
-    state = request.app.state
-    store: SessionStore = state.sessions
+    app = context_of(request.app.state.runtime)
+    store = app.sessions
     session = await store.load(request.cookies.get(COOKIE)) or store.new()
-    context = PageContext(request, session, store, state.gateway, state.settings)
+    context = PageContext(request, session, store, app.gateway, app.settings)
     request.state.page = context
     return context
 

@@ -15,8 +15,7 @@ from governance.service_layer.context import Context, context_of
 
 
 def get_context(request: Request) -> Context:
-    # The clock lives on app.state so tests can hold and move it.
-    return context_of(request.app.state.runtime, request.app.state.clock)
+    return context_of(request.app.state.runtime)
 
 
 ContextDep = Annotated[Context, Depends(get_context)]
