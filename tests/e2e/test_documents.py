@@ -1,8 +1,9 @@
 """Documents reach people: on the platform started as `make run` does, an
 invoice sent through the API arrives at the client's address (kept by the
 local mail sink as an .eml under the data directory), in the client's
-language, with its PDF and UBL exactly as the API serves them; a failed
-sending is shown and told, and sending again sends once more."""
+language, with its PDF and UBL exactly as the API serves them (a credit note
+with its own); a failed sending is shown and told, and sending again sends
+once more."""
 
 from __future__ import annotations
 
@@ -142,3 +143,32 @@ def test_a_failed_sending_is_told_and_sending_again_sends_once_more(platform: Pl
         time.sleep(2)  # anything sent twice would have arrived by now
         assert len(_messages_to(platform.data_dir, fixed)) == 1
         assert _messages_to(platform.data_dir, mistyped) == []
+
+
+def test_a_credit_note_reaches_the_client_with_its_own_pdf_and_ubl(platform: Platform) -> None:
+    with httpx.Client(timeout=20) as client:
+        api = Api(client, platform.gateway)
+        member, activity_id = _member_with_activity(api, "Sofie Maes")
+        address = f"boek-{uuid.uuid4().hex[:8]}@example.be"
+        invoice_id, _ = _issued_invoice(api, member, activity_id, address)
+        credited = api.post(f"/api/v1/invoices/{invoice_id}/credit-note", member,
+                            json={"reason": "Dubbel gefactureerd"})
+        assert credited.status_code == 201, credited.text
+        note = credited.json()
+        assert note["kind"] == "credit_note" and note["number"]
+        sent = api.post(f"/api/v1/invoices/{note['id']}/send", member)
+        assert sent.status_code == 200, sent.text
+
+        [message] = _wait_for_mail(platform.data_dir, address, 1)
+        pdf = api.get(f"/api/v1/invoices/{note['id']}/pdf", member)
+        ubl = api.get(f"/api/v1/invoices/{note['id']}/ubl", member)
+        invoice_pdf = api.get(f"/api/v1/invoices/{invoice_id}/pdf", member)
+        attachments = list(message.iter_attachments())
+        assert [a.get_content_type() for a in attachments] == ["application/pdf", "application/xml"]
+        # The note's own documents, not its invoice's: a UBL CreditNote (381) naming the invoice it credits.
+        assert attachments[0].get_payload(decode=True) == pdf.content != invoice_pdf.content
+        assert attachments[1].get_payload(decode=True) == ubl.content
+        assert b"<cbc:CreditNoteTypeCode>381</cbc:CreditNoteTypeCode>" in ubl.content
+        assert note["number"] in str(attachments[0].get_filename())
+        eventually(lambda: api.get(f"/api/v1/invoices/{note['id']}", member),
+                   lambda r: [s["status"] for s in r.json()["sendings"]] == ["sent"])

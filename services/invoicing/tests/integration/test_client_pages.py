@@ -129,6 +129,37 @@ async def test_the_client_accepts_a_quote_in_a_browser(served: Platform, browser
     await page.close()
 
 
+async def test_the_client_asks_for_changes_or_rejects_a_quote_in_a_browser(served: Platform,
+                                                                        browser: Browser) -> None:
+    _, activity, headers = await served.member_with_activity()
+    client = await served.client(headers, activity, PERSON, language="nl")
+    to_change, change_token = await _sent_quote(served, headers, activity, client["id"], "1000.00")
+    to_reject, reject_token = await _sent_quote(served, headers, activity, client["id"], "3000.00")
+    base = str(served.http.base_url).rstrip("/")
+    page = await browser.new_page()
+
+    await page.goto(f"{base}/client/quotes/{change_token}")
+    await page.get_by_label("Uw opmerking").fill("Kan het in twee dagen?")
+    await page.get_by_role("button", name="Wijzigingen vragen").click()
+    await page.wait_for_url(f"**/client/quotes/{change_token}?lang=nl&answered=true")
+    assert await page.get_by_test_id("status").inner_text() == "Wijzigingen gevraagd"
+    assert await page.locator("form").count() == 0
+    changed = (await served.http.get(f"/api/v1/quotes/{to_change['id']}", headers=headers)).json()
+    assert (changed["status"], changed["client_comment"]) == ("changes_requested", "Kan het in twee dagen?")
+
+    # An empty comment is not sent: the browser keeps the client on the form.
+    await page.goto(f"{base}/client/quotes/{reject_token}")
+    await page.get_by_role("button", name="Wijzigingen vragen").click()
+    assert await page.get_by_test_id("status").inner_text() == "Wacht op uw antwoord"
+    await page.get_by_label("Reden (optioneel)").fill("Te duur")
+    await page.get_by_role("button", name="Offerte weigeren").click()
+    await page.wait_for_url(f"**/client/quotes/{reject_token}?lang=nl&answered=true")
+    assert await page.get_by_test_id("status").inner_text() == "Geweigerd"
+    rejected = (await served.http.get(f"/api/v1/quotes/{to_reject['id']}", headers=headers)).json()
+    assert rejected["status"] == "rejected"
+    await page.close()
+
+
 async def test_an_invoice_keeps_its_files_and_the_client_page_serves_them(served: Platform,
                                                                           browser: Browser) -> None:
     _, activity, headers = await served.member_with_activity()
@@ -205,3 +236,21 @@ async def test_an_invoice_keeps_its_files_and_the_client_page_serves_them(served
     assert (await http.delete(f"/api/v1/invoices/{invoice['id']}/client-link", headers=headers)).status_code == 204
     assert (await http.get(new_link)).status_code == 404
     await page.close()
+
+
+async def test_a_private_clients_invoice_page_offers_the_pdf_only(served: Platform) -> None:
+    # A private person is not on Peppol: the invoice has no UBL, and its page neither links nor fails for one.
+    _, activity, headers = await served.member_with_activity()
+    client = await served.client(headers, activity, PERSON)
+    invoice = await served.issued(headers, activity, client["id"])
+    assert [f["name"] for f in invoice["files"]] == ["pdf"]
+    http = served.http
+    renewed = (await http.post(f"/api/v1/invoices/{invoice['id']}/client-link", headers=headers)).json()
+    link = "/client/invoices/" + renewed["client_link_url"].rsplit("/", 1)[1]
+    page = await http.get(link)
+    assert page.status_code == 200 and f'href="{link}/pdf"' in page.text and "/ubl" not in page.text
+    missing = await http.get(link + "/ubl")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    pdf = await http.get(link + "/pdf")
+    assert pdf.status_code == 200 and pdf.content == (
+        await http.get(f"/api/v1/invoices/{invoice['id']}/pdf", headers=headers)).content

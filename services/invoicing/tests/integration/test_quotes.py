@@ -129,3 +129,24 @@ async def test_a_quote_needs_a_future_validity_and_good_standing_to_be_sent(plat
     await platform.member(member, shares_paid=0)
     refused = await http.post(f"/api/v1/quotes/{created['id']}/send", headers=headers)
     assert (refused.status_code, refused.json()["error"]["code"]) == (409, "member_not_in_good_standing")
+
+
+async def test_a_quotes_link_can_be_revoked_and_its_sendings_are_shown(platform: Platform) -> None:
+    _, activity, headers = await platform.member_with_activity()
+    client = await platform.client(headers, activity)
+    quote, token = await _sent_quote(platform, headers, activity, client["id"])
+    http = platform.http
+    shown = (await http.get(f"/api/v1/quotes/{quote['id']}", headers=headers)).json()
+    assert [(s["document_kind"], s["status"], s["to"]) for s in shown["sendings"]] == [
+        ("quote", "queued", client["email"])]
+    assert (await http.get(f"{PUBLIC}/{token}")).status_code == 200
+    stranger = await platform.member_with_activity()
+    refused = await http.delete(f"/api/v1/quotes/{quote['id']}/client-link", headers=stranger[2])
+    assert refused.status_code == 404 and (await http.get(f"{PUBLIC}/{token}")).status_code == 200
+    assert (await http.delete(f"/api/v1/quotes/{quote['id']}/client-link", headers=headers)).status_code == 204
+    assert (await http.get(f"{PUBLIC}/{token}")).status_code == 404
+    assert (await http.post(f"{PUBLIC}/{token}/accept")).status_code == 404
+    still = (await http.get(f"/api/v1/quotes/{quote['id']}", headers=headers)).json()
+    assert still["status"] == "sent"
+    renewed = (await http.post(f"/api/v1/quotes/{quote['id']}/renew-link", headers=headers)).json()
+    assert (await http.get(f"{PUBLIC}/{renewed['client_link_token']}")).status_code == 200

@@ -5,12 +5,14 @@ members service (updates, erasure)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from coop_shared.contracts.governance import AgendaItem, AssemblyConvened
 from coop_shared.contracts.invoicing import DocumentSendRequested, InvoicePaid, ReminderSent
 from coop_shared.contracts.members import ActivityOpened, AdvisorAssigned, MemberErased, MemberUpdated
+from coop_shared.contracts.notifications import SendingStatusChanged
 from coop_shared.messaging.envelope import Envelope
 
 
@@ -123,6 +125,32 @@ async def test_co_managers_advisor_and_client_of_a_formal_notice(harness) -> Non
             ("invoicing.invoice.reminder_sent.v1", True), ("invoicing.invoice.paid.v1", False)]
         assert [e["event_type"] for e in await _inbox(client, partner_in_activity)] == [
             "invoicing.invoice.reminder_sent.v1", "invoicing.invoice.paid.v1", "members.member.registered.v1"]
+
+
+async def test_a_document_for_a_client_without_an_address_is_parked_and_its_sender_told(harness) -> None:
+    app = harness.app()
+    async with harness.started(app) as client:
+        await harness.publish(app, harness.registered("own-2", language="en", email_address="own-2@example.be"))
+        await harness.wait_until(lambda: len(harness.smtp.recorder.messages) == 1, what="the welcome e-mail")
+        sending = harness.event(DocumentSendRequested(
+            sending_id="s-no-address", document_kind="invoice", document_id="inv-2", number="2026-000008",
+            activity_id="act-2", activity_name="Studio", member_id="own-2", client_name="Walk-in client",
+            client_email=None, client_language="nl", amount=Decimal("121.00"),
+            member_path="/app/invoices/inv-2"))
+        await harness.publish(app, sending)
+        await harness.wait_until(lambda: _settled(app, sending.id), what="the sending handled")
+
+        db = app.state.runtime.db
+        delivery = await db.email_deliveries.find_one({"sending_id": "s-no-address"})
+        assert delivery["status"] == "failed" and "address" in delivery["last_error"]
+        # Invoicing hears at once that nothing can be sent (the invoice shows it parked), not "queued" for ever.
+        [told] = [json.loads(doc["body"]) async for doc in db.outbox.find({"type": SendingStatusChanged.event_type})]
+        assert (told["data"]["sending_id"], told["data"]["status"]) == ("s-no-address", "parked")
+        [entry] = [e for e in await _inbox(client, harness.person("own-2"))
+                   if e["event_type"] == SendingStatusChanged.event_type]
+        assert entry["critical"] is True and "2026-000008" in entry["title"]
+        assert entry["link"].endswith("/app/invoices/inv-2")
+        assert len(harness.smtp.recorder.messages) == 1  # nothing went out
 
 
 async def test_the_directory_follows_updates_in_order_and_forgets_erased_members(harness) -> None:

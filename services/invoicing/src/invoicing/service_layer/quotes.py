@@ -179,6 +179,16 @@ class QuoteService:
             raise _stale() from exc
         return saved, token
 
+    async def revoke_link(self, principal: Principal, quote_id: str) -> Document:
+        """The client's link stops working at once (sent to a wrong address, say); the quote is unchanged."""
+        current = await self.get(principal, quote_id)
+        await self.ctx.access.require_manager(principal, current["activity_id"], quote_not_found())
+        try:
+            return await self.ctx.quotes.update(quote_id, current["version"], {"updated_at": self.ctx.clock.now()},
+                                                unset=("token_hash", "token_expires_at"))
+        except StaleVersion as exc:
+            raise _stale() from exc
+
     # -- client side (public link) -------------------------------------------------------
 
     async def by_token(self, token: str) -> Document:

@@ -39,6 +39,7 @@ class RenderedMessage:
     summary: str
     text: str
     html: str
+    action_url: str = ""  # the page the message is about (its inbox entry links there too)
 
 
 class TemplateNotFound(LookupError):
@@ -106,4 +107,5 @@ class TemplateRenderer:
         html_template = html_name if html_name in self._available else f"{language}/layout.html.j2"
         html = self._env.get_template(html_template).render(parts)
         summary = _SPACES.sub(" ", _block(template, blocks, "summary")) or subject
-        return RenderedMessage(language=language, subject=subject, summary=summary, text=text, html=html)
+        return RenderedMessage(language=language, subject=subject, summary=summary, text=text, html=html,
+                               action_url=parts["action_url"].strip())

@@ -19,6 +19,7 @@ from notifications.adapters.rendering import RenderedMessage
 from notifications.domain.attachments import BUILDERS
 from notifications.domain.catalogue import DOCUMENT_SEND_REQUESTED, NotificationRule, minimised, rule_for
 from notifications.domain.directory import DirectoryChange, Erasure, directory_changes
+from notifications.domain.languages import normalise_language
 from notifications.domain.preferences import Channel, Preferences, channels_for
 from notifications.domain.recipients import (
     ActivityRef,
@@ -136,6 +137,11 @@ async def resolve(ctx: Context, refs: list[Reference]) -> list[Recipient]:
 async def _plan_people(ctx: Context, rule: NotificationRule, envelope: Envelope, payload: dict[str, Any],
                        plan: Plan) -> None:
     recipients = await resolve(ctx, references(rule.recipients, payload))
+    if not recipients and rule.event_type == DOCUMENT_SEND_REQUESTED:
+        # The client has no e-mail address: the sending is parked at once and
+        # its sender told in the inbox, rather than left queued for ever.
+        recipients = [Recipient(f"sending:{payload['sending_id']}", None, None, str(payload.get("client_name") or ""),
+                                normalise_language(str(payload.get("client_language") or "")))]
     if not recipients:
         log.warning("notification_without_recipient", event_type=envelope.type, event_id=envelope.id)
         return
@@ -166,7 +172,8 @@ async def _plan_people(ctx: Context, rule: NotificationRule, envelope: Envelope,
                 "_id": str(uuid.uuid4()), "recipient_id": recipient.member_id, "event_id": envelope.id,
                 "event_type": envelope.type, "kind": rule.kind, "critical": critical,
                 "title": message.subject, "body": message.summary, "subject": envelope.subject,
-                "occurred_at": envelope.time, "created_at": now, "read_at": None,
+                "link": message.action_url or None, "occurred_at": envelope.time, "created_at": now,
+                "read_at": None,
             })
         if Channel.EMAIL in chosen:
             email = _email(rule, envelope, recipient, message, attachments, now)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from coop_shared.auth.dependencies import CurrentPrincipal
@@ -15,6 +15,7 @@ from coop_shared.http.pagination import PageParams, page_params
 from invoicing.entrypoints.api import views
 from invoicing.entrypoints.api.deps import ContextDep, IdempotencyKey, Invoices, Quotes, once
 from invoicing.entrypoints.api.schemas import InvoiceOut, QuoteCreate, QuoteLinkOut, QuoteOut, QuotePage, QuotePatch
+from invoicing.service_layer.sendings import Sendings
 
 router = APIRouter(prefix="/api/v1/quotes", tags=["quotes"])
 
@@ -52,7 +53,8 @@ async def list_quotes(principal: CurrentPrincipal, ctx: ContextDep, quotes: Quot
 
 @router.get("/{quote_id}", response_model=QuoteOut, responses=_ERRORS, summary="A quote")
 async def get_quote(quote_id: str, principal: CurrentPrincipal, ctx: ContextDep, quotes: Quotes) -> QuoteOut:
-    return views.quote_out(await quotes.get(principal, quote_id), ctx.clock.today())
+    doc = await quotes.get(principal, quote_id)
+    return views.quote_out(doc, ctx.clock.today(), await Sendings(ctx).of_subject(doc["_id"]))
 
 
 @router.patch("/{quote_id}", response_model=QuoteOut, responses=_ERRORS,
@@ -109,6 +111,13 @@ async def renew_link(quote_id: str, principal: CurrentPrincipal, ctx: ContextDep
 
     response = await once(ctx, idempotency_key, f"quotes.renew:{principal.id}:{quote_id}", {}, run)
     return _with_token(response, token)
+
+
+@router.delete("/{quote_id}/client-link", status_code=204, responses=_ERRORS,
+               summary="Revoke the quote's client link (a new one: renew-link)")
+async def revoke_link(quote_id: str, principal: CurrentPrincipal, quotes: Quotes) -> Response:
+    await quotes.revoke_link(principal, quote_id)
+    return Response(status_code=204)
 
 
 @router.post("/{quote_id}/invoice", status_code=201, response_model=InvoiceOut, responses=_ERRORS,

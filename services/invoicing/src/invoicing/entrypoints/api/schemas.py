@@ -225,6 +225,8 @@ class QuoteOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+    sendings: list[SendingOut] = Field(default_factory=list,
+                                       description="E-mails to the client, newest first (on GET of one quote).")
 
 
 class QuotePage(BaseModel):

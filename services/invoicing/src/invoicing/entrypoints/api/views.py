@@ -55,7 +55,7 @@ def _quote_expired(doc: Document, today: date) -> bool:
     return bool(doc["status"] == "expired" or (doc["status"] == "sent" and doc["valid_until"] < today.isoformat()))
 
 
-def quote_out(doc: Document, today: date) -> s.QuoteOut:
+def quote_out(doc: Document, today: date, sendings: list[Document] | None = None) -> s.QuoteOut:
     return s.QuoteOut(
         id=doc["_id"], activity_id=doc["activity_id"], activity_name=doc.get("activity_name"),
         client_id=doc["client_id"], client=snapshot_out(doc["client"]), status=doc["status"],
@@ -63,7 +63,7 @@ def quote_out(doc: Document, today: date) -> s.QuoteOut:
         vat=vat_out(doc["regime"]), lines=lines_out(doc["lines"]), totals=totals_out(doc.get("totals")),
         sent_on=day(doc.get("sent_on")), answered_on=day(doc.get("answered_on")),
         client_comment=doc.get("client_comment"), invoice_id=doc.get("invoice_id"), created_at=doc["created_at"],
-        updated_at=doc["updated_at"], version=doc["version"])
+        updated_at=doc["updated_at"], version=doc["version"], sendings=[sending_out(d) for d in sendings or []])
 
 
 def public_quote_out(doc: Document, today: date, seller: s.SellerOut) -> s.PublicQuoteOut:

@@ -192,7 +192,9 @@ async def invoice_page(token: str, ctx: ContextDep, lang: Lang = None) -> Respon
                  amount_due=out.totals.amount_due if out.totals else Decimal(0), outstanding=outstanding(doc),
                  due_date=_day(doc.get("due_date")), ogm=doc.get("structured_communication"),
                  iban=ctx.settings.seller_iban, lines=out.lines, totals=out.totals, vat_mention=out.vat.mention,
-                 qr=state in ("unpaid", "partially_paid") and outstanding(doc) > 0)
+                 qr=state in ("unpaid", "partially_paid") and outstanding(doc) > 0,
+                 # A UBL exists only for a buyer reachable on Peppol (its electronic address is mandatory).
+                 has_ubl=IssuedFiles(ctx).has_ubl(doc))
 
 
 @router.get("/invoices/{token}/qr.svg")
@@ -226,6 +228,9 @@ async def _file(ctx: Context, token: str, name: str) -> Response:
     except (NotFound, Gone) as exc:
         return _link_error(ctx, "fr", exc)
     files = IssuedFiles(ctx)
+    if name == "ubl" and not files.has_ubl(doc):
+        language = page_language(None, doc["client"].get("language"))
+        return _message(ctx, language, 404, "invalid_title", TEXTS[language]["invalid_body"])
     stored = await (files.pdf(doc) if name == "pdf" else files.ubl(doc))
     return Response(stored.content, media_type=stored.content_type,
                     headers={**_HEADERS, "Content-Disposition": f'attachment; filename="{stored.filename}"',

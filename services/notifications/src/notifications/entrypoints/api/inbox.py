@@ -24,6 +24,8 @@ class InboxEntry(BaseModel):
     title: str
     body: str
     critical: bool = Field(description="Shown whatever the preferences (payslips, legal notices).")
+    link: str | None = Field(default=None, description="The portal page the entry is about.",
+                             examples=["https://coop.example/app/invoices/7f3c…"])
     created_at: datetime
     read_at: datetime | None = None
 
@@ -39,7 +41,7 @@ class Marked(BaseModel):
 def _entry(doc: dict[str, Any]) -> InboxEntry:
     return InboxEntry(id=doc["_id"], kind=doc.get("kind", ""), event_type=doc["event_type"], title=doc["title"],
                       body=doc["body"], critical=bool(doc.get("critical", False)), created_at=doc["created_at"],
-                      read_at=doc.get("read_at"))
+                      link=doc.get("link"), read_at=doc.get("read_at"))
 
 
 @router.get("", response_model=Page[InboxEntry], summary="My notifications, newest first")
