@@ -25,6 +25,7 @@ from coop_shared.clock import Clock, SystemClock
 from coop_shared.http.conventions import HttpConventionsMiddleware
 from coop_shared.http.errors import install_error_handlers
 from coop_shared.http.health import ReadinessCheck, health_router
+from coop_shared.http.idempotency import IDEMPOTENCY_INDEXES
 from coop_shared.http.middleware import (
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
@@ -47,13 +48,12 @@ from coop_shared.observability.logging import configure_logging, get_logger
 from coop_shared.observability.metrics import EVENTS_UNROUTED
 from coop_shared.observability.tracing import configure_tracing, get_tracer, instrument_app
 from coop_shared.persistence.idempotency import PROCESSED_INDEXES
-from coop_shared.persistence.mongo import IndexSpec, database, ensure_indexes, in_transaction, make_client
+from coop_shared.persistence.mongo import Document, IndexSpec, database, ensure_indexes, in_transaction, make_client
 from coop_shared.persistence.outbox import OUTBOX_INDEXES, Outbox, OutboxRelay
 from coop_shared.settings import ServiceSettings
 
 log = get_logger("runtime")
 
-Document = dict[str, Any]
 
 
 @dataclass
@@ -168,8 +168,9 @@ def create_service_app(
         mongo: AsyncMongoClient[Document] = make_client(settings.mongo_url, app_name=settings.service_name,
                                                            socket_timeout_ms=settings.mongo_socket_timeout_ms)
         db = database(mongo, settings.database_name)
+        # The shared machinery's indexes (idempotent routes included), then the service's own.
         await ensure_indexes(db, [*OUTBOX_INDEXES, *PROCESSED_INDEXES, *TOKEN_VERSION_INDEXES, *JOB_INDEXES,
-                                  *SEQUENCING_INDEXES, *indexes])
+                                  *SEQUENCING_INDEXES, *IDEMPOTENCY_INDEXES, *indexes])
         runtime = Runtime(settings=settings, mongo=mongo, db=db, outbox=Outbox(db),
                           clock=clock or SystemClock(settings.timezone))
         versions = TokenVersions(db, poll_seconds=settings.token_versions_poll_seconds)

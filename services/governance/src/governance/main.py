@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from coop_shared.http.idempotency import IDEMPOTENCY_INDEXES
 from coop_shared.service import create_service_app
 from governance.adapters import assemblies, ballots, read_model, recommendations
 from governance.config import GovernanceSettings
@@ -27,8 +26,7 @@ def create_app(settings: GovernanceSettings | None = None, clock: Clock | None =
         title="Governance service",
         description="Assemblies, resolutions and one-person-one-vote ballots; members' recommendations.",
         routers=[assemblies_api.router, proxies.router, votes.router, recommendations_api.router],
-        indexes=[*assemblies.INDEXES, *ballots.INDEXES, *read_model.INDEXES, *recommendations.INDEXES,
-                 *IDEMPOTENCY_INDEXES],
+        indexes=[*assemblies.INDEXES, *ballots.INDEXES, *read_model.INDEXES, *recommendations.INDEXES],
         bootstrap=bootstrap,
         handlers=build_handlers,
         jobs=governance_jobs(settings),

@@ -7,7 +7,6 @@ from fastapi.responses import JSONResponse
 
 from coop_shared.clock import Clock
 from coop_shared.http.errors import error_response
-from coop_shared.http.idempotency import IDEMPOTENCY_INDEXES
 from coop_shared.service import Runtime, create_service_app
 from payroll.adapters import (
     batches_repository,
@@ -36,7 +35,7 @@ from payroll.service_layer.handlers import build_handlers
 
 INDEXES = [
     *ledger_repository.INDEXES, *directory_repository.INDEXES, *contracts_repository.INDEXES,
-    *payslips_repository.INDEXES, *runs_repository.INDEXES, *batches_repository.INDEXES, *IDEMPOTENCY_INDEXES,
+    *payslips_repository.INDEXES, *runs_repository.INDEXES, *batches_repository.INDEXES,
 ]
 
 # A rule the request broke is the caller's to fix (422); a fact booked twice is a conflict.

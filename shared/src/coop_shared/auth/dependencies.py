@@ -60,3 +60,5 @@ def require_scope(scope: str) -> Callable[[Principal], Awaitable[Principal]]:
 
 AdminPrincipal = Annotated[Principal, Depends(require_role(Role.ADMIN))]
 StaffPrincipal = Annotated[Principal, Depends(require_role(Role.ADVISOR, Role.ADMIN))]
+# A person with an account (member, advisor, admin): partner API keys are not people.
+PersonPrincipal = Annotated[Principal, Depends(require_role(Role.MEMBER, Role.ADVISOR, Role.ADMIN))]

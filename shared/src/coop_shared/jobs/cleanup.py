@@ -10,7 +10,6 @@ never deleted.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -18,9 +17,9 @@ from coop_shared.clock import Clock
 from coop_shared.http.idempotency import IDEMPOTENCY_COLLECTION
 from coop_shared.jobs.job import Job
 from coop_shared.jobs.schedules import DailyAt
+from coop_shared.persistence.mongo import Document
 from coop_shared.persistence.outbox import OUTBOX_COLLECTION, SENT
 
-Document = dict[str, Any]
 OUTBOX_RETENTION = timedelta(days=7)
 IDEMPOTENCY_RETENTION = timedelta(hours=24)
 

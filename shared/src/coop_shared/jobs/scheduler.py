@@ -26,9 +26,9 @@ from coop_shared.jobs.job import Job
 from coop_shared.jobs.store import JobStore
 from coop_shared.observability.logging import get_logger
 from coop_shared.observability.metrics import JOB_CONSECUTIVE_FAILURES, JOB_RUNS, JOB_SECONDS
+from coop_shared.persistence.mongo import Document
 
 log = get_logger("jobs")
-Document = dict[str, Any]
 
 
 class UnknownJob(LookupError):

@@ -8,17 +8,15 @@ any number of replicas exactly one gets it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from coop_shared.persistence.mongo import IndexSpec
+from coop_shared.persistence.mongo import Document, IndexSpec
 
 JOBS_COLLECTION = "scheduled_jobs"
 JOB_INDEXES = [IndexSpec(JOBS_COLLECTION, [("next_run_at", 1)], "scheduled_jobs_next_run")]
 
-Document = dict[str, Any]
 
 
 class JobStore:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-Document = dict[str, Any]
+from coop_shared.persistence.mongo import Document
 
 
 def changed_since(query: Document, since: datetime | None, created_field: str = "created_at") -> Document:

@@ -10,14 +10,25 @@ from coop_shared.http.errors import ApiError
 from coop_shared.http.pagination import decode_cursor, encode_cursor
 
 
+def _decoded_position(cursor: dict[str, Any]) -> tuple[datetime, str]:
+    try:
+        return datetime.fromisoformat(str(cursor["t"])), str(cursor["id"])
+    except (KeyError, ValueError) as exc:
+        raise ApiError(400, "invalid_cursor", "The cursor is not one this API produced.", field="cursor") from exc
+
+
+def position(cursor: str | None) -> tuple[datetime, str] | None:
+    """The (time, id) a page starts after, from the opaque cursor a client sent;
+    400 ``invalid_cursor`` for one this API did not issue."""
+    value = decode_cursor(cursor)
+    return None if value is None else _decoded_position(value)
+
+
 def keyset(query: dict[str, Any], field: str, cursor: dict[str, Any] | None) -> dict[str, Any]:
     """``query`` restricted to what comes after a decoded ``cursor`` ({"t": iso time, "id": ...})."""
     if cursor is None:
         return query
-    try:
-        at, last_id = datetime.fromisoformat(str(cursor["t"])), str(cursor["id"])
-    except (KeyError, ValueError) as exc:
-        raise ApiError(400, "invalid_cursor", "The cursor is not one this API produced.", field="cursor") from exc
+    at, last_id = _decoded_position(cursor)
     after = {"$or": [{field: {"$lt": at}}, {field: at, "_id": {"$lt": last_id}}]}
     return {"$and": [query, after]} if query else after
 
@@ -33,6 +44,11 @@ def sort_spec(field: str) -> list[tuple[str, int]]:
 
 def cursor_of(doc: dict[str, Any], field: str) -> dict[str, Any]:
     return {"t": doc[field].isoformat(), "id": doc["_id"]}
+
+
+def cursor_at(at: datetime, item_id: str) -> str:
+    """The cursor of the page that follows the item at (``at``, ``item_id``)."""
+    return encode_cursor({"t": at.isoformat(), "id": item_id})
 
 
 def next_cursor(page: list[dict[str, Any]], limit: int, field: str) -> str | None:

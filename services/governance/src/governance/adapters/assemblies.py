@@ -16,18 +16,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
 from fractions import Fraction
-from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from coop_shared.persistence.mongo import IndexSpec
+from coop_shared.persistence.mongo import Document, IndexSpec
 from governance.domain.assembly import Assembly
 from governance.domain.lifecycle import AssemblyState, VotingWindow
 from governance.domain.resolution import BallotKind, MajorityRule, Resolution
 from governance.domain.tally import Result, ResultReason
-
-Document = dict[str, Any]
 
 ASSEMBLIES = "assemblies"
 ELECTORS = "electors"

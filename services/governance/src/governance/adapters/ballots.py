@@ -27,17 +27,14 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from coop_shared.persistence.mongo import IndexSpec
+from coop_shared.persistence.mongo import Document, IndexSpec
 from governance.domain.resolution import BallotKind, Choice
 from governance.domain.tally import OpenVote, Participation
 from governance.domain.voting import Proxy
-
-Document = dict[str, Any]
 
 PARTICIPATIONS = "participations"
 COUNTERS = "ballot_counters"

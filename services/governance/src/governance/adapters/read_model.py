@@ -15,15 +15,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from datetime import date, datetime
-from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from coop_shared.persistence.mongo import IndexSpec
+from coop_shared.persistence.mongo import Document, IndexSpec
 from governance.domain.electorate import Contract, ShareEntry, ShareEntryKind
-
-Document = dict[str, Any]
 
 SHARE_ENTRIES = "share_entries"
 CONTRACTS = "employment_contracts"

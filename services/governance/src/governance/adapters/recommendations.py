@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from coop_shared.persistence.mongo import IndexSpec
+from coop_shared.persistence.mongo import Document, IndexSpec
 from governance.domain.recommendations import Recommendation, RecommendationStatus, StatusChange
-
-Document = dict[str, Any]
 
 RECOMMENDATIONS = "recommendations"
 

@@ -13,10 +13,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from fractions import Fraction
-from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from coop_shared.persistence.mongo import Document
 from governance.adapters.assemblies import ConcurrentUpdate, to_domain
 from governance.domain.assembly import Assembly, convocation_day
 from governance.domain.electorate import general_assembly_electorate, workers_assembly_electorate, workers_lookback
@@ -28,8 +28,6 @@ from governance.service_layer.clock import to_millis
 from governance.service_layer.context import Context
 from governance.service_layer.errors import Conflict, NotFound
 from governance.service_layer.results import tally_all
-
-Document = dict[str, Any]
 
 
 async def load(ctx: Context, assembly_id: str, *, include_draft: bool) -> Document:

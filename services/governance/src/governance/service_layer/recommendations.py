@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -14,8 +13,6 @@ from governance.service_layer.assemblies import load
 from governance.service_layer.clock import to_millis
 from governance.service_layer.context import Context
 from governance.service_layer.errors import Conflict, NotFound
-
-Document = dict[str, Any]
 
 
 async def submit(ctx: Context, *, author_id: str, title: str, text: str, assembly_id: str | None) -> Recommendation:

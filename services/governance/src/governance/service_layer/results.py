@@ -8,10 +8,9 @@ follow from the data.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from coop_shared.persistence.mongo import Document
 from governance.adapters.assemblies import to_domain
 from governance.domain.assembly import Assembly
 from governance.domain.errors import ErrorCode, InvalidTransition, InvariantViolation
@@ -20,8 +19,6 @@ from governance.domain.minutes import Minutes, build_minutes
 from governance.domain.resolution import BallotKind, Resolution
 from governance.domain.tally import BallotBox, OpenBallotBox, OpenVote, Result, SecretBallotBox, tally
 from governance.service_layer.context import Context
-
-Document = dict[str, Any]
 
 
 async def ballot_box(ctx: Context, resolution: Resolution, session: AsyncClientSession | None = None) -> BallotBox:

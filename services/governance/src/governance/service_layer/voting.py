@@ -19,12 +19,11 @@ and with opening the vote.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from coop_shared.persistence.mongo import in_transaction
+from coop_shared.persistence.mongo import Document, in_transaction
 from governance.adapters.assemblies import resolution_from_doc
 from governance.adapters.ballots import BallotSealed
 from governance.domain.errors import ErrorCode, InvalidTransition, VotingRuleViolation
@@ -41,8 +40,6 @@ from governance.service_layer.assemblies import load
 from governance.service_layer.clock import to_millis
 from governance.service_layer.context import Context
 from governance.service_layer.errors import NotFound
-
-Document = dict[str, Any]
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ of the invoicing domain has its unique index here."""
 
 from __future__ import annotations
 
-from coop_shared.http.idempotency import IDEMPOTENCY_INDEXES
 from coop_shared.persistence.mongo import IndexSpec
 from invoicing.adapters.document_store import INDEXES as FILE_INDEXES
 
@@ -31,7 +30,6 @@ PEPPOL_TRANSMISSIONS = "peppol_transmissions"
 _EXISTS = {"$exists": True}
 
 INDEXES: list[IndexSpec] = [
-    *IDEMPOTENCY_INDEXES,
     IndexSpec(CLIENTS, [("activity_id", 1), ("created_at", -1), ("_id", -1)], "clients_by_activity"),
     # One client record per company and activity (people have no number to compare).
     IndexSpec(CLIENTS, [("activity_id", 1), ("vat_number", 1)], "clients_vat_unique", unique=True,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
+from coop_shared.persistence.mongo import Document
 from invoicing.domain.clients import Address, Client, CompanyClient, PeppolParticipantId, PrivateClient
 from invoicing.domain.contribution import PaymentSplit
 from invoicing.domain.invoice import Invoice, InvoiceNumber, InvoiceStatus
@@ -19,8 +19,6 @@ from invoicing.domain.money import ZERO
 from invoicing.domain.quote import Quote, QuoteStatus
 from invoicing.domain.totals import InvoiceLine, InvoiceTotals
 from invoicing.domain.vat import RateCategory, VatCategoryCode, VatRegime, VatTreatment
-
-Document = dict[str, Any]
 
 
 def day(value: object) -> date | None:

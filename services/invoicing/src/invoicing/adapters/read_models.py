@@ -17,10 +17,9 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from coop_shared.persistence.mongo import Document
 from invoicing.adapters.indexes import ACTIVITIES_VIEW, BUDGETS_VIEW, MEMBERS_VIEW
 from invoicing.domain.access import ActivityRecord, MemberRecord
-
-Document = dict[str, Any]
 
 
 def _day(value: object) -> date | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -18,6 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from coop_shared.http.errors import ApiError
 from coop_shared.http.pagination import decode_cursor, encode_cursor
+from coop_shared.persistence.mongo import Document
 from invoicing.adapters.indexes import (
     BANK_LINES,
     BANK_STATEMENTS,
@@ -34,8 +34,6 @@ from invoicing.adapters.indexes import (
     REMINDERS,
     UNMATCHED,
 )
-
-Document = dict[str, Any]
 
 
 class StaleVersion(Exception):

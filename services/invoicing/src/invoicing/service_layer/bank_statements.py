@@ -15,12 +15,12 @@ import hashlib
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from coop_shared.auth.principal import Principal
+from coop_shared.persistence.mongo import Document
 from invoicing.adapters.camt053 import parse_camt053
 from invoicing.adapters.repositories import StaleVersion
 from invoicing.domain.errors import DomainConflictError, DomainValidationError
@@ -40,7 +40,6 @@ from invoicing.service_layer.context import Context
 from invoicing.service_layer.errors import NotFound
 from invoicing.service_layer.payments import PaymentService, is_duplicate
 
-Document = dict[str, Any]
 COUNTED = (*(o.value for o in LineOutcome), "skipped")
 _STALE_RETRIES = 3
 _HISTORY = 50  # imports remembered per statement

@@ -7,13 +7,12 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from coop_shared.persistence.mongo import Document
 from invoicing.adapters.mappers import client_from_doc
 from invoicing.domain.errors import DomainValidationError
 from invoicing.domain.lines import LineInput, build_lines
 from invoicing.domain.totals import InvoiceLine
 from invoicing.domain.vat import SupplyType, VatRateTable, VatRegime, check_regime_for_client, decide_regime
-
-Document = dict[str, Any]
 
 
 def is_intra_cooperative(client_snapshot: Document) -> bool:

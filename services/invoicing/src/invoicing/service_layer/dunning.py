@@ -26,6 +26,7 @@ from coop_shared.contracts.invoicing import (
     ReminderSent,
 )
 from coop_shared.observability.logging import get_logger
+from coop_shared.persistence.mongo import Document
 from invoicing.adapters.mappers import invoice_from_doc, invoice_state
 from invoicing.adapters.repositories import StaleVersion
 from invoicing.domain.invoice import OPEN_STATUSES
@@ -35,7 +36,6 @@ from invoicing.service_layer.errors import Conflict, NotFound
 from invoicing.service_layer.issued_files import PDF_TYPE, IssuedFiles, reminder_name
 from invoicing.service_layer.sendings import INTERNAL_FILES, Sendings, new_sending_id
 
-Document = dict[str, Any]
 log = get_logger("invoicing.dunning")
 
 

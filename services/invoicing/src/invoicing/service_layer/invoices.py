@@ -23,6 +23,7 @@ from coop_shared.auth.principal import Principal
 from coop_shared.contracts.invoicing import DocumentSendRequested, InvoiceCredited, InvoiceIssued, InvoiceSent
 from coop_shared.observability.logging import get_logger
 from coop_shared.persistence.changes import changed_since
+from coop_shared.persistence.mongo import Document
 from invoicing.adapters.mappers import (
     client_from_doc,
     invoice_from_doc,
@@ -66,7 +67,6 @@ from invoicing.service_layer.quotes import quote_not_found
 from invoicing.service_layer.sendings import Sendings, file_refs, new_sending_id
 from invoicing.service_layer.transfers import INTERNAL_PREFIX, INTERNAL_SERIES, request_transfer
 
-Document = dict[str, Any]
 log = get_logger("invoices")
 
 INVOICE_SERIES = "invoice"

@@ -16,13 +16,13 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from coop_shared.persistence.mongo import Document
 from invoicing.adapters.document_store import FileStore, StoredFile
 from invoicing.adapters.documents.from_invoice import invoice_document
 from invoicing.adapters.documents.pdf import render_invoice_pdf, render_reminder_pdf
 from invoicing.adapters.documents.ubl import render_ubl
 from invoicing.service_layer.context import Context
 
-Document = dict[str, Any]
 PDF, UBL = "pdf", "ubl"
 PDF_TYPE, XML_TYPE = "application/pdf", "application/xml"
 

@@ -32,6 +32,7 @@ from coop_shared.contracts.invoicing import (
 )
 from coop_shared.messaging.envelope import Envelope, EventPayload
 from coop_shared.persistence.changes import changed_since
+from coop_shared.persistence.mongo import Document
 from invoicing.adapters.mappers import invoice_from_doc, invoice_state
 from invoicing.adapters.repositories import StaleVersion
 from invoicing.domain.errors import DomainConflictError, DomainValidationError
@@ -41,8 +42,6 @@ from invoicing.domain.payments import CURRENCY, Allocation, UnmatchedReason, all
 from invoicing.service_layer.context import Context
 from invoicing.service_layer.drafting import is_intra_cooperative
 from invoicing.service_layer.errors import Conflict, NotFound
-
-Document = dict[str, Any]
 
 
 def unmatched_not_found() -> NotFound:

@@ -18,9 +18,9 @@ from typing import Any, Protocol
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from coop_shared.persistence.mongo import Document
 from invoicing.adapters.indexes import PEPPOL_TRANSMISSIONS
 
-Document = dict[str, Any]
 QUEUED, RETRYING, ACCEPTED, REJECTED, PARKED = "queued", "retrying", "accepted", "rejected", "parked"
 DUE = (QUEUED, RETRYING)
 # The Peppol BIS Billing 3.0 identifiers of the two documents the cooperative sends.

@@ -9,13 +9,14 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from starlette.concurrency import run_in_threadpool
 
 from coop_shared.auth.principal import Principal
 from coop_shared.contracts.invoicing import DocumentSendRequested, QuoteAnswered, QuoteSent
+from coop_shared.persistence.mongo import Document
 from invoicing.adapters.document_store import FileStore, StoredFile
 from invoicing.adapters.documents.from_invoice import quote_document
 from invoicing.adapters.documents.pdf import render_quote_pdf
@@ -30,7 +31,6 @@ from invoicing.service_layer.drafting import carried_lines, lines_for, regime_fo
 from invoicing.service_layer.errors import Conflict, Gone, NotFound
 from invoicing.service_layer.sendings import Sendings, file_refs, new_sending_id
 
-Document = dict[str, Any]
 Answer = Literal["accepted", "changes_requested", "rejected"]
 
 

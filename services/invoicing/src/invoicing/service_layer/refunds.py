@@ -14,12 +14,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from coop_shared.auth.principal import Principal, Role
 from coop_shared.contracts.invoicing import RefundPaid
+from coop_shared.persistence.mongo import Document
 from coop_shared.sepa import CreditTransfer, Debtor
 from invoicing.adapters.refund_transfers import refund_credit_transfer
 from invoicing.adapters.repositories import StaleVersion
@@ -27,7 +27,6 @@ from invoicing.domain.errors import DomainValidationError
 from invoicing.service_layer.context import Context
 from invoicing.service_layer.errors import Conflict, Forbidden, NotFound
 
-Document = dict[str, Any]
 STAFF = frozenset({Role.ADMIN, Role.ADVISOR})
 
 

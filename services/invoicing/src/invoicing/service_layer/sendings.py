@@ -21,12 +21,12 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from coop_shared.contracts.invoicing import DocumentFile, DocumentSendRequested
 from coop_shared.contracts.notifications import SendingStatusChanged
+from coop_shared.persistence.mongo import Document
 from invoicing.adapters.document_store import StoredFile
 from invoicing.adapters.indexes import SENDINGS
 from invoicing.domain.quote_links import new_token, token_hash
 from invoicing.service_layer.context import Context
 
-Document = dict[str, Any]
 QUEUED = "queued"
 # For news told at the same instant: a final status wins over a failed attempt.
 _RANK = {QUEUED: 0, "failed": 1, "sent": 2, "parked": 2}

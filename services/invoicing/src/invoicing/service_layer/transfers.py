@@ -27,6 +27,7 @@ from coop_shared.contracts.invoicing import (
     InternalTransferRequested,
 )
 from coop_shared.messaging.envelope import Envelope
+from coop_shared.persistence.mongo import Document
 from coop_shared.service import Runtime
 from invoicing.adapters.mappers import invoice_from_doc, invoice_state
 from invoicing.adapters.read_models import ReadModel
@@ -35,7 +36,6 @@ from invoicing.domain.invoice import InvoiceStatus
 from invoicing.service_layer.context import Context
 from invoicing.service_layer.errors import Conflict, Forbidden, NotFound
 
-Document = dict[str, Any]
 INTERNAL_SERIES = "internal"
 INTERNAL_PREFIX = "INT-"
 APPROVABLE = frozenset({"pending", "refused"})

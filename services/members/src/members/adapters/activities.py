@@ -7,8 +7,8 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from coop_shared.persistence.keyset import cursor_of, keyset, sort_spec
 from coop_shared.persistence.mongo import IndexSpec
-from members.adapters.paging import cursor_of, keyset, sort_spec
 from members.domain.activities import Activity, ActivityKind, ActivityStatus, Sector
 from members.domain.errors import Conflict
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from coop_shared.http.idempotency import IDEMPOTENCY_INDEXES
 from coop_shared.persistence.mongo import IndexSpec
 from members.adapters import activities, members, register, sessions
 
 INDEXES: list[IndexSpec] = [
-    *members.INDEXES, *sessions.INDEXES, *register.INDEXES, *activities.INDEXES, *IDEMPOTENCY_INDEXES,
+    *members.INDEXES, *sessions.INDEXES, *register.INDEXES, *activities.INDEXES,
 ]

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from coop_shared.persistence.mongo import IndexSpec
-from payroll.adapters.paging import after_cursor, next_cursor, sort_spec
+from coop_shared.persistence.keyset import after_cursor, next_cursor, sort_spec
+from coop_shared.persistence.mongo import Document, IndexSpec
 
 BATCHES = "payment_batches"
 OPEN, PAID = "open", "paid"
@@ -20,7 +19,6 @@ INDEXES = [
     IndexSpec(BATCHES, [("message_id", 1)], "batches_message_id_unique", unique=True),
 ]
 
-Document = dict[str, Any]
 
 
 class BatchRepository:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from coop_shared.persistence.mongo import IndexSpec
-from payroll.adapters.paging import after_cursor, next_cursor, sort_spec
+from coop_shared.persistence.keyset import after_cursor, next_cursor, sort_spec
+from coop_shared.persistence.mongo import Document, IndexSpec
 
 CONTRACTS = "contracts"
 CONTRACT_DAYS = "contract_days"
@@ -28,7 +27,6 @@ INDEXES = [
     IndexSpec(CONTRACTS, [("last_work_day", 1), ("_id", 1)], "contracts_by_last_work_day"),
 ]
 
-Document = dict[str, Any]
 
 # What a payroll run needs of a contract (and no more: 20,000 of them are read at once).
 RUN_PROJECTION = {

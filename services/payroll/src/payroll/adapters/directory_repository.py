@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from coop_shared.persistence.mongo import IndexSpec
+from coop_shared.persistence.mongo import Document, IndexSpec
 from payroll.domain.contracts import ArtsAttestation, AttestationType
 from payroll.domain.directory import ActivityStatus, ActivityView, MemberView
 
@@ -28,7 +27,6 @@ INDEXES = [
     IndexSpec(ACTIVITIES, [("owner_id", 1)], "activities_by_owner"),
 ]
 
-Document = dict[str, Any]
 
 
 def _member_from(doc: Document) -> MemberView:

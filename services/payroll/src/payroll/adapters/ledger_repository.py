@@ -17,14 +17,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from coop_shared.persistence.mongo import IndexSpec
-from payroll.adapters.paging import after_cursor, next_cursor, sort_spec
+from coop_shared.persistence.keyset import after_cursor, next_cursor, sort_spec
+from coop_shared.persistence.mongo import Document, IndexSpec
 from payroll.domain.ledger import Posting, Transaction, TransactionKind
 from payroll.domain.money import ZERO
 from payroll.domain.position import ActivityPosition, Receivable, Totals
@@ -41,7 +40,6 @@ INDEXES = [
     IndexSpec(POSITIONS, [("advance", -1), ("_id", 1)], "positions_by_exposure"),
 ]
 
-Document = dict[str, Any]
 
 
 class StaleState(Exception):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
-from typing import Any
 
 from reportlab.lib import colors  # type: ignore[import-untyped,unused-ignore]
 from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped,unused-ignore]
@@ -18,9 +17,9 @@ from reportlab.platypus import (  # type: ignore[import-untyped,unused-ignore]
     TableStyle,
 )
 
+from coop_shared.persistence.mongo import Document
 from payroll.domain.money import fmt
 
-Document = dict[str, Any]
 _TOTALS = {"employment_budget", "gross", "taxable", "net"}
 
 

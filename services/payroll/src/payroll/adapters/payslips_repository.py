@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from coop_shared.persistence.changes import changed_since
-from coop_shared.persistence.mongo import IndexSpec
-from payroll.adapters.paging import after_cursor, next_cursor, sort_spec
+from coop_shared.persistence.keyset import after_cursor, next_cursor, sort_spec
+from coop_shared.persistence.mongo import Document, IndexSpec
 
 PAYSLIPS = "payslips"
 ISSUED, IN_BATCH, PAID = "issued", "in_batch", "paid"
@@ -26,7 +25,6 @@ INDEXES = [
     IndexSpec(PAYSLIPS, [("last_work_day", 1)], "payslips_by_last_work_day"),
 ]
 
-Document = dict[str, Any]
 
 
 class PayslipRepository:

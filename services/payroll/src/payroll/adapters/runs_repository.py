@@ -9,14 +9,13 @@ can ever end on or before D: the next run only has to look after D.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from coop_shared.persistence.mongo import IndexSpec
-from payroll.adapters.paging import after_cursor, next_cursor, sort_spec
+from coop_shared.persistence.keyset import after_cursor, next_cursor, sort_spec
+from coop_shared.persistence.mongo import Document, IndexSpec
 
 RUNS = "payroll_runs"
 CALENDAR = "payroll_calendar"
@@ -26,7 +25,6 @@ INDEXES = [
     IndexSpec(RUNS, [("started_at", -1), ("_id", -1)], "runs_by_time"),
 ]
 
-Document = dict[str, Any]
 
 
 class RunInProgress(Exception):

@@ -13,13 +13,13 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from stdnum import iban as stdnum_iban
 
 from coop_shared.contracts.payroll import SalaryPaid
 from coop_shared.http.errors import ApiError
+from coop_shared.persistence.mongo import Document
 from coop_shared.sepa import CreditTransfer, Debtor
 from coop_shared.service import Runtime
 from payroll.adapters.batches_repository import OPEN, BatchRepository
@@ -31,8 +31,6 @@ from payroll.domain import ledger
 from payroll.domain.money import ZERO
 from payroll.service_layer.context import PayrollContext
 from payroll.service_layer.retry import retrying
-
-Document = dict[str, Any]
 
 
 def _debtor(context: PayrollContext) -> Debtor:

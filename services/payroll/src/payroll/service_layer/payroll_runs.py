@@ -16,13 +16,13 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from coop_shared.contracts.payroll import PayslipIssued
 from coop_shared.http.errors import ApiError
 from coop_shared.messaging.envelope import Envelope
+from coop_shared.persistence.mongo import Document
 from coop_shared.service import Runtime
 from payroll.adapters.contracts_repository import ContractRepository
 from payroll.adapters.payslips_repository import ISSUED, PayslipRepository
@@ -32,7 +32,6 @@ from payroll.domain.rules import RuleBook
 from payroll.domain.salary import salary_from_gross
 from payroll.service_layer.salary_requests import salary_document
 
-Document = dict[str, Any]
 LEASE = timedelta(minutes=15)
 
 

@@ -22,6 +22,7 @@ from pymongo.errors import DuplicateKeyError
 from coop_shared.contracts.payroll import SalaryAtRisk
 from coop_shared.http.errors import ApiError
 from coop_shared.observability.logging import get_logger
+from coop_shared.persistence.mongo import Document
 from coop_shared.service import Runtime
 from payroll.adapters.contracts_repository import ContractRepository
 from payroll.adapters.payslips_repository import PayslipRepository
@@ -34,7 +35,6 @@ from payroll.service_layer.payroll_runs import run_payroll
 ALERTS = "salary_alerts"
 BY = "scheduler:salary-guarantee"
 log = get_logger("payroll.guarantee")
-Document = dict[str, Any]
 
 
 @lru_cache(maxsize=8)

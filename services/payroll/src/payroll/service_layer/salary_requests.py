@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from coop_shared.contracts.payroll import AdvanceGranted, ContractCreated, DimonaDeclared
 from coop_shared.http.errors import ApiError
+from coop_shared.persistence.mongo import Document
 from coop_shared.service import Runtime
 from payroll.adapters.contracts_repository import CONTRACT_DAYS, ContractRepository
 from payroll.adapters.dates import day, days
@@ -38,7 +38,6 @@ from payroll.service_layer.bookkeeping import store_outcome
 from payroll.service_layer.context import PayrollContext
 from payroll.service_layer.retry import retrying
 
-Document = dict[str, Any]
 MAX_WORK_DAYS = 31
 
 

@@ -8,12 +8,11 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from coop_shared.persistence.mongo import Document
 from governance.adapters.assemblies import quorum_text
 from governance.domain.recommendations import RecommendationStatus
 from governance.domain.resolution import BallotKind, Choice, MajorityRule
 from governance.domain.voting import Proxy
-
-Document = dict[str, Any]
 
 
 def _request(example: dict[str, Any]) -> ConfigDict:

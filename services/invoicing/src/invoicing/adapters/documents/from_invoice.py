@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from stdnum.be import vat as be_vat
 
+from coop_shared.persistence.mongo import Document
 from invoicing.adapters.documents.model import (
     BillingReference,
     DocumentKind,
@@ -37,8 +37,6 @@ from invoicing.adapters.documents.model import (
 from invoicing.domain.clients import EU_COUNTRIES, PeppolParticipantId
 from invoicing.domain.money import round_cents
 from invoicing.domain.vat import VatTreatment
-
-Document = dict[str, Any]
 
 # Peppol EAS codes of the member states' VAT numbers (identifier = the VAT
 # number with its prefix), used for an EU company that gave no Peppol id.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
@@ -14,11 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coop_shared.auth.dependencies import CurrentPrincipal
 from coop_shared.http.pagination import PageParams, page_params
+from coop_shared.persistence.mongo import Document
 from invoicing.domain.expenses import Receipt
 from invoicing.entrypoints.api.deps import ContextDep, Expenses, IdempotencyKey, once
 
 router = APIRouter(prefix="/api/v1/expense-claims", tags=["expense claims"])
-Document = dict[str, Any]
 Status = Literal["draft", "submitted", "approved", "rejected"]
 
 _ERRORS: dict[int | str, dict[str, str]] = {

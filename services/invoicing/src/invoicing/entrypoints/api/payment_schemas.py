@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Document = dict[str, Any]
+from coop_shared.persistence.mongo import Document
+
 Money = Decimal
 UnmatchedStatus = Literal["open", "assigned", "refunded", "reversed"]
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
+from coop_shared.persistence.mongo import Document
 from invoicing.adapters.mappers import day, regime_from_doc
 from invoicing.domain.clients import EU_COUNTRIES
 from invoicing.domain.money import ZERO, round_cents
 from invoicing.entrypoints.api import schemas as s
 from invoicing.service_layer.invoices import is_overdue, outstanding
-
-Document = dict[str, Any]
 
 
 def client_out(doc: Document) -> s.ClientOut:

@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from coop_shared.persistence.mongo import Document
 from invoicing.adapters.documents.epc_qr import epc_transfer, make_epc_qr
 from invoicing.adapters.documents.from_invoice import invoice_document, quote_document
 from invoicing.adapters.documents.pdf import render_quote_pdf
@@ -37,7 +38,6 @@ from invoicing.service_layer.invoices import outstanding
 from invoicing.service_layer.issued_files import IssuedFiles
 from invoicing.service_layer.quotes import Answer
 
-Document = dict[str, Any]
 router = APIRouter(prefix="/client", include_in_schema=False)
 _HERE = Path(__file__).parent
 _ENV = Environment(loader=FileSystemLoader(_HERE / "templates"), autoescape=select_autoescape(["j2", "html"]))

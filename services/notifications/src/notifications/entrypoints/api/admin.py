@@ -11,7 +11,8 @@ from pydantic import BaseModel
 from coop_shared.auth.dependencies import AdminPrincipal
 from coop_shared.http.errors import ApiError
 from coop_shared.http.pagination import Page, PageParams, page_params
-from notifications.entrypoints.api.deps import ContextDep, next_cursor, position
+from coop_shared.persistence.keyset import cursor_at, position
+from notifications.entrypoints.api.deps import ContextDep
 
 router = APIRouter(prefix="/api/v1/admin/email-deliveries", tags=["admin"])
 
@@ -49,7 +50,7 @@ async def list_deliveries(ctx: ContextDep, _: AdminPrincipal, page: Annotated[Pa
     docs = await ctx.emails.list_page(status=status, limit=page.limit + 1, before=position(page.cursor))
     items = [_out(d) for d in docs[: page.limit]]
     more = len(docs) > page.limit
-    return Page(items=items, next_cursor=next_cursor(items[-1].created_at, items[-1].id) if more else None)
+    return Page(items=items, next_cursor=cursor_at(items[-1].created_at, items[-1].id) if more else None)
 
 
 @router.post("/{delivery_id}/retry", response_model=EmailDeliveryOut,

@@ -8,9 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
+from coop_shared.auth.dependencies import PersonPrincipal
 from coop_shared.http.errors import ApiError
 from coop_shared.http.pagination import Page, PageParams, page_params
-from notifications.entrypoints.api.deps import ContextDep, PersonPrincipal, next_cursor, position
+from coop_shared.persistence.keyset import cursor_at, position
+from notifications.entrypoints.api.deps import ContextDep
 
 router = APIRouter(prefix="/api/v1/inbox", tags=["inbox"])
 
@@ -52,7 +54,7 @@ async def list_inbox(ctx: ContextDep, principal: PersonPrincipal,
                                     unread_only=unread)
     items = [_entry(d) for d in docs[: page.limit]]
     more = len(docs) > page.limit
-    return Page(items=items, next_cursor=next_cursor(items[-1].created_at, items[-1].id) if more else None)
+    return Page(items=items, next_cursor=cursor_at(items[-1].created_at, items[-1].id) if more else None)
 
 
 @router.get("/unread-count", response_model=UnreadCount, summary="How many of my notifications are unread")

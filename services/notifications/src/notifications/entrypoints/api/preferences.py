@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from coop_shared.auth.dependencies import PersonPrincipal
 from coop_shared.http.errors import ApiError
 from notifications.domain.catalogue import RULES
 from notifications.domain.preferences import Channel, Preferences
-from notifications.entrypoints.api.deps import ContextDep, PersonPrincipal
+from notifications.entrypoints.api.deps import ContextDep
 
 router = APIRouter(prefix="/api/v1/preferences", tags=["preferences"])
 

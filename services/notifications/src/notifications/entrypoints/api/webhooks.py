@@ -10,8 +10,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from coop_shared.http.pagination import Page, PageParams, page_params
+from coop_shared.persistence.keyset import cursor_at, position
 from notifications.domain.catalogue import partner_event_types
-from notifications.entrypoints.api.deps import ContextDep, WebhookManager, next_cursor, position
+from notifications.entrypoints.api.deps import ContextDep, WebhookManager
 from notifications.service_layer import webhooks as use_cases
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
@@ -143,7 +144,7 @@ async def list_endpoints(ctx: ContextDep, principal: WebhookManager,
                                     before=position(page.cursor))
     items = [_endpoint(d) for d in docs[: page.limit]]
     more = len(docs) > page.limit
-    return Page(items=items, next_cursor=next_cursor(items[-1].created_at, items[-1].id) if more else None)
+    return Page(items=items, next_cursor=cursor_at(items[-1].created_at, items[-1].id) if more else None)
 
 
 @router.delete("/{endpoint_id}", status_code=204, summary="Delete an endpoint (pending deliveries are cancelled)")
@@ -162,7 +163,7 @@ async def deliveries(ctx: ContextDep, principal: WebhookManager, endpoint_id: En
                                                           before=position(page.cursor))
     items = [_delivery(d) for d in docs[: page.limit]]
     more = len(docs) > page.limit
-    return Page(items=items, next_cursor=next_cursor(items[-1].created_at, items[-1].id) if more else None)
+    return Page(items=items, next_cursor=cursor_at(items[-1].created_at, items[-1].id) if more else None)
 
 
 @router.get("/event-types", response_model=list[EventTypeOut], summary="Event types an endpoint may subscribe to")

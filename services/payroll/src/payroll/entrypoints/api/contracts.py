@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from coop_shared.auth.dependencies import PersonPrincipal
 from coop_shared.http.pagination import Page
 from payroll.adapters.contracts_repository import ContractRepository
 from payroll.adapters.payslips_repository import PayslipRepository
 from payroll.entrypoints.api.access import list_scope, require_member_record
-from payroll.entrypoints.api.deps import PageDep, PersonPrincipal, RuntimeDep
+from payroll.entrypoints.api.deps import PageDep, RuntimeDep
 from payroll.entrypoints.api.schemas import ContractOut, contract_out
 
 router = APIRouter(prefix="/api/v1/contracts", tags=["contracts"])

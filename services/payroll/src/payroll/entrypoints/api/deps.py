@@ -6,8 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from coop_shared.auth.dependencies import require_role
-from coop_shared.auth.principal import Principal, Role
+from coop_shared.auth.principal import Principal
 from coop_shared.http.pagination import PageParams, page_params
 from coop_shared.service import Runtime, get_runtime
 from payroll.domain.directory import Viewer, ViewerRole
@@ -21,8 +20,6 @@ def get_context(request: Request) -> PayrollContext:
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 ContextDep = Annotated[PayrollContext, Depends(get_context)]
-# People only: payroll data is personal, partner API keys get no access here.
-PersonPrincipal = Annotated[Principal, Depends(require_role(Role.MEMBER, Role.ADVISOR, Role.ADMIN))]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", description="Replays return the first answer.")]
 PageDep = Annotated[PageParams, Depends(page_params)]
 

@@ -9,12 +9,13 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from coop_shared.auth.dependencies import PersonPrincipal
 from payroll.adapters.ledger_repository import LedgerRepository
 from payroll.domain.ledger import activity_account, guarantee_advances_account
 from payroll.domain.money import ZERO
 from payroll.domain.position import ActivityPosition, Totals
 from payroll.entrypoints.api.access import require_activity
-from payroll.entrypoints.api.deps import PageDep, PersonPrincipal, RuntimeDep
+from payroll.entrypoints.api.deps import PageDep, RuntimeDep
 from payroll.entrypoints.api.schemas import Money
 
 router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])

@@ -9,13 +9,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from coop_shared.auth.dependencies import PersonPrincipal
 from coop_shared.http.pagination import Page
 from coop_shared.http.updated_since import UpdatedSince
 from payroll.adapters import payslip_pdf
 from payroll.adapters.directory_repository import DirectoryRepository
 from payroll.adapters.payslips_repository import PayslipRepository
 from payroll.entrypoints.api.access import list_scope, require_member_record
-from payroll.entrypoints.api.deps import ContextDep, PageDep, PersonPrincipal, RuntimeDep
+from payroll.entrypoints.api.deps import ContextDep, PageDep, RuntimeDep
 from payroll.entrypoints.api.schemas import SalaryOut, salary_out
 
 router = APIRouter(prefix="/api/v1/payslips", tags=["payslips"])
