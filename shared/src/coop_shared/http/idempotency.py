@@ -18,8 +18,9 @@ import json
 import math
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Header
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pymongo.asynchronous.database import AsyncDatabase
@@ -38,6 +39,13 @@ IDEMPOTENCY_INDEXES = [
 LEASE = timedelta(seconds=60)
 # How soon a client should ask again while the first request runs.
 RETRY_AFTER_SECONDS = 2
+
+
+# The header every retryable write takes, declared once (its limits are in the API document).
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", min_length=1, max_length=200,
+    description="Retry safely: a replay of the same request with the same key returns the first answer "
+                "(keys are kept 24 h; reusing one for a different request is refused).")]
 
 
 def request_fingerprint(body: Any) -> str:

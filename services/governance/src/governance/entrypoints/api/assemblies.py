@@ -12,17 +12,13 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from coop_shared.auth.dependencies import PersonPrincipal
 from coop_shared.http.errors import ApiError
-from coop_shared.http.idempotency import idempotent
+from coop_shared.http.idempotency import IdempotencyKey, idempotent
 from coop_shared.http.pagination import Page, PageParams, decode_cursor, encode_cursor, page_params
 from coop_shared.persistence.keyset import next_cursor, position
 from governance.adapters.assemblies import result_to_doc
 from governance.adapters.minutes_pdf import render_minutes_pdf
 from governance.domain.lifecycle import AssemblyKind, AssemblyState
-from governance.entrypoints.api.deps import (
-    AdminOnly,
-    ContextDep,
-    IdempotencyKey,
-)
+from governance.entrypoints.api.deps import AdminOnly, ContextDep
 from governance.entrypoints.api.schemas import (
     AssemblyOut,
     CreateAssembly,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 
 from coop_shared.auth.dependencies import require_role
 from coop_shared.auth.principal import Principal, Role
@@ -18,5 +18,3 @@ def get_context(request: Request) -> Context:
 ContextDep = Annotated[Context, Depends(get_context)]
 
 AdminOnly = Annotated[Principal, Depends(require_role(Role.ADMIN))]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
-                                              description="Replays of the same request return the first answer.")]

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from coop_shared.auth.dependencies import PersonPrincipal
-from coop_shared.http.idempotency import idempotent
-from governance.entrypoints.api.deps import ContextDep, IdempotencyKey
+from coop_shared.http.idempotency import IdempotencyKey, idempotent
+from governance.entrypoints.api.deps import ContextDep
 from governance.entrypoints.api.schemas import MyProxies, ProxyOut, RegisterProxy, proxy_out
 from governance.service_layer import voting
 

@@ -8,16 +8,12 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from coop_shared.auth.dependencies import PersonPrincipal
-from coop_shared.http.idempotency import idempotent
+from coop_shared.http.idempotency import IdempotencyKey, idempotent
 from coop_shared.http.pagination import Page, PageParams, page_params
 from coop_shared.persistence.keyset import next_cursor, position
 from governance.adapters.recommendations import to_domain
 from governance.domain.recommendations import Recommendation, RecommendationStatus
-from governance.entrypoints.api.deps import (
-    AdminOnly,
-    ContextDep,
-    IdempotencyKey,
-)
+from governance.entrypoints.api.deps import AdminOnly, ContextDep
 from governance.entrypoints.api.schemas import ChangeStatus, RecommendationOut, StatusChangeOut, SubmitRecommendation
 from governance.service_layer import recommendations as use_cases
 

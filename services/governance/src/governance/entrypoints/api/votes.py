@@ -8,9 +8,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from coop_shared.auth.dependencies import PersonPrincipal
-from coop_shared.http.idempotency import idempotent
+from coop_shared.http.idempotency import IdempotencyKey, idempotent
 from governance.domain.resolution import BallotKind
-from governance.entrypoints.api.deps import ContextDep, IdempotencyKey
+from governance.entrypoints.api.deps import ContextDep
 from governance.entrypoints.api.schemas import CastVote, VoteOut
 from governance.service_layer import voting
 

@@ -12,10 +12,11 @@ from starlette.datastructures import UploadFile
 
 from coop_shared.auth.dependencies import CurrentPrincipal, StaffPrincipal
 from coop_shared.auth.principal import Principal
+from coop_shared.http.idempotency import IdempotencyKey
 from coop_shared.http.pagination import PageParams, page_params
 from invoicing.domain.errors import DomainValidationError, TooLarge, UnsupportedType
 from invoicing.entrypoints.api import payment_schemas as s
-from invoicing.entrypoints.api.deps import ContextDep, IdempotencyKey, Statements, once
+from invoicing.entrypoints.api.deps import ContextDep, Statements, once
 from invoicing.service_layer.bank_statements import statement_not_found
 
 router = APIRouter(prefix="/api/v1/bank-statements", tags=["bank statements"])

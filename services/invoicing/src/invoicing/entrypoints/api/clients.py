@@ -9,9 +9,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from coop_shared.auth.dependencies import CurrentPrincipal
+from coop_shared.http.idempotency import IdempotencyKey
 from coop_shared.http.pagination import PageParams, page_params
 from invoicing.entrypoints.api import views
-from invoicing.entrypoints.api.deps import Clients, ContextDep, IdempotencyKey, once
+from invoicing.entrypoints.api.deps import Clients, ContextDep, once
 from invoicing.entrypoints.api.schemas import ClientCreate, ClientOut, ClientPage, ClientPatch
 
 router = APIRouter(prefix="/api/v1/clients", tags=["clients"])

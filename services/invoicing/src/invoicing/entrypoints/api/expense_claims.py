@@ -13,10 +13,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from coop_shared.auth.dependencies import CurrentPrincipal
+from coop_shared.http.idempotency import IdempotencyKey
 from coop_shared.http.pagination import PageParams, page_params
 from coop_shared.persistence.mongo import Document
 from invoicing.domain.expenses import Receipt
-from invoicing.entrypoints.api.deps import ContextDep, Expenses, IdempotencyKey, once
+from invoicing.entrypoints.api.deps import ContextDep, Expenses, once
 
 router = APIRouter(prefix="/api/v1/expense-claims", tags=["expense claims"])
 Status = Literal["draft", "submitted", "approved", "rejected"]

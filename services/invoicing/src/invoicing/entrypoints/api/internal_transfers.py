@@ -11,8 +11,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from coop_shared.auth.dependencies import CurrentPrincipal
+from coop_shared.http.idempotency import IdempotencyKey
 from coop_shared.http.pagination import PageParams, page_params
-from invoicing.entrypoints.api.deps import ContextDep, IdempotencyKey, Transfers, once
+from invoicing.entrypoints.api.deps import ContextDep, Transfers, once
 
 router = APIRouter(prefix="/api/v1/internal-transfers", tags=["internal transfers"])
 

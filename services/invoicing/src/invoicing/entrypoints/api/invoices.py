@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from coop_shared.auth.dependencies import CurrentPrincipal
+from coop_shared.http.idempotency import IdempotencyKey
 from coop_shared.http.pagination import PageParams, page_params
 from coop_shared.http.updated_since import UpdatedSince
 from invoicing.adapters.documents.from_invoice import invoice_document
@@ -20,7 +21,7 @@ from invoicing.domain.contribution import contribution_for, contribution_rate, p
 from invoicing.domain.errors import DomainValidationError
 from invoicing.domain.invoice import CreditLine
 from invoicing.entrypoints.api import views
-from invoicing.entrypoints.api.deps import ContextDep, Dunning, IdempotencyKey, Invoices, once
+from invoicing.entrypoints.api.deps import ContextDep, Dunning, Invoices, once
 from invoicing.entrypoints.api.payment_schemas import WriteOffIn
 from invoicing.entrypoints.api.schemas import (
     ClientLinkOut,

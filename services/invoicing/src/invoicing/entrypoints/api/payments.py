@@ -10,10 +10,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from coop_shared.auth.dependencies import CurrentPrincipal, StaffPrincipal
+from coop_shared.http.idempotency import IdempotencyKey
 from coop_shared.http.pagination import PageParams, page_params
 from coop_shared.http.updated_since import UpdatedSince
 from invoicing.entrypoints.api import payment_schemas as s
-from invoicing.entrypoints.api.deps import ContextDep, IdempotencyKey, Payments, once
+from invoicing.entrypoints.api.deps import ContextDep, Payments, once
 from invoicing.service_layer.invoices import outstanding
 
 router = APIRouter(prefix="/api/v1/payments", tags=["payments"])

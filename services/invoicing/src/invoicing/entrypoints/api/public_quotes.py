@@ -12,9 +12,10 @@ from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from coop_shared.http.idempotency import IdempotencyKey
 from invoicing.domain.quote_links import MAX_TOKEN_LENGTH, token_hash
 from invoicing.entrypoints.api import views
-from invoicing.entrypoints.api.deps import ContextDep, IdempotencyKey, Quotes, once
+from invoicing.entrypoints.api.deps import ContextDep, Quotes, once
 from invoicing.entrypoints.api.schemas import AcceptIn, PublicQuoteOut, RejectIn, RequestChangesIn, SellerOut
 from invoicing.service_layer.context import Context
 from invoicing.service_layer.quotes import Answer

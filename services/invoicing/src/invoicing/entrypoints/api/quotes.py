@@ -11,9 +11,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from coop_shared.auth.dependencies import CurrentPrincipal
+from coop_shared.http.idempotency import IdempotencyKey
 from coop_shared.http.pagination import PageParams, page_params
 from invoicing.entrypoints.api import views
-from invoicing.entrypoints.api.deps import ContextDep, IdempotencyKey, Invoices, Quotes, once
+from invoicing.entrypoints.api.deps import ContextDep, Invoices, Quotes, once
 from invoicing.entrypoints.api.schemas import InvoiceOut, QuoteCreate, QuoteLinkOut, QuoteOut, QuotePage, QuotePatch
 from invoicing.service_layer.sendings import Sendings
 

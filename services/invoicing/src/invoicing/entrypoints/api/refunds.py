@@ -10,9 +10,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from coop_shared.auth.dependencies import CurrentPrincipal
+from coop_shared.http.idempotency import IdempotencyKey
 from coop_shared.http.pagination import PageParams, page_params
 from invoicing.entrypoints.api import views
-from invoicing.entrypoints.api.deps import ContextDep, IdempotencyKey, Refunds, once
+from invoicing.entrypoints.api.deps import ContextDep, Refunds, once
 from invoicing.entrypoints.api.schemas import RefundOut, RefundPage, RefundPaidIn
 
 router = APIRouter(prefix="/api/v1/refunds", tags=["refunds"])

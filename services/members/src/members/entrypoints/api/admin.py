@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
+from coop_shared.http.idempotency import IdempotencyKey
 from coop_shared.http.pagination import Page, decode_cursor, encode_cursor
 from members.domain.member import ArtsAttestation, Role
 from members.domain.shares import EntryKind
 from members.entrypoints.api import schemas, views
-from members.entrypoints.api.deps import AdminViewer, Ctx, IdempotencyKey, Paging, once
+from members.entrypoints.api.deps import AdminViewer, Ctx, Paging, once
 from members.service_layer import profiles, shares
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])

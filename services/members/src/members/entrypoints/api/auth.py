@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
+from coop_shared.http.idempotency import IdempotencyKey
 from members.domain.identity import Address
 from members.entrypoints.api import schemas, views
-from members.entrypoints.api.deps import Ctx, CurrentViewer, IdempotencyKey, once
+from members.entrypoints.api.deps import Ctx, CurrentViewer, once
 from members.service_layer import accounts
 from members.service_layer.profiles import Viewer
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 
 from coop_shared.auth.dependencies import AdminPrincipal, CurrentPrincipal
@@ -46,8 +46,6 @@ Ctx = Annotated[Context, Depends(get_context)]
 CurrentViewer = Annotated[Viewer, Depends(current_viewer)]
 AdminViewer = Annotated[Viewer, Depends(admin_viewer)]
 Paging = Annotated[PageParams, Depends(page_params)]
-IdempotencyKey = Annotated[str | None, Header(
-    alias="Idempotency-Key", description="Makes a retried write safe: a replay returns the first answer.")]
 
 
 async def once(ctx: Context, key: str | None, scope: str, body: Any, status: int,

@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
+from coop_shared.http.idempotency import IdempotencyKey
 from coop_shared.http.pagination import Page, decode_cursor, encode_cursor
 from members.domain.identity import Address, format_niss
 from members.domain.member import ProfileChanges, Role
 from members.entrypoints.api import schemas, views
-from members.entrypoints.api.deps import Ctx, CurrentViewer, IdempotencyKey, Paging, once
+from members.entrypoints.api.deps import Ctx, CurrentViewer, Paging, once
 from members.service_layer import gdpr, profiles, shares
 
 router = APIRouter(prefix="/api/v1/members", tags=["members"])

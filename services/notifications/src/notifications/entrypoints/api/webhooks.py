@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from coop_shared.http.idempotency import IdempotencyKey
 from coop_shared.http.pagination import Page, PageParams, page_params
 from coop_shared.persistence.keyset import cursor_at, position
 from notifications.domain.catalogue import partner_event_types
@@ -125,8 +126,7 @@ def _delivery(doc: dict[str, Any]) -> DeliveryOut:
              responses={200: {"description": "Idempotent replay (no secret)"},
                         422: {"description": "Refused URL (field `url`) or event type"}})
 async def register(ctx: ContextDep, principal: WebhookManager, body: EndpointIn,
-                   idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1,
-                                                                  max_length=200)] = None) -> JSONResponse:
+                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
     registration = await use_cases.register_endpoint(ctx, principal, url=body.url, event_types=body.event_types,
                                                      description=body.description,
                                                      idempotency_key=idempotency_key)

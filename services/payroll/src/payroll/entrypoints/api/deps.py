@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 
 from coop_shared.auth.principal import Principal
 from coop_shared.http.pagination import PageParams, page_params
@@ -20,7 +20,6 @@ def get_context(request: Request) -> PayrollContext:
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 ContextDep = Annotated[PayrollContext, Depends(get_context)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", description="Replays return the first answer.")]
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 

@@ -11,11 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coop_shared.auth.dependencies import AdminPrincipal
 from coop_shared.http.errors import ApiError
-from coop_shared.http.idempotency import idempotent
+from coop_shared.http.idempotency import IdempotencyKey, idempotent
 from coop_shared.http.pagination import Page
 from payroll.adapters.batches_repository import BatchRepository
 from payroll.domain.guarantee import SALARY_PAYMENT_DELAY
-from payroll.entrypoints.api.deps import ContextDep, IdempotencyKey, PageDep, RuntimeDep
+from payroll.entrypoints.api.deps import ContextDep, PageDep, RuntimeDep
 from payroll.entrypoints.api.schemas import Money
 from payroll.service_layer.payment_batches import create_batch, mark_paid, pain001
 

@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coop_shared.auth.dependencies import AdminPrincipal
 from coop_shared.http.errors import ApiError
-from coop_shared.http.idempotency import idempotent
+from coop_shared.http.idempotency import IdempotencyKey, idempotent
 from coop_shared.http.pagination import Page
 from payroll.adapters.runs_repository import RunRepository
-from payroll.entrypoints.api.deps import ContextDep, IdempotencyKey, PageDep, RuntimeDep
+from payroll.entrypoints.api.deps import ContextDep, PageDep, RuntimeDep
 from payroll.entrypoints.api.schemas import Money
 from payroll.service_layer.payroll_runs import run_payroll
 

@@ -11,12 +11,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from coop_shared.auth.dependencies import PersonPrincipal
-from coop_shared.http.idempotency import idempotent
+from coop_shared.http.idempotency import IdempotencyKey, idempotent
 from coop_shared.http.pagination import Page
 from payroll.adapters.contracts_repository import ContractRepository
 from payroll.adapters.payslips_repository import PayslipRepository
 from payroll.entrypoints.api.access import list_scope, require_member_record
-from payroll.entrypoints.api.deps import ContextDep, IdempotencyKey, PageDep, RuntimeDep
+from payroll.entrypoints.api.deps import ContextDep, PageDep, RuntimeDep
 from payroll.entrypoints.api.schemas import ContractOut, Money, SalaryOut, contract_out, salary_out
 from payroll.service_layer.salary_requests import MAX_WORK_DAYS, SalaryRequest, request_salary
 
