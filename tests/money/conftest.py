@@ -174,5 +174,5 @@ async def money(settings_for: Callable[..., Any], signing_key: SigningKey,
     invoicing_app = trust_test_key(create_invoicing(invoicing_settings), signing_key)
     # Payroll first: its queue is bound before invoicing publishes (the outbox publishes with `mandatory`).
     async with running(payroll_app) as payroll, running(invoicing_app) as invoicing:
-        invoicing_app.state.ctx.clock = FixedClock(TODAY)
+        invoicing_app.state.context.clock = FixedClock(TODAY)
         yield Money(invoicing, payroll, invoicing_app, payroll_app, token_for)

@@ -73,6 +73,11 @@ class FakeClock(SystemClock):
         self.at += delta if delta is not None else timedelta(**kwargs)
 
 
+def to_millis(value: datetime) -> datetime:
+    """MongoDB keeps milliseconds: cut the rest, so a time read back compares equal to the one written."""
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
 def _aware(at: datetime) -> datetime:
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("a clock is set to an aware datetime")

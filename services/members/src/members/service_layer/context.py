@@ -11,13 +11,14 @@ import hashlib
 import hmac
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from coop_shared.auth.revocation import TokenVersions
 from coop_shared.auth.tokens import SigningKey
+from coop_shared.clock import Clock, SystemClock, to_millis
 from coop_shared.messaging.envelope import EventPayload
 from coop_shared.service import Runtime
 from members.adapters.activities import ActivityRepository
@@ -29,12 +30,6 @@ from members.config import MembersSettings
 from members.domain.sessions import ThrottlePolicy
 
 T = TypeVar("T")
-
-
-def utc_now() -> datetime:
-    # Millisecond precision: what MongoDB stores, so a value read back compares equal.
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 @dataclass
@@ -49,7 +44,8 @@ class Context:
     register: ShareRegisterRepository = field(init=False)
     activities: ActivityRepository = field(init=False)
     token_versions: TokenVersions = field(init=False)
-    clock: Callable[[], datetime] = utc_now
+    # The service's clock (aware UTC; "today" is the day in the cooperative's zone).
+    clock: Clock = field(default_factory=SystemClock)
 
     def __post_init__(self) -> None:
         db = self.runtime.db
@@ -64,7 +60,8 @@ class Context:
     @classmethod
     def create(cls, runtime: Runtime, settings: MembersSettings, signing_key: SigningKey) -> Context:
         hasher = PasswordHasher(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
-        return cls(runtime=runtime, settings=settings, passwords=hasher, signing_key=signing_key)
+        return cls(runtime=runtime, settings=settings, passwords=hasher, signing_key=signing_key,
+                   clock=runtime.clock)
 
     @property
     def throttle(self) -> ThrottlePolicy:
@@ -78,10 +75,11 @@ class Context:
         return hmac.new(secret, password.encode(), hashlib.sha256).hexdigest()
 
     def now(self) -> datetime:
-        return self.clock()
+        # Millisecond precision: what MongoDB stores, so a value read back compares equal.
+        return to_millis(self.clock.now())
 
     def today(self) -> date:
-        return self.clock().date()
+        return self.clock.today()
 
     async def commit(self, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
         """State change and its events in one transaction (the outbox pattern)."""

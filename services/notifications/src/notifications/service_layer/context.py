@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from coop_shared.clock import Clock, SystemClock
 from coop_shared.contracts import Contract, by_type
 from coop_shared.service import Runtime
 from notifications.adapters.directory_repository import DirectoryRepository
@@ -50,6 +51,8 @@ class Context:
     worker_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     # The e-mail and webhook senders while the service runs (``senders.py``).
     senders: Senders | None = None
+    # What every use case reads the time from (the service's clock; tests move a FakeClock).
+    clock: Clock = field(default_factory=SystemClock)
 
     @property
     def inbox(self) -> InboxRepository:
@@ -93,7 +96,7 @@ def build_context(runtime: Runtime) -> Context:
     settings = cast(NotificationsSettings, runtime.settings)
     return Context(settings=settings, mongo=runtime.mongo, db=runtime.db, renderer=TemplateRenderer(),
                    resolver=DnsResolver(), secrets=SecretBox(settings.webhook_key), runtime=runtime,
-                   files=DocumentFiles(settings))
+                   files=DocumentFiles(settings), clock=runtime.clock)
 
 
 async def bootstrap(runtime: Runtime) -> Context:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -67,7 +67,7 @@ async def _settle(ctx: Context, doc: dict[str, Any], changes: dict[str, Any], st
 async def send_next_email(ctx: Context, sender: EmailSender) -> bool:
     """Send one due e-mail; False when none is due."""
     repo = ctx.emails
-    now = datetime.now(UTC)
+    now = ctx.clock.now()
     doc = await repo.claim(now=now, lease=timedelta(seconds=ctx.settings.worker_lease_seconds),
                            owner=ctx.worker_id)
     if doc is None:
@@ -78,7 +78,7 @@ async def send_next_email(ctx: Context, sender: EmailSender) -> bool:
             raise SendFailed("no e-mail address", permanent=True)
         await sender.send(outgoing(doc, await _fetch_documents(ctx, doc)))
     except SendFailed as exc:
-        done = datetime.now(UTC)
+        done = ctx.clock.now()
         delay = None if exc.permanent else ctx.email_policy.next_delay(attempts, random.random())
         if delay is None:
             changes = {"status": FAILED, "attempts": attempts, "last_error": str(exc)[:500], "failed_at": done,
@@ -94,7 +94,7 @@ async def send_next_email(ctx: Context, sender: EmailSender) -> bool:
                         error=str(exc)[:300])
         await _settle(ctx, doc, changes, "parked" if delay is None else "failed", str(exc)[:500])
         return True
-    done = datetime.now(UTC)
+    done = ctx.clock.now()
     await _settle(ctx, doc, {"status": SENT, "attempts": attempts, "sent_at": done, "updated_at": done}, "sent",
                   None)
     EMAILS.labels("sent").inc()

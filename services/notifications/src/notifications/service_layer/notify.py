@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -102,7 +102,7 @@ async def erase(ctx: Context, erasure: Erasure, *, as_of: datetime) -> None:
         "email": None, "full_name": None, "language": None, "erased": True}), as_of=as_of)
     await ctx.preferences.delete(member_id)
     await ctx.inbox.delete_for(member_id)
-    await ctx.emails.scrub_member(member_id, datetime.now(UTC))
+    await ctx.emails.scrub_member(member_id, ctx.clock.now())
     log.info("member_erased", member_id=member_id)
 
 
@@ -148,7 +148,7 @@ async def _plan_people(ctx: Context, rule: NotificationRule, envelope: Envelope,
     preferences = await ctx.preferences.get_many(r.member_id for r in recipients if r.member_id)
     critical = rule.is_critical(payload)
     attachments = _attachments(ctx, rule, payload)
-    now = datetime.now(UTC)
+    now = ctx.clock.now()
     for recipient in recipients:
         template = rule.template if recipient.member_id is not None else rule.client_template
         if template is None:
@@ -223,7 +223,7 @@ async def _plan_webhooks(ctx: Context, envelope: Envelope, plan: Plan) -> None:
     endpoints = await ctx.endpoints.subscribed_to(envelope.type)
     if not endpoints:
         return
-    now = datetime.now(UTC)
+    now = ctx.clock.now()
     bodies: dict[frozenset[str], str] = {}
     for endpoint in endpoints:
         # Members' personal data only to partners who may read members; the

@@ -8,7 +8,7 @@ sending as it is; when no attempt is left, the member is told in the inbox.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -33,7 +33,7 @@ async def report(ctx: Context, delivery: dict[str, Any], status: Status, attempt
     sending_id = delivery.get("sending_id")
     if not sending_id or ctx.runtime is None:
         return
-    now = datetime.now(UTC)
+    now = ctx.clock.now()
     event = SendingStatusChanged(sending_id=sending_id, status=status, attempts=attempts, error=error, at=now)
     await ctx.runtime.outbox.add([ctx.runtime.event(event, subject=sending_id)], session=session)
     member_id = delivery.get("on_behalf_of")

@@ -27,7 +27,7 @@ log = get_logger("webhooks")
 async def deliver_next_webhook(ctx: Context, poster: WebhookPoster) -> bool:
     """Attempt one due delivery; False when none is due."""
     repo = ctx.webhook_deliveries
-    now = datetime.now(UTC)
+    now = ctx.clock.now()
     doc = await repo.claim(now=now, lease=timedelta(seconds=ctx.settings.worker_lease_seconds),
                            owner=ctx.worker_id)
     if doc is None:
@@ -44,7 +44,7 @@ async def deliver_next_webhook(ctx: Context, poster: WebhookPoster) -> bool:
 async def _attempt(ctx: Context, poster: WebhookPoster, endpoint: dict[str, Any], doc: dict[str, Any]) -> PostResult:
     started = time.monotonic()
     try:
-        secrets = signing_secrets(ctx, endpoint, datetime.now(UTC))
+        secrets = signing_secrets(ctx, endpoint, ctx.clock.now())
         # Checked again now: the host's DNS answer may have changed since registration.
         target, addresses = await checked_target(ctx, endpoint["url"])
     except (TargetRefused, SecretUnreadable) as exc:
@@ -73,7 +73,7 @@ def _aware(moment: datetime) -> datetime:
 
 
 async def _record(ctx: Context, doc: dict[str, Any], result: PostResult) -> None:
-    done = datetime.now(UTC)
+    done = ctx.clock.now()
     attempts = int(doc.get("attempts", 0)) + 1
     entry: dict[str, Any] = {"at": done, "status_code": result.status_code, "error": result.error,
                              "duration_ms": result.duration_ms}

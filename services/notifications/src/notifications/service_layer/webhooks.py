@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
@@ -83,7 +83,7 @@ async def register_endpoint(ctx: Context, principal: Principal, *, url: str, eve
         raise InvalidRequest(exc.code, exc.message, field="url") from exc
     endpoint_id = str(uuid.uuid4())
     secret = new_secret()
-    now = datetime.now(UTC)
+    now = ctx.clock.now()
     doc = {
         "_id": endpoint_id, "owner_id": principal.id, "url": url, "event_types": types,
         "description": description, "status": ACTIVE, "active_key": ACTIVE,
@@ -144,7 +144,7 @@ async def change_endpoint(ctx: Context, principal: Principal, endpoint_id: str, 
         changes["description"] = description
     if not changes:
         return endpoint
-    now = datetime.now(UTC)
+    now = ctx.clock.now()
     changes["updated_at"] = now
     try:
         updated = await ctx.endpoints.update(endpoint["_id"], changes)
@@ -170,7 +170,7 @@ async def rotate_secret(ctx: Context, principal: Principal, endpoint_id: str,
     so the partner can switch its receiver without missing one."""
     endpoint = await owned_endpoint(ctx, principal, endpoint_id)
     overlap = ctx.settings.webhook_secret_overlap_seconds if overlap_seconds is None else overlap_seconds
-    now = datetime.now(UTC)
+    now = ctx.clock.now()
     until = now + timedelta(seconds=overlap)
     secret = new_secret()
     updated = await ctx.endpoints.update(endpoint["_id"], {
@@ -193,7 +193,7 @@ async def send_test_event(ctx: Context, principal: Principal, endpoint_id: str) 
                         subject=endpoint["_id"],
                         data={"endpoint_id": endpoint["_id"], "message": "A test event: no action needed."})
     delivery = webhook_delivery(endpoint, envelope.id, envelope.type, envelope.to_json().decode(),
-                                datetime.now(UTC))
+                                ctx.clock.now())
     await ctx.webhook_deliveries.add(delivery)
     ctx.webhook_wakeup.set()
     return delivery
@@ -203,7 +203,7 @@ async def redeliver(ctx: Context, principal: Principal, endpoint_id: str, delive
     endpoint = await owned_endpoint(ctx, principal, endpoint_id)
     if endpoint.get("enabled") is False:
         raise Conflict("endpoint_disabled", "Enable the endpoint before redelivering to it.")
-    queued = await ctx.webhook_deliveries.redeliver(endpoint["_id"], delivery_id, datetime.now(UTC))
+    queued = await ctx.webhook_deliveries.redeliver(endpoint["_id"], delivery_id, ctx.clock.now())
     if queued is None:
         if await ctx.webhook_deliveries.get(endpoint["_id"], delivery_id) is None:
             raise NotFound("not_found", "No such delivery for this endpoint.")
@@ -214,7 +214,7 @@ async def redeliver(ctx: Context, principal: Principal, endpoint_id: str, delive
 
 async def delete_endpoint(ctx: Context, principal: Principal, endpoint_id: str) -> None:
     endpoint = await owned_endpoint(ctx, principal, endpoint_id)
-    now = datetime.now(UTC)
+    now = ctx.clock.now()
     if await ctx.endpoints.delete(endpoint["_id"], now) is None:
         raise NotFound("not_found", "No such webhook endpoint.")
     await ctx.webhook_deliveries.cancel_pending(endpoint["_id"], now)

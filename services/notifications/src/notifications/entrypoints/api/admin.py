@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -57,7 +57,7 @@ async def list_deliveries(ctx: ContextDep, _: AdminPrincipal, page: Annotated[Pa
              summary="Send a parked e-mail again, with a fresh set of attempts (admin)")
 async def retry(ctx: ContextDep, _: AdminPrincipal,
                 delivery_id: Annotated[str, Path(min_length=1, max_length=64)]) -> EmailDeliveryOut:
-    doc = await ctx.emails.requeue_failed(delivery_id, datetime.now(UTC))
+    doc = await ctx.emails.requeue_failed(delivery_id, ctx.clock.now())
     if doc is None:
         if await ctx.emails.get(delivery_id) is None:
             raise ApiError(404, "not_found", "No such e-mail delivery.")

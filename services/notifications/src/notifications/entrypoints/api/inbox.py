@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -64,13 +64,13 @@ async def unread_count(ctx: ContextDep, principal: PersonPrincipal) -> UnreadCou
 
 @router.post("/read-all", response_model=Marked, summary="Mark all my notifications read")
 async def read_all(ctx: ContextDep, principal: PersonPrincipal) -> Marked:
-    return Marked(marked=await ctx.inbox.mark_all_read(principal.id, datetime.now(UTC)))
+    return Marked(marked=await ctx.inbox.mark_all_read(principal.id, ctx.clock.now()))
 
 
 @router.post("/{entry_id}/read", response_model=InboxEntry, summary="Mark one of my notifications read",
              responses={404: {"description": "No such entry in my inbox"}})
 async def read_one(ctx: ContextDep, principal: PersonPrincipal, entry_id: EntryId) -> InboxEntry:
-    doc = await ctx.inbox.mark_read(entry_id, principal.id, datetime.now(UTC))
+    doc = await ctx.inbox.mark_read(entry_id, principal.id, ctx.clock.now())
     if doc is None:
         # Someone else's entry looks exactly like a missing one.
         raise ApiError(404, "not_found", "No such inbox entry.")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
@@ -75,11 +73,11 @@ async def put_preferences(ctx: ContextDep, principal: PersonPrincipal, body: Pre
         seen.add(item.event_type)
         choices += [(item.event_type, Channel.INBOX, item.inbox), (item.event_type, Channel.EMAIL, item.email)]
     preferences = Preferences.from_choices(choices)
-    await ctx.preferences.replace(principal.id, preferences, datetime.now(UTC))
+    await ctx.preferences.replace(principal.id, preferences, ctx.clock.now())
     return _view(await ctx.preferences.get(principal.id))
 
 
 @router.put("/digest", response_model=PreferencesOut, summary="Choose the daily digest e-mail, or not (idempotent)")
 async def put_digest(ctx: ContextDep, principal: PersonPrincipal, body: DigestIn) -> PreferencesOut:
-    await ctx.preferences.set_daily_digest(principal.id, body.daily, datetime.now(UTC))
+    await ctx.preferences.set_daily_digest(principal.id, body.daily, ctx.clock.now())
     return _view(await ctx.preferences.get(principal.id))

@@ -101,14 +101,14 @@ class DeliveryOut(BaseModel):
     attempt_log: list[Attempt]
 
 
-def _endpoint(doc: dict[str, Any]) -> EndpointOut:
+def _endpoint(doc: dict[str, Any], now: datetime) -> EndpointOut:
     until = doc.get("previous_secret_expires_at")
     if until is not None and until.tzinfo is None:
         until = until.replace(tzinfo=UTC)
     return EndpointOut(id=doc["_id"], url=doc["url"], event_types=doc["event_types"],
                        description=doc.get("description"), enabled=doc.get("enabled", True) is not False,
                        secret_hint=doc.get("secret_hint", ""),
-                       previous_secret_valid_until=until if until is not None and until > datetime.now(UTC) else None,
+                       previous_secret_valid_until=until if until is not None and until > now else None,
                        created_at=doc["created_at"])
 
 
@@ -130,7 +130,8 @@ async def register(ctx: ContextDep, principal: WebhookManager, body: EndpointIn,
     registration = await use_cases.register_endpoint(ctx, principal, url=body.url, event_types=body.event_types,
                                                      description=body.description,
                                                      idempotency_key=idempotency_key)
-    created = EndpointCreated(**_endpoint(registration.endpoint).model_dump(), secret=registration.secret)
+    created = EndpointCreated(**_endpoint(registration.endpoint, ctx.clock.now()).model_dump(),
+                              secret=registration.secret)
     if registration.replayed:
         return JSONResponse(created.model_dump(mode="json"), status_code=200,
                             headers={"Idempotent-Replayed": "true"})
@@ -142,7 +143,7 @@ async def list_endpoints(ctx: ContextDep, principal: WebhookManager,
                          page: Annotated[PageParams, Depends(page_params)]) -> Page[EndpointOut]:
     docs = await ctx.endpoints.list_active(None if principal.is_admin else principal.id, limit=page.limit + 1,
                                     before=position(page.cursor))
-    items = [_endpoint(d) for d in docs[: page.limit]]
+    items = [_endpoint(d, ctx.clock.now()) for d in docs[: page.limit]]
     more = len(docs) > page.limit
     return Page(items=items, next_cursor=cursor_at(items[-1].created_at, items[-1].id) if more else None)
 
@@ -173,7 +174,7 @@ async def event_types(principal: WebhookManager) -> list[EventTypeOut]:
 
 @router.get("/{endpoint_id}", response_model=EndpointOut, summary="One endpoint")
 async def get_endpoint(ctx: ContextDep, principal: WebhookManager, endpoint_id: EndpointId) -> EndpointOut:
-    return _endpoint(await use_cases.owned_endpoint(ctx, principal, endpoint_id))
+    return _endpoint(await use_cases.owned_endpoint(ctx, principal, endpoint_id), ctx.clock.now())
 
 
 @router.patch("/{endpoint_id}", response_model=EndpointOut, summary="Change the URL, event types or enabled flag",
@@ -184,7 +185,7 @@ async def patch_endpoint(ctx: ContextDep, principal: WebhookManager, endpoint_id
     updated = await use_cases.change_endpoint(
         ctx, principal, endpoint_id, url=body.url, event_types=body.event_types, enabled=body.enabled,
         description=body.description, description_set="description" in body.model_fields_set)
-    return _endpoint(updated)
+    return _endpoint(updated, ctx.clock.now())
 
 
 @router.post("/{endpoint_id}/rotate-secret", response_model=SecretRotated,
@@ -193,7 +194,7 @@ async def rotate_secret(ctx: ContextDep, principal: WebhookManager, endpoint_id:
                         body: RotateIn | None = None) -> SecretRotated:
     rotation = await use_cases.rotate_secret(ctx, principal, endpoint_id,
                                              body.overlap_seconds if body is not None else None)
-    return SecretRotated(**_endpoint(rotation.endpoint).model_dump(), secret=rotation.secret)
+    return SecretRotated(**_endpoint(rotation.endpoint, ctx.clock.now()).model_dump(), secret=rotation.secret)
 
 
 @router.post("/{endpoint_id}/test", status_code=202, response_model=DeliveryOut,
