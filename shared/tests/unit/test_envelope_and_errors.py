@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
 
+from coop_shared.errors import Conflict, DomainError, Forbidden, Gone, InvalidValue, NotFound
 from coop_shared.http.errors import ApiError, install_error_handlers
 from coop_shared.http.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from coop_shared.http.pagination import decode_cursor, encode_cursor
@@ -113,3 +114,30 @@ def test_cursor_round_trip_and_garbage() -> None:
     with pytest.raises(ApiError) as error:
         decode_cursor("!!!not-a-cursor")
     assert error.value.field == "cursor"
+
+
+class _LinkExpired(Gone):
+    """A service's own kind of an error family member keeps its family's status."""
+
+
+@pytest.mark.parametrize(("error", "status"), [
+    (InvalidValue("invoice.amount_negative", "The amount cannot be negative.", "amount"), 422),
+    (NotFound("invoice_not_found", "No such invoice.", "invoice_id"), 404),
+    (Forbidden("not_advisor", "Only an advisor approves."), 403),
+    (Conflict("invoice.not_issued", "Issue it first.", "status"), 409),
+    (_LinkExpired("link_expired", "This link has expired.", "token"), 410),
+    (DomainError("rule_broken", "A rule of no listed kind."), 422),
+])
+async def test_the_error_family_is_answered_with_one_status_per_kind(error: DomainError, status: int) -> None:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/fails")
+    async def fails() -> None:
+        raise error
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        answer = await client.get("/fails")
+    assert answer.status_code == status
+    body = answer.json()["error"]
+    assert (body["code"], body["message"], body.get("field")) == (error.code, error.message, error.field)

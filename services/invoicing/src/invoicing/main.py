@@ -31,7 +31,6 @@ from invoicing.entrypoints.api import (
 from invoicing.entrypoints.client_pages import routes as client_pages
 from invoicing.jobs import invoicing_jobs
 from invoicing.service_layer.context import Context
-from invoicing.service_layer.errors import Conflict, Forbidden, Gone, NotFound
 from invoicing.service_layer.handlers import build_handlers
 
 log = get_logger("invoicing")
@@ -66,7 +65,6 @@ def create_app(settings: InvoicingSettings | None = None, clock: Clock | None = 
         handlers=build_handlers,
         domain_errors={
             DomainValidationError: 422, DomainConflictError: 409, TooLarge: 413, UnsupportedType: 415,
-            NotFound: 404, Forbidden: 403, Conflict: 409, Gone: 410,
         },
         bootstrap=bootstrap,
         jobs=invoicing_jobs(settings),

@@ -8,7 +8,6 @@ from coop_shared.service import create_service_app
 from notifications.adapters import directory_repository, email_repository, inbox_repository, webhook_repository
 from notifications.adapters.business_metrics import notifications_measures
 from notifications.config import NotificationsSettings
-from notifications.domain.errors import STATUS
 from notifications.entrypoints.api import admin, inbox, preferences, webhooks
 from notifications.jobs import notifications_jobs
 from notifications.service_layer.context import bootstrap
@@ -30,7 +29,6 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         indexes=INDEXES,
         bootstrap=bootstrap,
         handlers=build_handlers,
-        domain_errors=STATUS,
         on_startup=[start_senders],
         on_shutdown=[stop_senders],
         jobs=notifications_jobs(settings),

@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from coop_shared.errors import DomainError, http_status
 from coop_shared.observability.context import REQUEST_ID_HEADER, request_id_var
 from coop_shared.observability.logging import get_logger
 
@@ -98,6 +99,15 @@ def install_error_handlers(app: FastAPI, domain_errors: dict[type[Exception], in
         code = _STATUS_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(DomainError)
+    async def _family(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DomainError)
+        details = getattr(exc, "details", None)
+        if isinstance(details, dict):
+            details = [details]
+        return error_response(http_status(exc), exc.code, exc.message, field=exc.field,
+                              details=details if isinstance(details, list) else None)
 
     for exc_type, status in (domain_errors or {}).items():
         def make(status: int = status) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:

@@ -15,9 +15,9 @@ from datetime import date
 from typing import Any
 
 from coop_shared.auth.principal import Principal, Role
+from coop_shared.errors import Conflict, Forbidden, NotFound
 from invoicing.adapters.read_models import ReadModel
 from invoicing.domain.access import ActivityRecord, supported_by
-from invoicing.service_layer.errors import Conflict, Forbidden, NotFound
 
 READ_SCOPE = "invoices:read"
 

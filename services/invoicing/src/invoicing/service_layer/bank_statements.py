@@ -20,6 +20,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from coop_shared.auth.principal import Principal
+from coop_shared.errors import NotFound
 from coop_shared.persistence.mongo import Document
 from invoicing.adapters.camt053 import parse_camt053
 from invoicing.adapters.repositories import StaleVersion
@@ -37,7 +38,6 @@ from invoicing.domain.payments import (
     unpayable_reason,
 )
 from invoicing.service_layer.context import Context
-from invoicing.service_layer.errors import NotFound
 from invoicing.service_layer.payments import PaymentService, is_duplicate
 
 COUNTED = (*(o.value for o in LineOutcome), "skipped")

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pymongo.errors import DuplicateKeyError
 
 from coop_shared.auth.principal import Principal
+from coop_shared.errors import Conflict, NotFound
 from coop_shared.persistence.mongo import Document
 from invoicing.adapters.mappers import client_fields, client_from_doc
 from invoicing.adapters.repositories import StaleVersion
 from invoicing.domain.clients import Address, Client, CompanyClient, PeppolParticipantId, PrivateClient
 from invoicing.domain.errors import DomainValidationError
 from invoicing.service_layer.context import Context
-from invoicing.service_layer.errors import Conflict, NotFound
 
 _EDITABLE = ("kind", "name", "email", "language", "address", "vat_number", "enterprise_number", "peppol_id",
              "cooperative_activity_id")

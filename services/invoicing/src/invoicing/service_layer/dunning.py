@@ -25,6 +25,7 @@ from coop_shared.contracts.invoicing import (
     InvoiceWrittenOff,
     ReminderSent,
 )
+from coop_shared.errors import Conflict, NotFound
 from coop_shared.observability.logging import get_logger
 from coop_shared.persistence.mongo import Document
 from invoicing.adapters.mappers import invoice_from_doc, invoice_state
@@ -32,7 +33,6 @@ from invoicing.adapters.repositories import StaleVersion
 from invoicing.domain.invoice import OPEN_STATUSES
 from invoicing.domain.reminders import ORDER, ReminderLevel
 from invoicing.service_layer.context import Context
-from invoicing.service_layer.errors import Conflict, NotFound
 from invoicing.service_layer.issued_files import PDF_TYPE, IssuedFiles, reminder_name
 from invoicing.service_layer.sendings import INTERNAL_FILES, Sendings, new_sending_id
 

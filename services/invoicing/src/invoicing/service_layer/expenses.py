@@ -21,6 +21,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from coop_shared.auth.principal import Principal
 from coop_shared.contracts.invoicing import ExpenseApproved, ExpenseRejected, ExpenseSubmitted
+from coop_shared.errors import Conflict, NotFound
 from coop_shared.persistence.mongo import Document
 from invoicing.adapters.repositories import StaleVersion
 from invoicing.domain.attachments import check_attachment, safe_filename
@@ -34,7 +35,6 @@ from invoicing.domain.expenses import (
 )
 from invoicing.domain.money import ZERO
 from invoicing.service_layer.context import Context
-from invoicing.service_layer.errors import Conflict, NotFound
 
 
 def claim_not_found() -> NotFound:

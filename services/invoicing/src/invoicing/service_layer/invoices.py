@@ -21,6 +21,7 @@ from pymongo.errors import DuplicateKeyError
 
 from coop_shared.auth.principal import Principal
 from coop_shared.contracts.invoicing import DocumentSendRequested, InvoiceCredited, InvoiceIssued, InvoiceSent
+from coop_shared.errors import Conflict, NotFound
 from coop_shared.observability.logging import get_logger
 from coop_shared.persistence.changes import changed_since
 from coop_shared.persistence.mongo import Document
@@ -60,7 +61,6 @@ from invoicing.service_layer.drafting import (
     regime_for,
     supply_fields,
 )
-from invoicing.service_layer.errors import Conflict, NotFound
 from invoicing.service_layer.issued_files import IssuedFiles
 from invoicing.service_layer.peppol import record_transmission
 from invoicing.service_layer.quotes import quote_not_found

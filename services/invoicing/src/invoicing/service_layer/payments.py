@@ -30,6 +30,7 @@ from coop_shared.contracts.invoicing import (
     PaymentReversed,
     PaymentUnmatched,
 )
+from coop_shared.errors import Conflict, NotFound
 from coop_shared.messaging.envelope import Envelope, EventPayload
 from coop_shared.persistence.changes import changed_since
 from coop_shared.persistence.mongo import Document
@@ -41,7 +42,6 @@ from invoicing.domain.money import ZERO
 from invoicing.domain.payments import CURRENCY, Allocation, UnmatchedReason, allocate, unpayable_reason
 from invoicing.service_layer.context import Context
 from invoicing.service_layer.drafting import is_intra_cooperative
-from invoicing.service_layer.errors import Conflict, NotFound
 
 
 def unmatched_not_found() -> NotFound:

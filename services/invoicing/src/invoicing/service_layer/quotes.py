@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from coop_shared.auth.principal import Principal
 from coop_shared.contracts.invoicing import DocumentSendRequested, QuoteAnswered, QuoteSent
+from coop_shared.errors import Conflict, Gone, NotFound
 from coop_shared.persistence.mongo import Document
 from invoicing.adapters.document_store import FileStore, StoredFile
 from invoicing.adapters.documents.from_invoice import quote_document
@@ -28,7 +29,6 @@ from invoicing.domain.quote_links import new_token, token_hash
 from invoicing.service_layer.clients import ClientService, activity_not_found, snapshot
 from invoicing.service_layer.context import Context
 from invoicing.service_layer.drafting import carried_lines, lines_for, regime_for
-from invoicing.service_layer.errors import Conflict, Gone, NotFound
 from invoicing.service_layer.sendings import Sendings, file_refs, new_sending_id
 
 Answer = Literal["accepted", "changes_requested", "rejected"]

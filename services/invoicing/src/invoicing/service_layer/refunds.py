@@ -19,13 +19,13 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from coop_shared.auth.principal import Principal, Role
 from coop_shared.contracts.invoicing import RefundPaid
+from coop_shared.errors import Conflict, Forbidden, NotFound
 from coop_shared.persistence.mongo import Document
 from coop_shared.sepa import CreditTransfer, Debtor
 from invoicing.adapters.refund_transfers import refund_credit_transfer
 from invoicing.adapters.repositories import StaleVersion
 from invoicing.domain.errors import DomainValidationError
 from invoicing.service_layer.context import Context
-from invoicing.service_layer.errors import Conflict, Forbidden, NotFound
 
 STAFF = frozenset({Role.ADMIN, Role.ADVISOR})
 

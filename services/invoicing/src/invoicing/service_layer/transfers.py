@@ -26,6 +26,7 @@ from coop_shared.contracts.invoicing import (
     InternalTransferRejected,
     InternalTransferRequested,
 )
+from coop_shared.errors import Conflict, Forbidden, NotFound
 from coop_shared.messaging.envelope import Envelope
 from coop_shared.persistence.mongo import Document
 from coop_shared.service import Runtime
@@ -34,7 +35,6 @@ from invoicing.adapters.read_models import ReadModel
 from invoicing.adapters.repositories import InternalTransfersRepository, InvoicesRepository, StaleVersion
 from invoicing.domain.invoice import InvoiceStatus
 from invoicing.service_layer.context import Context
-from invoicing.service_layer.errors import Conflict, Forbidden, NotFound
 
 INTERNAL_SERIES = "internal"
 INTERNAL_PREFIX = "INT-"

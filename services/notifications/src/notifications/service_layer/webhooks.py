@@ -12,12 +12,12 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from coop_shared.auth.principal import Principal
+from coop_shared.errors import Conflict, Forbidden, InvalidValue, NotFound
 from coop_shared.messaging.envelope import Envelope
 from notifications.adapters.dns import ResolutionFailed
 from notifications.adapters.webhook_repository import ACTIVE
 from notifications.domain.addresses import IPAddress, TargetRefused, WebhookTarget, check_addresses, parse_target
 from notifications.domain.catalogue import partner_event_types
-from notifications.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from notifications.domain.signing import new_secret
 from notifications.service_layer.context import Context
 from notifications.service_layer.notify import webhook_delivery
@@ -53,7 +53,7 @@ def _check_event_types(principal: Principal, event_types: Sequence[str]) -> list
         field = f"event_types.{index}"
         scope = offered.get(event_type)
         if scope is None:
-            raise InvalidRequest("unknown_event_type", f"{event_type!r} is not offered to webhooks; "
+            raise InvalidValue("unknown_event_type", f"{event_type!r} is not offered to webhooks; "
                                  f"known: {', '.join(sorted(offered))}.", field=field)
         if not principal.has_scope(scope):
             raise Forbidden("insufficient_scope", f"Receiving {event_type} needs the scope {scope!r}.", field=field)
@@ -62,7 +62,7 @@ def _check_event_types(principal: Principal, event_types: Sequence[str]) -> list
 
 def _replay(existing: dict[str, Any], url: str, event_types: list[str]) -> Registration:
     if existing["url"] != url or existing["event_types"] != event_types:
-        raise InvalidRequest("idempotency_key_reused", "This Idempotency-Key was used with a different request.",
+        raise InvalidValue("idempotency_key_reused", "This Idempotency-Key was used with a different request.",
                              field="Idempotency-Key")
     return Registration(existing, None, True)
 
@@ -80,7 +80,7 @@ async def register_endpoint(ctx: Context, principal: Principal, *, url: str, eve
     try:
         await checked_target(ctx, url)
     except TargetRefused as exc:
-        raise InvalidRequest(exc.code, exc.message, field="url") from exc
+        raise InvalidValue(exc.code, exc.message, field="url") from exc
     endpoint_id = str(uuid.uuid4())
     secret = new_secret()
     now = ctx.clock.now()
@@ -123,7 +123,7 @@ async def _check_url(ctx: Context, url: str) -> None:
     try:
         await checked_target(ctx, url)
     except TargetRefused as exc:
-        raise InvalidRequest(exc.code, exc.message, field="url") from exc
+        raise InvalidValue(exc.code, exc.message, field="url") from exc
 
 
 async def change_endpoint(ctx: Context, principal: Principal, endpoint_id: str, *, url: str | None,

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from coop_shared.auth.dependencies import CurrentPrincipal
+from coop_shared.errors import Conflict
 from coop_shared.http.idempotency import IdempotencyKey
 from coop_shared.http.pagination import PageParams, page_params
 from coop_shared.http.updated_since import UpdatedSince
@@ -34,7 +35,6 @@ from invoicing.entrypoints.api.schemas import (
     ReviewChangesIn,
 )
 from invoicing.service_layer.context import Context
-from invoicing.service_layer.errors import Conflict
 from invoicing.service_layer.issued_files import IssuedFiles
 from invoicing.service_layer.peppol import transmission_of
 from invoicing.service_layer.sendings import Sendings

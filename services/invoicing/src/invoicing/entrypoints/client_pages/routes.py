@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from coop_shared.errors import Conflict, Gone, NotFound
 from coop_shared.persistence.mongo import Document
 from invoicing.adapters.documents.epc_qr import epc_transfer, make_epc_qr
 from invoicing.adapters.documents.from_invoice import invoice_document, quote_document
@@ -33,7 +34,6 @@ from invoicing.entrypoints.api.deps import ContextDep, Quotes
 from invoicing.entrypoints.api.public_quotes import seller_out
 from invoicing.entrypoints.client_pages.texts import LANGUAGE_NAMES, LANGUAGES, TEXTS, page_language
 from invoicing.service_layer.context import Context
-from invoicing.service_layer.errors import Conflict, Gone, NotFound
 from invoicing.service_layer.invoices import outstanding
 from invoicing.service_layer.issued_files import IssuedFiles
 from invoicing.service_layer.quotes import Answer
