@@ -8,14 +8,18 @@ one HTTP status, applied once by the shared error handlers
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
-    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+    def __init__(self, code: str, message: str, field: str | None = None, *,
+                 details: list[dict[str, Any]] | None = None) -> None:
         # Everything goes to Exception too, so the error stays picklable and copyable.
         super().__init__(code, message, field)
         self.code = code
         self.message = message
         self.field = field
+        self.details = details  # the facts behind a refusal, when they help the caller
 
     def __str__(self) -> str:
         where = f" [{self.field}]" if self.field else ""

@@ -18,7 +18,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from stdnum import iban as stdnum_iban
 
 from coop_shared.contracts.payroll import SalaryPaid
-from coop_shared.http.errors import ApiError
+from coop_shared.errors import Conflict, InvalidValue, NotFound
 from coop_shared.persistence.mongo import Document
 from coop_shared.sepa import CreditTransfer, Debtor
 from coop_shared.service import Runtime
@@ -36,7 +36,7 @@ from payroll.service_layer.retry import retrying
 def _debtor(context: PayrollContext) -> Debtor:
     debtor = context.settings.debtor()
     if debtor is None:
-        raise ApiError(409, "payment_account_not_configured",
+        raise Conflict("payment_account_not_configured",
                        "The cooperative's paying account (PAYMENT_DEBTOR_IBAN, PAYMENT_DEBTOR_BIC) is not configured.")
     return debtor
 
@@ -55,7 +55,7 @@ async def create_batch(runtime: Runtime, context: PayrollContext, *, due_until: 
                        execution_date: date, by: str) -> Document:
     """Gather the issued payslips due by ``due_until`` into a new batch (those lacking a usable IBAN are listed)."""
     if execution_date < context.today():
-        raise ApiError(422, "execution_date_in_past", "The bank cannot execute a transfer in the past.",
+        raise InvalidValue("execution_date_in_past", "The bank cannot execute a transfer in the past.",
                        field="execution_date")
     debtor = _debtor(context)
     payslips = PayslipRepository(runtime.db)
@@ -82,7 +82,7 @@ async def create_batch(runtime: Runtime, context: PayrollContext, *, due_until: 
                 "due_date": slip["due_date"],
             })
         if not payments:
-            raise ApiError(422, "nothing_to_pay", "No issued payslip with a usable IBAN is due by that date.",
+            raise InvalidValue("nothing_to_pay", "No issued payslip with a usable IBAN is due by that date.",
                            field="due_until", details=skipped[:100] or None)
         now = context.now()
         batch: Document = {
@@ -121,7 +121,7 @@ async def mark_paid(runtime: Runtime, context: PayrollContext, batch_id: str, *,
                     by: str) -> Document:
     """The bank executed the batch: book every transfer and announce every salary paid."""
     if paid_on > context.today():
-        raise ApiError(422, "paid_on_in_future", "A payment cannot be confirmed before it happens.", field="paid_on")
+        raise InvalidValue("paid_on_in_future", "A payment cannot be confirmed before it happens.", field="paid_on")
     batches = BatchRepository(runtime.db)
     ledger_repo = LedgerRepository(runtime.db)
     payslips = PayslipRepository(runtime.db)
@@ -129,10 +129,10 @@ async def mark_paid(runtime: Runtime, context: PayrollContext, batch_id: str, *,
     async def work(session: AsyncClientSession) -> Document:
         batch = await batches.get(batch_id, session)
         if batch is None:
-            raise ApiError(404, "batch_not_found", "No such payment batch.")
+            raise NotFound("batch_not_found", "No such payment batch.")
         now = context.now()
         if not await batches.mark_paid(batch_id, paid_on, now, by, session):
-            raise ApiError(409, "batch_already_paid", "This batch is already marked as paid.")
+            raise Conflict("batch_already_paid", "This batch is already marked as paid.")
         await payslips.mark_batch_paid(batch_id, paid_on, now, session)
         at = datetime.combine(paid_on, datetime.min.time(), tzinfo=now.tzinfo)
         await ledger_repo.add_documents([

@@ -20,7 +20,7 @@ from decimal import Decimal
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from coop_shared.contracts.payroll import PayslipIssued
-from coop_shared.http.errors import ApiError
+from coop_shared.errors import Conflict, InvalidValue
 from coop_shared.messaging.envelope import Envelope
 from coop_shared.persistence.mongo import Document
 from coop_shared.service import Runtime
@@ -80,14 +80,14 @@ async def run_payroll(
 ) -> Document:
     """Issue every payslip due up to ``as_of``; returns the run's record."""
     if as_of > today:
-        raise ApiError(422, "as_of_in_future", "Payslips are issued once the work is done: as_of cannot be after "
+        raise InvalidValue("as_of_in_future", "Payslips are issued once the work is done: as_of cannot be after "
                        "today.", field="as_of")
     runs = RunRepository(runtime.db)
     run_id = str(uuid.uuid4())
     try:
         covered = await runs.claim(run_id, now, LEASE)
     except RunInProgress:
-        raise ApiError(409, "run_in_progress", "Another payroll run is in progress; try again when it ends.") from None
+        raise Conflict("run_in_progress", "Another payroll run is in progress; try again when it ends.") from None
     started = time.perf_counter()
     record: Document = {"_id": run_id, "as_of": as_of.isoformat(), "after": covered, "status": "running",
                         "started_at": now, "started_by": by, "payslips": 0, "skipped": []}

@@ -20,7 +20,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from coop_shared.contracts.payroll import SalaryAtRisk
-from coop_shared.http.errors import ApiError
+from coop_shared.errors import Conflict, InvalidValue
 from coop_shared.observability.logging import get_logger
 from coop_shared.persistence.mongo import Document
 from coop_shared.service import Runtime
@@ -61,7 +61,7 @@ async def keep_salary_guarantee(runtime: Runtime, context: PayrollContext) -> di
     execution = deadlines.earliest_execution(today)
     try:
         batch = await create_batch(runtime, context, due_until=due_until, execution_date=execution, by=BY)
-    except ApiError as exc:
+    except InvalidValue as exc:
         if exc.code != "nothing_to_pay":
             raise
         skipped = exc.details or []
@@ -90,7 +90,7 @@ async def _issue_ended_work(runtime: Runtime, context: PayrollContext, today: da
     try:
         record = await run_payroll(runtime, context.rules, as_of=date.fromisoformat(yesterday), today=today,
                                    now=context.now(), by=BY, chunk_size=context.settings.payroll_run_chunk_size)
-    except ApiError as exc:
+    except Conflict as exc:
         if exc.code != "run_in_progress":
             raise
         return 0  # the run in progress issues them; batching goes on with what exists

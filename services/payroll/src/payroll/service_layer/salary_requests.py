@@ -20,7 +20,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from coop_shared.contracts.payroll import AdvanceGranted, ContractCreated, DimonaDeclared
-from coop_shared.http.errors import ApiError
+from coop_shared.errors import Conflict, NotFound
 from coop_shared.persistence.mongo import Document
 from coop_shared.service import Runtime
 from payroll.adapters.contracts_repository import CONTRACT_DAYS, ContractRepository
@@ -103,10 +103,10 @@ async def request_salary(runtime: Runtime, context: PayrollContext, request: Sal
         now = context.now()
         activity = await directory.activity(request.activity_id, session)
         if activity is None or not activity.is_managed_by(request.member_id):
-            raise ApiError(404, "activity_not_found", "No such activity among the ones you run.",
+            raise NotFound("activity_not_found", "No such activity among the ones you run.",
                            field="activity_id")
         if activity.status is not ActivityStatus.OPEN:
-            raise ApiError(409, "activity_not_open", f"The activity is {activity.status.value}: it pays no salaries.",
+            raise Conflict("activity_not_open", f"The activity is {activity.status.value}: it pays no salaries.",
                            field="activity_id")
         member = await directory.member(request.member_id, session)
         contract = fixed_term_contract(contract_id, request.member_id, request.activity_id, dates,
@@ -160,7 +160,7 @@ async def request_salary(runtime: Runtime, context: PayrollContext, request: Sal
     return result
 
 
-def _days_taken(taken: list[str]) -> ApiError:
-    return ApiError(409, "work_date_taken",
+def _days_taken(taken: list[str]) -> Conflict:
+    return Conflict("work_date_taken",
                     f"You already have a contract on {', '.join(taken)}: one contract per person and day.",
                     field="work_dates", details=[{"dates": taken}])
