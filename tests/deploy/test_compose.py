@@ -4,6 +4,7 @@ the git-ignored env file; plus the make targets that drive it."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import stat
 
@@ -274,3 +275,16 @@ def test_compose_yaml_parses_with_anchors_resolved(compose) -> None:
     # The x- templates are merged into each service (YAML merge keys).
     assert compose["services"]["members"]["restart"] == "unless-stopped"
     assert yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))["name"] == "coop"
+
+
+def test_the_gateway_believes_the_portals_forwarded_address_only(compose) -> None:
+    # Each person behind the portal has their own rate limits; nobody else can name an address.
+    [subnet] = [c["subnet"] for c in compose["networks"]["default"]["ipam"]["config"]]
+    portal_address = compose["services"]["portal"]["networks"]["default"]["ipv4_address"]
+    trusted = compose["services"]["gateway"]["environment"]["TRUSTED_PROXIES"]
+    assert subnet == "${COOP_SUBNET_PREFIX:-172.30.57}.0/24"
+    assert portal_address == "${COOP_SUBNET_PREFIX:-172.30.57}.10"
+    assert trusted == portal_address + "/32"
+    defaults = {name: value.replace("${COOP_SUBNET_PREFIX:-172.30.57}", "172.30.57")
+                for name, value in (("subnet", subnet), ("portal", portal_address))}
+    assert ipaddress.ip_address(defaults["portal"]) in ipaddress.ip_network(defaults["subnet"])

@@ -5,6 +5,7 @@ the network policies, autoscalers, budgets and secrets hang together."""
 from __future__ import annotations
 
 import copy
+import ipaddress
 import re
 import subprocess
 from pathlib import Path
@@ -331,6 +332,11 @@ def test_service_wiring(docs, build) -> None:
     for name, port in SERVICES.items():
         if name != "gateway":
             assert gateway_config[f"{name.upper()}_URL"] == f"http://{name}:{port}"
+    # The ingress controller's and the portal's X-Forwarded-For is believed (the pod
+    # network), never everyone's: uvicorn's FORWARDED_ALLOW_IPS has no effect here.
+    trusted = [ipaddress.ip_network(n) for n in gateway_config["TRUSTED_PROXIES"].split(",")]
+    assert trusted and all(n.is_private and n.prefixlen >= 8 for n in trusted)
+    assert "FORWARDED_ALLOW_IPS" not in gateway_config
 
     ingress = of_kind(documents, "Ingress")["gateway"]
     backends = [p["backend"]["service"] for r in ingress["spec"]["rules"] for p in r["http"]["paths"]]
