@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from coop_shared.contracts.members import ActivityClosed, ActivityUpdated, MemberErased, MemberUpdated
 from payroll.adapters.directory_repository import DirectoryRepository
-from payroll.domain.directory import ActivityStatus
+from payroll.domain.access import ActivityStatus
 
 from .conftest import START, Payroll
 

@@ -21,7 +21,7 @@ from invoicing.domain.totals import InvoiceLine, InvoiceTotals
 from invoicing.domain.vat import RateCategory, VatCategoryCode, VatRegime, VatTreatment
 
 
-def day(value: object) -> date | None:
+def parse_day(value: object) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else None
 
 
@@ -111,8 +111,8 @@ def quote_from_doc(doc: Document) -> Quote:
                   regime=regime_from_doc(doc["regime"]), valid_until=date.fromisoformat(doc["valid_until"]),
                   lines=[line_from_doc(line) for line in doc["lines"]])
     quote.status = QuoteStatus(doc["status"])
-    quote.sent_on = day(doc.get("sent_on"))
-    quote.answered_on = day(doc.get("answered_on"))
+    quote.sent_on = parse_day(doc.get("sent_on"))
+    quote.answered_on = parse_day(doc.get("answered_on"))
     quote.client_comment = doc.get("client_comment")
     quote.invoice_id = doc.get("invoice_id")
     return quote
@@ -146,12 +146,12 @@ def invoice_from_doc(doc: Document) -> Invoice:
                       quote_id=doc.get("quote_id"))
     invoice.status = InvoiceStatus(doc["status"])
     invoice.number = number_from_doc(doc)
-    invoice.issue_date = day(doc.get("issue_date"))
-    invoice.due_date = day(doc.get("due_date"))
+    invoice.issue_date = parse_day(doc.get("issue_date"))
+    invoice.due_date = parse_day(doc.get("due_date"))
     invoice.structured_communication = doc.get("structured_communication")
     rate = doc.get("contribution_rate")
     invoice.contribution_rate = None if rate is None else Decimal(rate)
-    invoice.sent_on = day(doc.get("sent_on"))
+    invoice.sent_on = parse_day(doc.get("sent_on"))
     invoice.amount_paid = Decimal(doc.get("amount_paid", ZERO))
     invoice.overpaid = Decimal(doc.get("overpaid", ZERO))
     credit = doc.get("credit_note")

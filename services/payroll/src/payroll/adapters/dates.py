@@ -8,11 +8,11 @@ from collections.abc import Iterable
 from datetime import date
 
 
-def day(value: date) -> str:
+def iso_day(value: date) -> str:
     return value.isoformat()
 
 
-def days(values: Iterable[date]) -> list[str]:
+def iso_days(values: Iterable[date]) -> list[str]:
     return [value.isoformat() for value in values]
 
 

@@ -17,8 +17,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from coop_shared.persistence.mongo import Document, IndexSpec
+from payroll.domain.access import ActivityStatus, ActivityView, MemberView
 from payroll.domain.contracts import ArtsAttestation, AttestationType
-from payroll.domain.directory import ActivityStatus, ActivityView, MemberView
 
 MEMBERS = "directory_members"
 ACTIVITIES = "directory_activities"

@@ -17,8 +17,8 @@ from coop_shared.messaging.consumer import PermanentError
 from coop_shared.messaging.envelope import Envelope
 from coop_shared.service import Runtime
 from payroll.adapters.directory_repository import DirectoryRepository
+from payroll.domain.access import ActivityStatus, ActivityView
 from payroll.domain.contracts import ArtsAttestation, AttestationType
-from payroll.domain.directory import ActivityStatus, ActivityView
 from payroll.domain.errors import DomainError
 
 MEMBER_REGISTERED = "members.member.registered.v1"

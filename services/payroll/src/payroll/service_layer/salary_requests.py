@@ -24,12 +24,12 @@ from coop_shared.errors import Conflict, NotFound
 from coop_shared.persistence.mongo import Document
 from coop_shared.service import Runtime
 from payroll.adapters.contracts_repository import CONTRACT_DAYS, ContractRepository
-from payroll.adapters.dates import day, days
+from payroll.adapters.dates import iso_day, iso_days
 from payroll.adapters.directory_repository import DirectoryRepository
 from payroll.adapters.ledger_repository import LedgerRepository
 from payroll.domain import payslip
+from payroll.domain.access import ActivityStatus
 from payroll.domain.contracts import declare_dimona, fixed_term_contract
-from payroll.domain.directory import ActivityStatus
 from payroll.domain.errors import DomainError, ErrorCode
 from payroll.domain.guarantee import salary_due_date
 from payroll.domain.position import advance_source_key, salary_committed
@@ -54,7 +54,7 @@ def salary_document(salary: SalaryBreakdown) -> Document:
     """The salary as stored on a contract or a payslip: key figures and every printed line."""
     return {
         "direction": salary.direction,
-        "rules_effective_from": day(salary.rules_effective_from),
+        "rules_effective_from": iso_day(salary.rules_effective_from),
         "worked_days": salary.worked_days,
         "requested_budget": salary.requested_budget,
         "unused_budget": salary.unused_budget,
@@ -114,7 +114,7 @@ async def request_salary(runtime: Runtime, context: PayrollContext, request: Sal
         dimona = declare_dimona(contract, now)
         position = await ledger.position(request.activity_id, session)
         outcome = salary_committed(position, contract_id=contract_id, salary=salary, occurred_at=now,
-                                   memo=f"Salary {day(contract.first_work_day)}..{day(contract.last_work_day)}")
+                                   memo=f"Salary {iso_day(contract.first_work_day)}..{iso_day(contract.last_work_day)}")
         due = salary_due_date(contract.last_work_day)
         document: Document = {
             "_id": contract_id,
@@ -122,14 +122,14 @@ async def request_salary(runtime: Runtime, context: PayrollContext, request: Sal
             "member_id": request.member_id,
             "activity_id": request.activity_id,
             "basis": contract.basis.value,
-            "work_dates": days(contract.work_dates),
-            "first_work_day": day(contract.first_work_day),
-            "last_work_day": day(contract.last_work_day),
+            "work_dates": iso_days(contract.work_dates),
+            "first_work_day": iso_day(contract.first_work_day),
+            "last_work_day": iso_day(contract.last_work_day),
             "work_days": contract.worked_days,
             "dimona": {"reference": dimona.reference, "status": dimona.status.value, "declared_at": now},
             "salary": salary_document(salary),
             "advance": outcome.advanced,
-            "due_date": day(due),
+            "due_date": iso_day(due),
             "created_at": now,
         }
         await contracts.add(document, session)

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from coop_shared.auth.dependencies import CurrentPrincipal
 from coop_shared.http.idempotency import IdempotencyKey
 from coop_shared.http.pagination import PageParams, page_params
-from invoicing.entrypoints.api import views
+from invoicing.entrypoints.api import presenters
 from invoicing.entrypoints.api.deps import Clients, ContextDep, once
 from invoicing.entrypoints.api.schemas import ClientCreate, ClientOut, ClientPage, ClientPatch
 
@@ -29,7 +29,7 @@ async def create_client(body: ClientCreate, principal: CurrentPrincipal, ctx: Co
                         idempotency_key: IdempotencyKey = None) -> JSONResponse:
     async def run() -> tuple[int, BaseModel]:
         doc = await clients.create(principal, body.activity_id, body.model_dump(exclude={"activity_id"}))
-        return 201, views.client_out(doc)
+        return 201, presenters.client_out(doc)
 
     return await once(ctx, idempotency_key, f"clients.create:{principal.id}", body.model_dump(mode="json"), run)
 
@@ -39,12 +39,12 @@ async def list_clients(principal: CurrentPrincipal, clients: Clients,
                        page: Annotated[PageParams, Depends(page_params)],
                        activity_id: Annotated[str | None, Query(max_length=100)] = None) -> ClientPage:
     docs, cursor = await clients.list(principal, activity_id, page.limit, page.cursor)
-    return ClientPage(items=[views.client_out(d) for d in docs], next_cursor=cursor)
+    return ClientPage(items=[presenters.client_out(d) for d in docs], next_cursor=cursor)
 
 
 @router.get("/{client_id}", response_model=ClientOut, responses=_ERRORS, summary="A client")
 async def get_client(client_id: str, principal: CurrentPrincipal, clients: Clients) -> ClientOut:
-    return views.client_out(await clients.get(principal, client_id))
+    return presenters.client_out(await clients.get(principal, client_id))
 
 
 @router.patch("/{client_id}", response_model=ClientOut, responses=_ERRORS,
@@ -52,4 +52,4 @@ async def get_client(client_id: str, principal: CurrentPrincipal, clients: Clien
 async def patch_client(client_id: str, body: ClientPatch, principal: CurrentPrincipal,
                        clients: Clients) -> ClientOut:
     changes = body.model_dump(exclude_unset=True)
-    return views.client_out(await clients.update(principal, client_id, changes))
+    return presenters.client_out(await clients.update(principal, client_id, changes))

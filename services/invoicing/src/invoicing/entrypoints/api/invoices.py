@@ -21,7 +21,7 @@ from invoicing.adapters.documents.from_invoice import invoice_document
 from invoicing.domain.contribution import contribution_for, contribution_rate, price_for
 from invoicing.domain.errors import DomainValidationError
 from invoicing.domain.invoice import CreditLine
-from invoicing.entrypoints.api import views
+from invoicing.entrypoints.api import presenters
 from invoicing.entrypoints.api.deps import ContextDep, Dunning, Invoices, once
 from invoicing.entrypoints.api.payment_schemas import WriteOffIn
 from invoicing.entrypoints.api.schemas import (
@@ -76,7 +76,7 @@ async def create_invoice(body: InvoiceCreate, principal: CurrentPrincipal, ctx: 
             payment_term_days=body.payment_term_days, review_required=body.review_required,
             supply={"supply_date": body.supply_date, "supply_type": body.supply_type,
                     "service_period": None if body.service_period is None else body.service_period.model_dump()})
-        return 201, views.invoice_out(doc, ctx.clock.today())
+        return 201, presenters.invoice_out(doc, ctx.clock.today())
 
     return await once(ctx, idempotency_key, f"invoices.create:{principal.id}", body.model_dump(mode="json"), run)
 
@@ -94,7 +94,7 @@ async def list_invoices(principal: CurrentPrincipal, ctx: ContextDep, invoices: 
                "overdue": overdue, "updated_since": updated_since}
     docs, cursor = await invoices.list(principal, filters, page.limit, page.cursor)
     today = ctx.clock.today()
-    return InvoicePage(items=[views.invoice_out(d, today) for d in docs], next_cursor=cursor)
+    return InvoicePage(items=[presenters.invoice_out(d, today) for d in docs], next_cursor=cursor)
 
 
 @router.get("/{invoice_id}", response_model=InvoiceOut, responses=_ERRORS, summary="An invoice or credit note")
@@ -105,7 +105,7 @@ async def get_invoice(invoice_id: str, principal: CurrentPrincipal, ctx: Context
 
 async def full_view(ctx: Context, doc: dict[str, Any]) -> InvoiceOut:
     """The invoice with its stored files and its sendings."""
-    return views.invoice_out(doc, ctx.clock.today(), files=await IssuedFiles(ctx).summaries(doc["_id"]),
+    return presenters.invoice_out(doc, ctx.clock.today(), files=await IssuedFiles(ctx).summaries(doc["_id"]),
                              sendings=await Sendings(ctx).of_subject(doc["_id"]),
                              peppol=await transmission_of(ctx.runtime.db, doc["_id"]))
 
@@ -117,7 +117,7 @@ async def patch_invoice(invoice_id: str, body: InvoicePatch, principal: CurrentP
     changes: dict[str, Any] = body.model_dump(exclude_unset=True, exclude={"lines"})  # service_period: a dict
     if body.lines is not None:
         changes["lines"] = [line.to_input() for line in body.lines]
-    return views.invoice_out(await invoices.update(principal, invoice_id, changes), ctx.clock.today())
+    return presenters.invoice_out(await invoices.update(principal, invoice_id, changes), ctx.clock.today())
 
 
 @router.delete("/{invoice_id}", status_code=204, responses=_ERRORS,
@@ -138,7 +138,7 @@ def _action(name: str, summary: str) -> Callable[[F], F]:
 async def submit_for_review(invoice_id: str, principal: CurrentPrincipal, ctx: ContextDep, invoices: Invoices,
                             idempotency_key: IdempotencyKey = None) -> JSONResponse:
     async def run() -> tuple[int, BaseModel]:
-        return 200, views.invoice_out(await invoices.submit_for_review(principal, invoice_id), ctx.clock.today())
+        return 200, presenters.invoice_out(await invoices.submit_for_review(principal, invoice_id), ctx.clock.today())
 
     return await once(ctx, idempotency_key, f"invoices.submit:{principal.id}:{invoice_id}", {}, run)
 
@@ -147,7 +147,7 @@ async def submit_for_review(invoice_id: str, principal: CurrentPrincipal, ctx: C
 async def approve(invoice_id: str, principal: CurrentPrincipal, ctx: ContextDep, invoices: Invoices,
                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
     async def run() -> tuple[int, BaseModel]:
-        return 200, views.invoice_out(await invoices.approve(principal, invoice_id), ctx.clock.today())
+        return 200, presenters.invoice_out(await invoices.approve(principal, invoice_id), ctx.clock.today())
 
     return await once(ctx, idempotency_key, f"invoices.approve:{principal.id}:{invoice_id}", {}, run)
 
@@ -157,7 +157,7 @@ async def request_changes(invoice_id: str, body: ReviewChangesIn, principal: Cur
                           invoices: Invoices, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     async def run() -> tuple[int, BaseModel]:
         doc = await invoices.request_changes(principal, invoice_id, body.message)
-        return 200, views.invoice_out(doc, ctx.clock.today())
+        return 200, presenters.invoice_out(doc, ctx.clock.today())
 
     return await once(ctx, idempotency_key, f"invoices.changes:{principal.id}:{invoice_id}", body.model_dump(), run)
 
@@ -222,7 +222,8 @@ async def credit_note(invoice_id: str, body: CreditNoteIn, principal: CurrentPri
 async def write_off(invoice_id: str, body: WriteOffIn, principal: CurrentPrincipal, ctx: ContextDep,
                     dunning: Dunning, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     async def run() -> tuple[int, BaseModel]:
-        return 200, views.invoice_out(await dunning.write_off(principal, invoice_id, body.reason), ctx.clock.today())
+        written_off = await dunning.write_off(principal, invoice_id, body.reason)
+        return 200, presenters.invoice_out(written_off, ctx.clock.today())
 
     return await once(ctx, idempotency_key, f"invoices.write-off:{principal.id}:{invoice_id}", body.model_dump(),
                       run)

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from coop_shared.http.idempotency import IdempotencyKey
 from invoicing.domain.quote_links import MAX_TOKEN_LENGTH, token_hash
-from invoicing.entrypoints.api import views
+from invoicing.entrypoints.api import presenters
 from invoicing.entrypoints.api.deps import ContextDep, Quotes, once
 from invoicing.entrypoints.api.schemas import AcceptIn, PublicQuoteOut, RejectIn, RequestChangesIn, SellerOut
 from invoicing.service_layer.context import Context
@@ -38,14 +38,14 @@ def seller_out(ctx: Context) -> SellerOut:
 
 @router.get("/{token}", response_model=PublicQuoteOut, responses=_ERRORS, summary="Read the quote")
 async def read_quote(token: Token, ctx: ContextDep, quotes: Quotes) -> PublicQuoteOut:
-    return views.public_quote_out(await quotes.by_token(token), ctx.clock.today(), seller_out(ctx))
+    return presenters.public_quote_out(await quotes.by_token(token), ctx.clock.today(), seller_out(ctx))
 
 
 async def _answer(ctx: Context, quotes: Quotes, token: str, answer: Answer, message: str | None,
                   key: str | None, body: dict[str, str | None]) -> JSONResponse:
     async def run() -> tuple[int, BaseModel]:
         doc = await quotes.answer(token, answer, message)
-        return 200, views.public_quote_out(doc, ctx.clock.today(), seller_out(ctx))
+        return 200, presenters.public_quote_out(doc, ctx.clock.today(), seller_out(ctx))
 
     return await once(ctx, key, f"public.quote:{token_hash(token)}:{answer}", body, run)
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from coop_shared.auth.dependencies import CurrentPrincipal
 from coop_shared.http.idempotency import IdempotencyKey
 from coop_shared.http.pagination import PageParams, page_params
-from invoicing.entrypoints.api import views
+from invoicing.entrypoints.api import presenters
 from invoicing.entrypoints.api.deps import ContextDep, Invoices, Quotes, once
 from invoicing.entrypoints.api.schemas import InvoiceOut, QuoteCreate, QuoteLinkOut, QuoteOut, QuotePage, QuotePatch
 from invoicing.service_layer.sendings import Sendings
@@ -37,7 +37,7 @@ async def create_quote(body: QuoteCreate, principal: CurrentPrincipal, ctx: Cont
     async def run() -> tuple[int, BaseModel]:
         doc = await quotes.create(principal, body.activity_id, body.client_id, body.valid_until,
                                   [line.to_input() for line in body.lines], body.exemption_reference)
-        return 201, views.quote_out(doc, ctx.clock.today())
+        return 201, presenters.quote_out(doc, ctx.clock.today())
 
     return await once(ctx, idempotency_key, f"quotes.create:{principal.id}", body.model_dump(mode="json"), run)
 
@@ -49,13 +49,13 @@ async def list_quotes(principal: CurrentPrincipal, ctx: ContextDep, quotes: Quot
                       status: QuoteStatusName | None = None) -> QuotePage:
     docs, cursor = await quotes.list(principal, activity_id, status, page.limit, page.cursor)
     today = ctx.clock.today()
-    return QuotePage(items=[views.quote_out(d, today) for d in docs], next_cursor=cursor)
+    return QuotePage(items=[presenters.quote_out(d, today) for d in docs], next_cursor=cursor)
 
 
 @router.get("/{quote_id}", response_model=QuoteOut, responses=_ERRORS, summary="A quote")
 async def get_quote(quote_id: str, principal: CurrentPrincipal, ctx: ContextDep, quotes: Quotes) -> QuoteOut:
     doc = await quotes.get(principal, quote_id)
-    return views.quote_out(doc, ctx.clock.today(), await Sendings(ctx).of_subject(doc["_id"]))
+    return presenters.quote_out(doc, ctx.clock.today(), await Sendings(ctx).of_subject(doc["_id"]))
 
 
 @router.patch("/{quote_id}", response_model=QuoteOut, responses=_ERRORS,
@@ -65,12 +65,12 @@ async def patch_quote(quote_id: str, body: QuotePatch, principal: CurrentPrincip
     changes: dict[str, Any] = body.model_dump(exclude_unset=True, exclude={"lines"})
     if body.lines is not None:
         changes["lines"] = [line.to_input() for line in body.lines]
-    return views.quote_out(await quotes.update(principal, quote_id, changes), ctx.clock.today())
+    return presenters.quote_out(await quotes.update(principal, quote_id, changes), ctx.clock.today())
 
 
 def _link(doc: dict[str, Any], token: str | None, today: Any) -> QuoteLinkOut:
     expires: datetime = doc["token_expires_at"]
-    return QuoteLinkOut(quote=views.quote_out(doc, today), client_link_token=token,
+    return QuoteLinkOut(quote=presenters.quote_out(doc, today), client_link_token=token,
                         client_link_path=None if token is None else PUBLIC_PATH + token, link_expires_at=expires)
 
 
@@ -127,6 +127,6 @@ async def invoice_quote(quote_id: str, principal: CurrentPrincipal, ctx: Context
                         idempotency_key: IdempotencyKey = None) -> JSONResponse:
     async def run() -> tuple[int, BaseModel]:
         doc = await invoices.from_quote(principal, quote_id)
-        return 201, views.invoice_out(doc, ctx.clock.today())
+        return 201, presenters.invoice_out(doc, ctx.clock.today())
 
     return await once(ctx, idempotency_key, f"quotes.invoice:{principal.id}:{quote_id}", {}, run)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from coop_shared.auth.dependencies import CurrentPrincipal
 from coop_shared.http.idempotency import IdempotencyKey
 from coop_shared.http.pagination import PageParams, page_params
-from invoicing.entrypoints.api import views
+from invoicing.entrypoints.api import presenters
 from invoicing.entrypoints.api.deps import ContextDep, Refunds, once
 from invoicing.entrypoints.api.schemas import RefundOut, RefundPage, RefundPaidIn
 
@@ -34,7 +34,7 @@ async def list_refunds(principal: CurrentPrincipal, refunds: Refunds,
                        status: Literal["due", "paid"] | None = None) -> RefundPage:
     filters = {"activity_id": activity_id, "invoice_id": invoice_id, "status": status}
     docs, cursor = await refunds.list(principal, filters, page.limit, page.cursor)
-    return RefundPage(items=[views.refund_out(d) for d in docs], next_cursor=cursor)
+    return RefundPage(items=[presenters.refund_out(d) for d in docs], next_cursor=cursor)
 
 
 class PaymentFileIn(BaseModel):
@@ -69,7 +69,7 @@ def _xml_file(batch: dict[str, Any], status: int) -> Response:
 
 @router.get("/{refund_id}", response_model=RefundOut, responses=_ERRORS, summary="A refund")
 async def get_refund(refund_id: str, principal: CurrentPrincipal, refunds: Refunds) -> RefundOut:
-    return views.refund_out(await refunds.get(principal, refund_id))
+    return presenters.refund_out(await refunds.get(principal, refund_id))
 
 
 @router.post("/{refund_id}/mark-paid", response_model=RefundOut, responses=_ERRORS,
@@ -77,7 +77,7 @@ async def get_refund(refund_id: str, principal: CurrentPrincipal, refunds: Refun
 async def mark_paid(refund_id: str, body: RefundPaidIn, principal: CurrentPrincipal, ctx: ContextDep,
                     refunds: Refunds, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     async def run() -> tuple[int, BaseModel]:
-        return 200, views.refund_out(await refunds.mark_paid(principal, refund_id, body.paid_on, body.reference))
+        return 200, presenters.refund_out(await refunds.mark_paid(principal, refund_id, body.paid_on, body.reference))
 
     return await once(ctx, idempotency_key, f"refunds.paid:{principal.id}:{refund_id}", body.model_dump(mode="json"),
                       run)

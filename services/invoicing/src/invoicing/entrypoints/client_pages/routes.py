@@ -29,7 +29,7 @@ from invoicing.adapters.documents.pdf import render_quote_pdf
 from invoicing.adapters.documents.texts import format_amount, texts_for
 from invoicing.domain.errors import DomainConflictError, DomainValidationError
 from invoicing.domain.quote_links import MAX_TOKEN_LENGTH, token_hash
-from invoicing.entrypoints.api import views
+from invoicing.entrypoints.api import presenters
 from invoicing.entrypoints.api.deps import ContextDep, Quotes
 from invoicing.entrypoints.api.public_quotes import seller_out
 from invoicing.entrypoints.client_pages.texts import LANGUAGE_NAMES, LANGUAGES, TEXTS, page_language
@@ -101,7 +101,7 @@ async def quote_page(token: str, ctx: ContextDep, quotes: Quotes, lang: Lang = N
     except (NotFound, Gone) as exc:
         return _link_error(ctx, page_language(lang, None), exc)
     language = page_language(lang, doc["client"].get("language"))
-    out = views.public_quote_out(doc, ctx.clock.today(), seller_out(ctx))
+    out = presenters.public_quote_out(doc, ctx.clock.today(), seller_out(ctx))
     status = "expired" if out.expired and out.status == "sent" else out.status
     return _page(ctx, "quote.html.j2", language, base=f"/client/quotes/{token}", quote_status=status,
                  activity_name=out.activity_name or "", client_name=out.client_name,
@@ -185,7 +185,7 @@ async def invoice_page(token: str, ctx: ContextDep, lang: Lang = None) -> Respon
     except (NotFound, Gone) as exc:
         return _link_error(ctx, page_language(lang, None), exc)
     language = page_language(lang, doc["client"].get("language"))
-    out = views.invoice_out(doc, ctx.clock.today())
+    out = presenters.invoice_out(doc, ctx.clock.today())
     state = _state(doc)
     return _page(ctx, "invoice.html.j2", language, base=f"/client/invoices/{token}", state=state,
                  number=doc["number"], activity_name=doc.get("activity_name") or "", client_name=out.client.name,

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from coop_shared.http.idempotency import IdempotencyKey
 from coop_shared.http.pagination import Page, decode_cursor, encode_cursor
 from members.domain.activities import ActivityStatus
-from members.entrypoints.api import schemas, views
+from members.entrypoints.api import presenters, schemas
 from members.entrypoints.api.deps import Ctx, CurrentViewer, Paging, once
 from members.service_layer import activities
 
@@ -30,7 +30,7 @@ async def open_activity(body: schemas.ActivityCreate, ctx: Ctx, viewer: CurrentV
                                       budget_manager_id=body.budget_manager_id)
 
     async def run() -> schemas.ActivityView:
-        return views.activity(await activities.open_activity(ctx, viewer, command))
+        return presenters.activity(await activities.open_activity(ctx, viewer, command))
 
     return await once(ctx, idempotency_key, f"activities:open:{viewer.id}", body.model_dump(), 201, run)
 
@@ -42,12 +42,12 @@ async def list_activities(ctx: Ctx, viewer: CurrentViewer, page: Paging,
                           status: Annotated[ActivityStatus | None, Query()] = None) -> Page[schemas.ActivityView]:
     found, after = await activities.list_activities(ctx, viewer, limit=page.limit,
                                                     cursor=decode_cursor(page.cursor), status=status)
-    return Page(items=[views.activity(a) for a in found], next_cursor=encode_cursor(after) if after else None)
+    return Page(items=[presenters.activity(a) for a in found], next_cursor=encode_cursor(after) if after else None)
 
 
 @router.get("/{activity_id}", response_model=schemas.ActivityView, responses=_NOT_FOUND)
 async def get_activity(activity_id: ActivityId, ctx: Ctx, viewer: CurrentViewer) -> schemas.ActivityView:
-    return views.activity(await activities.visible_activity(ctx, viewer, activity_id))
+    return presenters.activity(await activities.visible_activity(ctx, viewer, activity_id))
 
 
 @router.patch("/{activity_id}", response_model=schemas.ActivityView, summary="Rename, suspend, reopen, close...",
@@ -61,7 +61,7 @@ async def change_activity(activity_id: ActivityId, body: schemas.ActivityUpdate,
         status=body.status)
 
     async def run() -> schemas.ActivityView:
-        return views.activity(await activities.change_activity(ctx, viewer, activity_id, command))
+        return presenters.activity(await activities.change_activity(ctx, viewer, activity_id, command))
 
     return await once(ctx, idempotency_key, f"activities:change:{viewer.id}:{activity_id}",
                       body.model_dump(exclude_unset=True), 200, run)

@@ -11,7 +11,7 @@ from coop_shared.http.idempotency import IdempotencyKey
 from coop_shared.http.pagination import Page, decode_cursor, encode_cursor
 from members.domain.member import ArtsAttestation, Role
 from members.domain.shares import EntryKind
-from members.entrypoints.api import schemas, views
+from members.entrypoints.api import presenters, schemas
 from members.entrypoints.api.deps import AdminViewer, Ctx, Paging, once
 from members.service_layer import profiles, shares
 
@@ -25,7 +25,7 @@ async def list_members(ctx: Ctx, admin: AdminViewer, page: Paging,
                        role: Annotated[Role | None, Query()] = None) -> Page[schemas.MemberProfile]:
     found, after = await profiles.list_members(ctx, admin, limit=page.limit, cursor=decode_cursor(page.cursor),
                                                role=role)
-    return Page(items=[views.member_profile(m, admin, ctx.today()) for m in found],
+    return Page(items=[presenters.member_profile(m, admin, ctx.today()) for m in found],
                 next_cursor=encode_cursor(after) if after else None)
 
 
@@ -34,7 +34,7 @@ async def list_members(ctx: Ctx, admin: AdminViewer, page: Paging,
 async def set_role(member_id: Id, body: schemas.RoleChange, ctx: Ctx, admin: AdminViewer,
                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
     async def run() -> schemas.MemberProfile:
-        return views.member_profile(await profiles.change_role(ctx, admin, member_id, body.role), admin,
+        return presenters.member_profile(await profiles.change_role(ctx, admin, member_id, body.role), admin,
                                     ctx.today())
 
     return await once(ctx, idempotency_key, f"admin:role:{member_id}", body.model_dump(), 200, run)
@@ -45,7 +45,7 @@ async def set_role(member_id: Id, body: schemas.RoleChange, ctx: Ctx, admin: Adm
 async def set_advisor(member_id: Id, body: schemas.AdvisorAssignment, ctx: Ctx, admin: AdminViewer,
                       idempotency_key: IdempotencyKey = None) -> JSONResponse:
     async def run() -> schemas.MemberProfile:
-        return views.member_profile(await profiles.assign_advisor(ctx, member_id, body.advisor_id), admin,
+        return presenters.member_profile(await profiles.assign_advisor(ctx, member_id, body.advisor_id), admin,
                                     ctx.today())
 
     return await once(ctx, idempotency_key, f"admin:advisor:{member_id}", body.model_dump(), 200, run)
@@ -58,7 +58,7 @@ async def set_attestation(member_id: Id, body: schemas.ArtsAttestationIn, ctx: C
     attestation = ArtsAttestation.create(body.type, body.valid_from, body.valid_to)
 
     async def run() -> schemas.MemberProfile:
-        return views.member_profile(await profiles.record_attestation(ctx, member_id, attestation), admin,
+        return presenters.member_profile(await profiles.record_attestation(ctx, member_id, attestation), admin,
                                     ctx.today())
 
     return await once(ctx, idempotency_key, f"admin:attestation:{member_id}", body.model_dump(), 200, run)
@@ -71,7 +71,7 @@ async def register(ctx: Ctx, admin: AdminViewer, page: Paging,
     found, after = await shares.entries_page(ctx, limit=page.limit, cursor=decode_cursor(page.cursor),
                                              member_id=member_id, kind=kind)
     settled = await shares.settled(ctx, found)
-    return Page(items=[views.share_entry(e, settled) for e in found],
+    return Page(items=[presenters.share_entry(e, settled) for e in found],
                 next_cursor=encode_cursor(after) if after else None)
 
 
@@ -83,7 +83,7 @@ async def transfer(body: schemas.TransferRequest, ctx: Ctx, admin: AdminViewer,
         out, into = await shares.transfer(ctx, admin, body.from_member_id, body.to_member_id, body.category,
                                           body.quantity)
         return schemas.TransferResult(transfer_id=out.transfer_id or "",
-                                      entries=[views.share_entry(out), views.share_entry(into)])
+                                      entries=[presenters.share_entry(out), presenters.share_entry(into)])
 
     return await once(ctx, idempotency_key, "admin:transfer", body.model_dump(), 201, run)
 
@@ -94,7 +94,7 @@ async def transfer(body: schemas.TransferRequest, ctx: Ctx, admin: AdminViewer,
 async def confirm_payment(entry_id: Id, ctx: Ctx, admin: AdminViewer,
                           idempotency_key: IdempotencyKey = None) -> JSONResponse:
     async def run() -> schemas.ShareEntry:
-        return views.share_entry(await shares.confirm_payment(ctx, admin, entry_id))
+        return presenters.share_entry(await shares.confirm_payment(ctx, admin, entry_id))
 
     return await once(ctx, idempotency_key, f"admin:confirm-payment:{entry_id}", {}, 201, run)
 
@@ -105,6 +105,6 @@ async def confirm_payment(entry_id: Id, ctx: Ctx, admin: AdminViewer,
 async def confirm_refund(entry_id: Id, ctx: Ctx, admin: AdminViewer,
                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
     async def run() -> schemas.ShareEntry:
-        return views.share_entry(await shares.record_refund(ctx, admin, entry_id))
+        return presenters.share_entry(await shares.record_refund(ctx, admin, entry_id))
 
     return await once(ctx, idempotency_key, f"admin:confirm-refund:{entry_id}", {}, 201, run)

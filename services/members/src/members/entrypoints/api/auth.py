@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from coop_shared.http.idempotency import IdempotencyKey
 from members.domain.identity import Address
-from members.entrypoints.api import schemas, views
+from members.entrypoints.api import presenters, schemas
 from members.entrypoints.api.deps import Ctx, CurrentViewer, once
 from members.service_layer import accounts
 from members.service_layer.profiles import Viewer
@@ -43,7 +43,7 @@ async def register(body: schemas.RegisterRequest, ctx: Ctx, idempotency_key: Ide
 
     async def run() -> schemas.MemberProfile:
         member = await accounts.register(ctx, command)
-        return views.member_profile(member, Viewer(id=member.id, role=member.role), ctx.today())
+        return presenters.member_profile(member, Viewer(id=member.id, role=member.role), ctx.today())
 
     # The idempotency store must not hold a fast hash of the password: the
     # fingerprint carries an HMAC of it under a server secret instead, so a

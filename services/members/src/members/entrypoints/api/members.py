@@ -12,7 +12,7 @@ from coop_shared.http.idempotency import IdempotencyKey
 from coop_shared.http.pagination import Page, decode_cursor, encode_cursor
 from members.domain.identity import Address, format_niss
 from members.domain.member import ProfileChanges, Role
-from members.entrypoints.api import schemas, views
+from members.entrypoints.api import presenters, schemas
 from members.entrypoints.api.deps import Ctx, CurrentViewer, Paging, once
 from members.service_layer import gdpr, profiles, shares
 
@@ -28,7 +28,7 @@ async def list_members(ctx: Ctx, viewer: CurrentViewer, page: Paging,
                        role: Annotated[Role | None, Query()] = None) -> Page[schemas.MemberProfile]:
     found, after = await profiles.list_members(ctx, viewer, limit=page.limit, cursor=decode_cursor(page.cursor),
                                                role=role)
-    return Page(items=[views.member_profile(m, viewer, ctx.today()) for m in found],
+    return Page(items=[presenters.member_profile(m, viewer, ctx.today()) for m in found],
                 next_cursor=encode_cursor(after) if after else None)
 
 
@@ -36,7 +36,7 @@ async def list_members(ctx: Ctx, viewer: CurrentViewer, page: Paging,
             responses=_NOT_FOUND)
 async def me(ctx: Ctx, viewer: CurrentViewer) -> schemas.MemberProfile:
     member = await profiles.visible_member(ctx, viewer, viewer.id)
-    return views.member_profile(member, viewer, ctx.today(), await shares.standing_of(ctx, member))
+    return presenters.member_profile(member, viewer, ctx.today(), await shares.standing_of(ctx, member))
 
 
 @router.patch("/me", response_model=schemas.MemberProfile, summary="Change my profile",
@@ -50,7 +50,7 @@ async def update_me(body: schemas.ProfileUpdate, ctx: Ctx, viewer: CurrentViewer
 
     async def run() -> schemas.MemberProfile:
         member, _ = await profiles.update_profile(ctx, viewer.id, changes)
-        return views.member_profile(member, viewer, ctx.today())
+        return presenters.member_profile(member, viewer, ctx.today())
 
     return await once(ctx, idempotency_key, f"members:update:{viewer.id}", body.model_dump(), 200, run)
 
@@ -59,14 +59,14 @@ async def update_me(body: schemas.ProfileUpdate, ctx: Ctx, viewer: CurrentViewer
 async def export_me(ctx: Ctx, viewer: CurrentViewer) -> JSONResponse:
     data = await gdpr.export(ctx, viewer.id)
     member = data["member"]
-    profile = views.member_profile(member, viewer, ctx.today()).model_dump(mode="json")
+    profile = presenters.member_profile(member, viewer, ctx.today()).model_dump(mode="json")
     profile["niss"] = format_niss(member.niss) if member.niss else None  # in full: it is the member's own data
     profile["usage_started_on"] = member.usage_started_on.isoformat() if member.usage_started_on else None
     body = {
         "exported_at": data["exported_at"].isoformat(),
         "member": profile,
-        "share_register": [views.share_entry(e).model_dump(mode="json") for e in data["share_register"]],
-        "activities": [views.activity(a).model_dump(mode="json") for a in data["activities"]],
+        "share_register": [presenters.share_entry(e).model_dump(mode="json") for e in data["share_register"]],
+        "activities": [presenters.activity(a).model_dump(mode="json") for a in data["activities"]],
         "sessions": [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in s.items()}
                      for s in data["sessions"]],
     }
@@ -92,4 +92,4 @@ async def erase_me(body: schemas.ErasureRequest, ctx: Ctx, viewer: CurrentViewer
             responses=_NOT_FOUND)
 async def get_member(member_id: MemberId, ctx: Ctx, viewer: CurrentViewer) -> schemas.MemberProfile:
     member = await profiles.visible_member(ctx, viewer, member_id)
-    return views.member_profile(member, viewer, ctx.today())
+    return presenters.member_profile(member, viewer, ctx.today())

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from coop_shared.http.idempotency import IdempotencyKey
 from coop_shared.http.pagination import Page, decode_cursor, encode_cursor
-from members.entrypoints.api import schemas, views
+from members.entrypoints.api import presenters, schemas
 from members.entrypoints.api.deps import Ctx, CurrentViewer, Paging, once
 from members.service_layer import shares
 
@@ -25,7 +25,7 @@ async def subscribe(body: schemas.SubscribeRequest, ctx: Ctx, viewer: CurrentVie
                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
     async def run() -> schemas.ShareEntry:
         entry = await shares.subscribe(ctx, viewer.id, body.category, body.quantity)
-        return views.share_entry(entry, set())
+        return presenters.share_entry(entry, set())
 
     return await once(ctx, idempotency_key, f"shares:subscribe:{viewer.id}", body.model_dump(), 201, run)
 
@@ -35,7 +35,7 @@ async def my_entries(ctx: Ctx, viewer: CurrentViewer, page: Paging) -> Page[sche
     found, after = await shares.entries_page(ctx, limit=page.limit, cursor=decode_cursor(page.cursor),
                                              member_id=viewer.id)
     settled = await shares.settled(ctx, found)
-    return Page(items=[views.share_entry(e, settled) for e in found],
+    return Page(items=[presenters.share_entry(e, settled) for e in found],
                 next_cursor=encode_cursor(after) if after else None)
 
 
@@ -47,7 +47,7 @@ async def resign(body: schemas.ResignRequest, ctx: Ctx, viewer: CurrentViewer,
                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
     async def run() -> schemas.ShareEntry:
         entry = await shares.resign(ctx, viewer.id, body.category, body.quantity)
-        return views.share_entry(entry, set())
+        return presenters.share_entry(entry, set())
 
     return await once(ctx, idempotency_key, f"shares:resign:{viewer.id}", body.model_dump(), 201, run)
 
@@ -56,4 +56,4 @@ async def resign(body: schemas.ResignRequest, ctx: Ctx, viewer: CurrentViewer,
             responses={404: {"description": "Unknown, or not yours to see"}})
 async def get_entry(entry_id: EntryId, ctx: Ctx, viewer: CurrentViewer) -> schemas.ShareEntry:
     entry = await shares.visible_entry(ctx, viewer, entry_id)
-    return views.share_entry(entry, await shares.settled(ctx, [entry]))
+    return presenters.share_entry(entry, await shares.settled(ctx, [entry]))

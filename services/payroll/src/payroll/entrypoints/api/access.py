@@ -8,7 +8,7 @@ from coop_shared.auth.principal import Principal
 from coop_shared.http.errors import ApiError
 from coop_shared.service import Runtime
 from payroll.adapters.directory_repository import DirectoryRepository
-from payroll.domain.directory import ViewerRole, can_see_activity, can_see_member_records
+from payroll.domain.access import ViewerRole, can_see_activity, can_see_member_records
 from payroll.entrypoints.api.deps import viewer_of
 
 

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from coop_shared.auth.principal import Principal
 from coop_shared.http.pagination import PageParams, page_params
 from coop_shared.service import Runtime, get_runtime
-from payroll.domain.directory import Viewer, ViewerRole
+from payroll.domain.access import Viewer, ViewerRole
 from payroll.service_layer.context import PayrollContext
 
 

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from coop_shared.persistence.mongo import Document
-from invoicing.adapters.mappers import day, regime_from_doc
+from invoicing.adapters.mappers import parse_day, regime_from_doc
 from invoicing.domain.clients import EU_COUNTRIES
 from invoicing.domain.money import ZERO, round_cents
 from invoicing.entrypoints.api import schemas as s
@@ -32,7 +32,7 @@ def lines_out(lines: list[Document]) -> list[s.LineOut]:
     return [s.LineOut(description=line["description"], quantity=line["quantity"], unit=line["unit_code"],
                       unit_price=line["unit_price"], vat_rate=line["vat_rate"], vat_category=line["vat_category"],
                       net_amount=round_cents(Decimal(line["quantity"]) * Decimal(line["unit_price"])),
-                      rate_category=line.get("rate_category"), supply_date=day(line.get("supply_date")))
+                      rate_category=line.get("rate_category"), supply_date=parse_day(line.get("supply_date")))
             for line in lines]
 
 
@@ -59,7 +59,7 @@ def quote_out(doc: Document, today: date, sendings: list[Document] | None = None
         client_id=doc["client_id"], client=snapshot_out(doc["client"]), status=doc["status"],
         expired=_quote_expired(doc, today), valid_until=date.fromisoformat(doc["valid_until"]),
         vat=vat_out(doc["regime"]), lines=lines_out(doc["lines"]), totals=totals_out(doc.get("totals")),
-        sent_on=day(doc.get("sent_on")), answered_on=day(doc.get("answered_on")),
+        sent_on=parse_day(doc.get("sent_on")), answered_on=parse_day(doc.get("answered_on")),
         client_comment=doc.get("client_comment"), invoice_id=doc.get("invoice_id"), created_at=doc["created_at"],
         updated_at=doc["updated_at"], version=doc["version"], sendings=[sending_out(d) for d in sendings or []])
 
@@ -69,7 +69,7 @@ def public_quote_out(doc: Document, today: date, seller: s.SellerOut) -> s.Publi
         seller=seller, activity_name=doc.get("activity_name"), client_name=doc["client"]["name"],
         status=doc["status"], expired=_quote_expired(doc, today), valid_until=date.fromisoformat(doc["valid_until"]),
         vat=vat_out(doc["regime"]), lines=lines_out(doc["lines"]), totals=totals_out(doc.get("totals")),
-        sent_on=day(doc.get("sent_on")), answered_on=day(doc.get("answered_on")),
+        sent_on=parse_day(doc.get("sent_on")), answered_on=parse_day(doc.get("answered_on")),
         client_comment=doc.get("client_comment"))
 
 
@@ -99,15 +99,15 @@ def invoice_out(doc: Document, today: date, *, files: list[Document] | None = No
         review=None if not review else s.ReviewOut(**{k: review.get(k) for k in s.ReviewOut.model_fields}),
         vat=vat_out(doc["regime"]), lines=lines_out(doc["lines"]), totals=totals_out(doc.get("totals")),
         buyer_reference=doc.get("buyer_reference"), payment_term_days=doc.get("payment_term_days"),
-        issue_date=day(doc.get("issue_date")), due_date=day(doc.get("due_date")),
-        supply_date=day(doc.get("supply_date")),
+        issue_date=parse_day(doc.get("issue_date")), due_date=parse_day(doc.get("due_date")),
+        supply_date=parse_day(doc.get("supply_date")),
         service_period=None if not doc.get("service_period") else {
             k: date.fromisoformat(v) for k, v in doc["service_period"].items()},
         supply_type=doc.get("supply_type") or "services",
         structured_communication=doc.get("structured_communication"),
         contribution_rate=doc.get("contribution_rate"), contribution=doc.get("contribution"),
         activity_share=doc.get("activity_share"), amount_paid=doc.get("amount_paid", ZERO),
-        outstanding=outstanding(doc), sent_on=day(doc.get("sent_on")), quote_id=doc.get("quote_id"),
+        outstanding=outstanding(doc), sent_on=parse_day(doc.get("sent_on")), quote_id=doc.get("quote_id"),
         credit_note=_ref(doc.get("credit_note")), credited_invoice=_ref(doc.get("credited_invoice")),
         credit_notes=[s.DocumentRef(id=r["id"], number=r["number"]) for r in doc.get("credit_notes") or []],
         credited_amount=(doc.get("credits") or {}).get("amount", Decimal("0.00")),
@@ -126,5 +126,5 @@ def refund_out(doc: Document) -> s.RefundOut:
         activity_id=doc["activity_id"], invoice_id=doc["invoice_id"], invoice_number=doc["invoice_number"],
         credit_note_id=doc["credit_note_id"], credit_note_number=doc["credit_note_number"],
         client_id=doc["client_id"], client_name=doc["client_name"], client_iban=doc.get("client_iban"),
-        paid_on=day(doc.get("paid_on")), paid_by=doc.get("paid_by"), reference=doc.get("reference"),
+        paid_on=parse_day(doc.get("paid_on")), paid_by=doc.get("paid_by"), reference=doc.get("reference"),
         created_at=doc["created_at"], updated_at=doc["updated_at"], version=doc["version"])
