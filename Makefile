@@ -62,7 +62,7 @@ portal-messages: install
 	cd services/portal && ../../$(BIN)/pybabel extract -F babel.cfg -k N_ -o src/portal/locale/messages.pot \
 		--no-location --sort-output --project=coop-portal .
 	cd services/portal && ../../$(BIN)/pybabel update -i src/portal/locale/messages.pot -d src/portal/locale \
-		--no-location --ignore-obsolete
+		--ignore-obsolete --no-fuzzy-matching --no-wrap
 	cd services/portal && ../../$(BIN)/pybabel compile -d src/portal/locale -D messages
 
 lint: install

@@ -1,4 +1,5 @@
-"""An issued invoice marked as sent, then cancelled with a credit note; notification preferences saved."""
+"""An issued invoice sent to its client (who has no e-mail address: shown as not delivered), then
+cancelled with a credit note; notification preferences saved."""
 
 from __future__ import annotations
 
@@ -39,9 +40,19 @@ def test_an_invoice_is_sent_then_credited_and_preferences_are_kept(platform: Pla
     visitor.label("Password").fill(PASSWORD)
     visitor.button("Log in").click()
     page.goto(platform.gateway + f"/app/invoices/{invoice_id}")
-    visitor.button("Mark as sent").click()
-    expect(page.get_by_role("status")).to_have_text(visitor._("Marked as sent."))
+    # A private client without an e-mail address: no UBL to download, and the sending is shown as not delivered.
+    expect(page.get_by_role("button", name=visitor._("Download UBL"))).to_have_count(0)
+    visitor.button("Send to the client").click()
+    expect(page.get_by_role("status")).to_have_text(visitor._("Sending to the client."))
     expect(page.locator("main")).to_contain_text(visitor._("Sent"))
+    sendings = page.get_by_test_id("sendings")
+    for _ in range(40):
+        if visitor._("Not delivered") in sendings.inner_text():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(sendings).to_contain_text(visitor._("no e-mail address"))
+    expect(sendings).to_contain_text(visitor._("Not delivered"))
     page.get_by_text(visitor._("Cancel with a credit note")).click()
     visitor.button("Issue the credit note").click()  # no reason: refused next to the field
     expect(page.locator("#reason-error")).to_have_text(visitor._("Say why the invoice is cancelled."))

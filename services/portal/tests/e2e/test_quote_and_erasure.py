@@ -58,6 +58,7 @@ def test_a_quote_is_sent_and_the_clients_acceptance_is_shown(platform: Platform,
         assert accepted.status_code == 200, accepted.text
     page.reload()
     expect(page.locator("#quote-status")).to_have_text(visitor._("Accepted by the client"))
+    expect(page.locator("#quote-answer")).to_contain_text(visitor._("Answered on"))
 
 
 def test_a_member_erases_their_personal_data(platform: Platform, visitor_factory) -> None:

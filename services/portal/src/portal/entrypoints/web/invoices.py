@@ -122,7 +122,7 @@ async def mark_sent(invoice_id: str, page: MemberForm) -> Response:
     if response.status_code != 200:
         return page.render("invoice.html", status_code=response.status_code, invoice=await _invoice(page, invoice_id),
                            errors=field_errors(page.problem(response), page.gettext, page.language, known=set()))
-    return page.redirect(f"/app/invoices/{invoice_id}", page.gettext("Marked as sent."))
+    return page.redirect(f"/app/invoices/{invoice_id}", page.gettext("Sending to the client."))
 
 
 @router.post("/invoices/{invoice_id}/credit-note")
