@@ -67,7 +67,8 @@ async def stack(settings_for: Callable[..., Any], signing_key: Any,
     try:
         # Notifications first: its queue is bound before invoicing publishes.
         async with (running(notifications), serving(invoicing, invoicing_port) as url,
-                    httpx.AsyncClient(base_url=url) as http):
+                    # Issuing renders and stores the PDF and UBL: seconds on a loaded machine.
+                    httpx.AsyncClient(base_url=url, timeout=60) as http):
             yield Platform(app=invoicing, http=http, tap=EventTap(queue), token_for=token_for), inbox
     finally:
         await connection.close()
