@@ -75,6 +75,16 @@ def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+def _domain_response(status: int, exc: Exception) -> JSONResponse:
+    """A domain error (the shared family, or a service's own with ``code``,
+    ``message``, ``field``, ``details``) in the shared JSON error format."""
+    details = getattr(exc, "details", None)
+    if isinstance(details, dict):  # a mapping of facts (e.g. the amounts behind a refusal)
+        details = [details]
+    return error_response(status, getattr(exc, "code", "domain_error"), getattr(exc, "message", str(exc)),
+                          field=getattr(exc, "field", None), details=details if isinstance(details, list) else None)
+
+
 def install_error_handlers(app: FastAPI, domain_errors: dict[type[Exception], int] | None = None) -> None:
     """Register handlers; ``domain_errors`` maps a service's domain error types
     (with ``code``, ``message`` and optional ``field`` attributes) to a status."""
@@ -103,21 +113,12 @@ def install_error_handlers(app: FastAPI, domain_errors: dict[type[Exception], in
     @app.exception_handler(DomainError)
     async def _family(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)
-        details = getattr(exc, "details", None)
-        if isinstance(details, dict):
-            details = [details]
-        return error_response(http_status(exc), exc.code, exc.message, field=exc.field,
-                              details=details if isinstance(details, list) else None)
+        return _domain_response(http_status(exc), exc)
 
     for exc_type, status in (domain_errors or {}).items():
         def make(status: int = status) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
             async def _domain(_: Request, exc: Exception) -> JSONResponse:
-                details = getattr(exc, "details", None)
-                if isinstance(details, dict):  # a mapping of facts (e.g. the amounts behind a refusal)
-                    details = [details]
-                return error_response(status, getattr(exc, "code", "domain_error"),
-                                      getattr(exc, "message", str(exc)), field=getattr(exc, "field", None),
-                                      details=details if isinstance(details, list) else None)
+                return _domain_response(status, exc)
             return _domain
         app.add_exception_handler(exc_type, make())
 
