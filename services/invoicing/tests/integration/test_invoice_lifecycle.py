@@ -64,6 +64,12 @@ async def test_issue_send_overdue_and_list_filters(platform: Platform) -> None:
     assert [i["id"] for i in overdue] == [invoice["id"]]
     by_status = (await http.get("/api/v1/invoices", headers=headers, params={"status": "draft"})).json()["items"]
     assert {i["id"] for i in by_status} == {d["id"] for d in drafts}
+    by_number = (await http.get("/api/v1/invoices", headers=headers, params={"number": "2026-000001"})).json()
+    assert [i["id"] for i in by_number["items"]] == [invoice["id"]]
+    unknown = await http.get("/api/v1/invoices", headers=headers, params={"number": "2026-000002"})
+    assert unknown.json()["items"] == []
+    malformed = await http.get("/api/v1/invoices", headers=headers, params={"number": "2026 1; drop"})
+    assert malformed.status_code == 422 and malformed.json()["error"]["field"] == "number", malformed.text
     by_client = (await http.get("/api/v1/invoices", headers=headers, params={"client_id": company["id"]})).json()
     assert [i["id"] for i in by_client["items"]] == [invoice["id"]]
     # Pages of 2, newest first, no duplicate and nothing missed.

@@ -43,6 +43,9 @@ INDEXES: list[IndexSpec] = [
     # Gapless numbering: a number is given once per series and year...
     IndexSpec(INVOICES, [("series", 1), ("year", 1), ("sequence", 1)], "invoices_number_unique", unique=True,
               options={"partialFilterExpression": {"sequence": _EXISTS}}),
+    # ...people look a document up by the number they read on it...
+    IndexSpec(INVOICES, [("number", 1)], "invoices_by_number",
+              options={"partialFilterExpression": {"number": _EXISTS}}),
     # ...bank payments are matched by structured communication, so it is unique...
     IndexSpec(INVOICES, [("structured_communication", 1)], "invoices_ogm_unique", unique=True,
               options={"partialFilterExpression": {"structured_communication": _EXISTS}}),

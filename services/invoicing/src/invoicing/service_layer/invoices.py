@@ -189,7 +189,7 @@ class InvoiceService:
         query = await self.ctx.access.list_query(principal, filters.get("activity_id"))
         if query is None:
             return [], None
-        for field in ("client_id", "status", "kind", "year"):
+        for field in ("client_id", "status", "kind", "year", "number"):
             if filters.get(field) is not None:
                 query[field] = filters[field]
         if filters.get("overdue") is True:

@@ -87,11 +87,14 @@ async def list_invoices(principal: CurrentPrincipal, ctx: ContextDep, invoices: 
                         activity_id: Annotated[str | None, Query(max_length=100)] = None,
                         client_id: Annotated[str | None, Query(max_length=100)] = None,
                         status: StatusName | None = None, kind: Literal["invoice", "credit_note"] | None = None,
+                        number: Annotated[str | None, Query(
+                            max_length=40, pattern=r"^[0-9A-Za-z-]+$",
+                            description="An issued document's number, e.g. 2026-000012.")] = None,
                         year: Annotated[int | None, Query(ge=2000, le=9999)] = None,
                         overdue: Annotated[bool | None, Query(description="Open and past the due date.")] = None,
                         updated_since: UpdatedSince = None) -> InvoicePage:
     filters = {"activity_id": activity_id, "client_id": client_id, "status": status, "kind": kind, "year": year,
-               "overdue": overdue, "updated_since": updated_since}
+               "number": number, "overdue": overdue, "updated_since": updated_since}
     docs, cursor = await invoices.list(principal, filters, page.limit, page.cursor)
     today = ctx.clock.today()
     return InvoicePage(items=[presenters.invoice_out(d, today) for d in docs], next_cursor=cursor)
