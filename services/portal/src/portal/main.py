@@ -25,6 +25,7 @@ from portal.entrypoints.web import (
     preferences,
     profile,
     quotes,
+    review,
     salary,
     shares,
 )
@@ -48,7 +49,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         settings, title="Portal", description="Server-rendered pages over the public API.",
         routers=[auth.router, dashboard.router, shares.router, activities.router, clients.router,
                  invoices.router, salary.router, inbox.router, profile.router, assemblies.router,
-                 expenses.router, admin.router, preferences.router,
+                 expenses.router, review.router, admin.router, preferences.router,
                  quotes.router],
         indexes=INDEXES, bootstrap=bootstrap, on_shutdown=[stop], messaging=False,
     )

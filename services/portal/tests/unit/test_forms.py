@@ -2,9 +2,11 @@ from decimal import Decimal
 
 import pytest
 
+from portal.adapters.gateway import ApiProblem
+from portal.adapters.i18n import translations
 from portal.domain.invoice_form import LineInput, api_lines, is_blank, lines_from_form
 from portal.domain.money import parse_amount
-from portal.entrypoints.web.errors import field_name
+from portal.entrypoints.web.errors import GENERIC, field_name, message_for
 
 
 @pytest.mark.parametrize(("typed", "value"), [
@@ -42,3 +44,13 @@ def test_api_fields_name_the_form_fields() -> None:
     assert field_name("lines.2.quantity") == "lines-2-quantity"
     assert field_name("address.postal_code") == "postal_code"
     assert field_name(None) == "_form"
+
+
+def test_api_refusals_are_said_in_the_persons_language() -> None:
+    voted = ApiProblem(409, "already_voted", "this vote has already been cast", "choice")
+    assert message_for(voted, translations("en").gettext, "en") == "this vote has already been cast"
+    assert message_for(voted, translations("fr").gettext, "fr") == "Ce vote a déjà été exprimé."
+    assert message_for(voted, translations("nl").gettext, "nl") == "Deze stem is al uitgebracht."
+    unknown = ApiProblem(409, "some.new_rule", "A rule the portal does not know yet.")
+    assert message_for(unknown, translations("fr").gettext, "fr") == translations("fr").gettext(GENERIC)
+    assert translations("fr").gettext(GENERIC) != GENERIC

@@ -1,11 +1,16 @@
-"""Administrators: members and roles, payment batches with their pain.001 files, e-mail deliveries."""
+"""Administrators: members and roles, payment batches with their pain.001 files, e-mail deliveries,
+bank statements."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
+from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from portal.entrypoints.web.context import MemberForm, MemberPage, PageContext, PageNotFound
+from portal.entrypoints.web.errors import field_errors
 
 router = APIRouter(prefix="/app/admin")
 
@@ -32,7 +37,7 @@ async def set_role(member_id: str, page: MemberForm) -> Response:
     response = await page.api("PUT", f"/api/v1/admin/members/{member_id}/role", json={"role": role})
     if response.status_code == 404:
         raise PageNotFound()
-    message = page.gettext("Role changed.") if response.status_code == 200 else page.problem(response).message
+    message = page.gettext("Role changed.") if response.status_code == 200 else page.error_message(response)
     return page.redirect("/app/admin/members", message)
 
 
@@ -56,3 +61,35 @@ async def pain001(batch_id: str, page: MemberPage) -> Response:
 async def email_deliveries(page: MemberPage) -> Response:
     require_admin(page)
     return page.render("admin_emails.html", deliveries=await page.items("/api/v1/admin/email-deliveries"))
+
+
+MAX_STATEMENT_BYTES = 20 * 1024 * 1024
+OUTCOMES = ("matched", "partial", "overpaid", "unmatched", "duplicate", "reversed", "reversal_unmatched", "skipped")
+
+
+async def _statements_page(page: PageContext, errors: dict[str, str], outcome: dict[str, Any] | None = None,
+                           status_code: int = 200) -> Response:
+    return page.render("admin_statements.html", status_code=status_code, errors=errors, outcome=outcome,
+                       outcomes=OUTCOMES, statements=await page.items("/api/v1/bank-statements"))
+
+
+@router.get("/bank-statements")
+async def bank_statements(page: MemberPage) -> Response:
+    require_admin(page)
+    return await _statements_page(page, {})
+
+
+@router.post("/bank-statements")
+async def upload_statement(page: MemberForm) -> Response:
+    """The file goes to the API as it is; the page answers what became of its lines."""
+    require_admin(page)
+    upload = page.form.get("file") if page.form is not None else None
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return await _statements_page(page, {"file": page.gettext("Choose the bank's camt.053 file.")}, None, 422)
+    content = await upload.read(MAX_STATEMENT_BYTES + 1)
+    response = await page.api("POST", "/api/v1/bank-statements",
+                              files={"file": (upload.filename, content, upload.content_type or "application/xml")})
+    if response.status_code not in {200, 201}:
+        (message,) = field_errors(page.problem(response), page.gettext, page.language).values()
+        return await _statements_page(page, {"file": message}, None, response.status_code)
+    return await _statements_page(page, {}, {"first_import": response.status_code == 201, **response.json()})

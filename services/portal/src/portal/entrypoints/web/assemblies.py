@@ -83,7 +83,7 @@ async def add_resolution(assembly_id: str, page: MemberForm) -> Response:
     if response.status_code == 404:
         raise PageNotFound()
     if response.status_code != 201:
-        return page.redirect(f"/app/assemblies/{assembly_id}", page.problem(response).message)
+        return page.redirect(f"/app/assemblies/{assembly_id}", page.error_message(response))
     return page.redirect(f"/app/assemblies/{assembly_id}", page.gettext("Resolution added."))
 
 
@@ -95,7 +95,7 @@ async def assembly_step(assembly_id: str, step: str, page: MemberForm) -> Respon
     response = await page.api("POST", f"/api/v1/assemblies/{assembly_id}/{ADMIN_STEPS[step]}")
     if response.status_code == 404:
         raise PageNotFound()
-    message = page.gettext("Done.") if response.status_code == 200 else page.problem(response).message
+    message = page.gettext("Done.") if response.status_code == 200 else page.error_message(response)
     return page.redirect(f"/app/assemblies/{assembly_id}", message)
 
 
@@ -108,6 +108,5 @@ async def vote(assembly_id: str, resolution_id: str, page: MemberForm) -> Respon
     if response.status_code == 404:
         raise PageNotFound()
     if response.status_code != 201:
-        return page.redirect(f"/app/assemblies/{assembly_id}", page.problem(response).message
-                             if page.language == "en" else page.gettext("Your vote was not recorded."))
+        return page.redirect(f"/app/assemblies/{assembly_id}", page.error_message(response))
     return page.redirect(f"/app/assemblies/{assembly_id}", page.gettext("Your vote is recorded."))

@@ -21,6 +21,7 @@ from portal.adapters.i18n import LANGUAGES, Formats, negotiate, translations
 from portal.adapters.session_store import Session, SessionStore
 from portal.config import PortalSettings
 from portal.context import context_of
+from portal.entrypoints.web.errors import message_for
 
 COOKIE = "coop_portal"
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent.parent / "templates"))
@@ -91,6 +92,10 @@ class PageContext:
 
     def problem(self, response: httpx.Response) -> ApiProblem:
         return problem(response)
+
+    def error_message(self, response: httpx.Response) -> str:
+        """An API refusal said to the person, in their language (for a message at the top of the page)."""
+        return message_for(problem(response), self.gettext, self.language)
 
     # --- forms -------------------------------------------------------------------------------------------------
     def value(self, name: str, default: str = "") -> str:

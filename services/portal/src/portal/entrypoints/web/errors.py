@@ -21,6 +21,26 @@ _BY_CODE = {
     "rate_limited": N_("Too many attempts; wait a minute and try again."),
     "not_found": N_("Not found."),
     "forbidden": N_("You may not do this."),
+    "concurrent_update": N_("Someone changed this at the same time; look again and retry."),
+    "cannot_change_own_role": N_("Nobody changes their own role; ask another administrator."),
+    "share_already_paid": N_("This subscription is already paid."),
+    "already_voted": N_("This vote has already been cast."),
+    "not_in_electorate": N_("You are not in this assembly's electorate."),
+    "voting_not_open": N_("Voting has not opened yet."),
+    "voting_closed": N_("Voting is closed."),
+    "invalid_transition": N_("This step is not possible in the assembly's current state."),
+    "empty_agenda": N_("Add a resolution first."),
+    "agenda_locked": N_("The agenda is fixed once the assembly is convened."),
+    "invoice.review_pending": N_("The advisor has not approved this invoice yet."),
+    "invoice.not_in_review": N_("This invoice is not waiting for a review."),
+    "invoice.not_editable": N_("An issued invoice is not changed: issue a credit note."),
+    "invoice.review_required": N_("An advisor reviews this invoice before it is issued."),
+    "invoice.not_payable": N_("This invoice takes no payment in its current state."),
+    "expense.not_submitted": N_("This expense claim is not waiting for a review."),
+    "unmatched.not_open": N_("This amount is already assigned or refunded."),
+    "payment.exceeds_outstanding": N_("This is more than the invoice still asks for."),
+    "payment.exceeds_unmatched": N_("This is more than what is left of the amount."),
+    "quote.locked": N_("A quote is not changed once it is sent."),
 }
 GENERIC = N_("This value is not accepted.")
 
@@ -32,10 +52,16 @@ def field_name(api_field: str | None) -> str:
     return api_field.removeprefix("address.").replace(".", "-")
 
 
+def message_for(found: ApiProblem, gettext: Callable[[str], str], language: str) -> str:
+    """The API's own words for English readers; the code's translated message for everyone else."""
+    if language == "en" and found.message:
+        return found.message
+    return gettext(_BY_CODE.get(found.code, GENERIC))
+
+
 def field_errors(found: ApiProblem, gettext: Callable[[str], str], language: str,
                  known: set[str] | None = None) -> dict[str, str]:
-    english = language == "en" and bool(found.message)
-    message = found.message if english else gettext(_BY_CODE.get(found.code, GENERIC))
+    message = message_for(found, gettext, language)
     name = field_name(found.field)
     if known is not None and name not in known:
         name = "_form"

@@ -1,4 +1,4 @@
-"""Expense claims (receipt upload, submit) and the advisor's review queue (approve or reject)."""
+"""Expense claims: the claim, its receipt and its submission in one step."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from portal.domain.money import CENT, parse_amount
-from portal.entrypoints.web.context import MemberForm, MemberPage, PageContext, PageNotFound
+from portal.entrypoints.web.context import MemberForm, MemberPage, PageContext
 from portal.entrypoints.web.errors import field_errors
 
 router = APIRouter(prefix="/app")
@@ -76,25 +76,3 @@ async def submit_claim(page: MemberForm) -> Response:
         return await _page(page, field_errors(page.problem(submitted), page.gettext, page.language, known=FIELDS),
                            submitted.status_code)
     return page.redirect("/app/expenses", page.gettext("Your expense claim is submitted for review."))
-
-
-@router.get("/review")
-async def review_queue(page: MemberPage) -> Response:
-    if page.session.role not in {"advisor", "admin"}:
-        raise PageNotFound()
-    return page.render("review.html", claims=await page.items("/api/v1/expense-claims", status="submitted"))
-
-
-@router.post("/review/expense-claims/{claim_id}/{decision}")
-async def decide(claim_id: str, decision: str, page: MemberForm) -> Response:
-    if decision not in {"approve", "reject"} or page.session.role not in {"advisor", "admin"}:
-        raise PageNotFound()
-    body = {"reason": page.value("reason") or page.gettext("Rejected by the advisor.")} if decision == "reject" \
-        else None
-    response = await page.api("POST", f"/api/v1/expense-claims/{claim_id}/{decision}", json=body)
-    if response.status_code == 404:
-        raise PageNotFound()
-    if response.status_code != 200:
-        return page.redirect("/app/review", page.problem(response).message)
-    done = page.gettext("Expense claim approved.") if decision == "approve" else page.gettext("Expense claim rejected.")
-    return page.redirect("/app/review", done)

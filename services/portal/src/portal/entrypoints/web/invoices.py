@@ -92,6 +92,17 @@ async def issue(invoice_id: str, page: MemberForm) -> Response:
     return page.redirect(f"/app/invoices/{invoice_id}", page.gettext("Invoice issued."))
 
 
+@router.post("/invoices/{invoice_id}/submit-for-review")
+async def submit_for_review(invoice_id: str, page: MemberForm) -> Response:
+    response = await page.api("POST", f"/api/v1/invoices/{invoice_id}/submit-for-review")
+    if response.status_code in {403, 404}:
+        raise PageNotFound()
+    if response.status_code != 200:
+        return page.render("invoice.html", status_code=response.status_code, invoice=await _invoice(page, invoice_id),
+                           errors=field_errors(page.problem(response), page.gettext, page.language, known=set()))
+    return page.redirect(f"/app/invoices/{invoice_id}", page.gettext("Sent to your advisor for review."))
+
+
 @router.get("/invoices/{invoice_id}/pdf")
 async def pdf(invoice_id: str, page: MemberPage) -> Response:
     response = await page.api("GET", f"/api/v1/invoices/{invoice_id}/pdf")

@@ -67,7 +67,7 @@ async def send_quote(quote_id: str, page: MemberForm) -> Response:
     if response.status_code in {403, 404}:
         raise PageNotFound()
     if response.status_code != 200:
-        return page.redirect(f"/app/quotes/{quote_id}", page.problem(response).message)
+        return page.redirect(f"/app/quotes/{quote_id}", page.error_message(response))
     body = response.json()
     # The client's link is shown once, now: only its hash is kept by the platform.
     return page.render("quote.html", quote=body["quote"], link=body.get("client_link_path"))

@@ -54,5 +54,5 @@ async def confirm_payment(entry_id: str, page: MemberForm) -> Response:
     if response.status_code == 404:
         raise PageNotFound()
     if response.status_code not in {200, 201}:
-        return page.redirect("/app/admin/shares", page.problem(response).message)
+        return page.redirect("/app/admin/shares", page.error_message(response))
     return page.redirect("/app/admin/shares", page.gettext("Payment confirmed."))
