@@ -9,6 +9,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from coop_shared.auth.principal import Role
 from coop_shared.contracts.governance import AgendaItem, AssemblyConvened
 from coop_shared.contracts.invoicing import DocumentSendRequested, InvoicePaid, ReminderSent
 from coop_shared.contracts.members import ActivityOpened, AdvisorAssigned, MemberErased, MemberUpdated
@@ -154,6 +155,23 @@ async def test_a_document_for_a_client_without_an_address_is_parked_and_its_send
         assert entry["critical"] is True and "2026-000008" in entry["title"]
         assert entry["link"].endswith("/app/invoices/inv-2")
         assert len(harness.smtp.recorder.messages) == 1  # nothing went out
+
+        # An operator sends it again before the address is known: it is parked again, not left "sending".
+        admin = harness.person("admin-1", Role.ADMIN)
+        retried = await client.post(f"/api/v1/admin/email-deliveries/{delivery['_id']}/retry", headers=admin)
+        assert retried.status_code == 200, retried.text
+
+        async def parked_again() -> bool:
+            doc = await db.email_deliveries.find_one({"_id": delivery["_id"]})
+            return doc["status"] == "failed" and doc.get("retries") == 1
+
+        await harness.wait_until(parked_again, what="the second parking")
+        statuses = [json.loads(doc["body"])["data"]["status"]
+                    async for doc in db.outbox.find({"type": SendingStatusChanged.event_type})]
+        assert statuses == ["parked", "parked"]
+        entries = [e for e in await _inbox(client, harness.person("own-2"))
+                   if e["event_type"] == SendingStatusChanged.event_type]
+        assert len(entries) == 2  # told each time
 
 
 async def test_the_directory_follows_updates_in_order_and_forgets_erased_members(harness) -> None:

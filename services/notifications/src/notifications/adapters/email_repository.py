@@ -62,7 +62,7 @@ class EmailDeliveryRepository(WorkQueue):
         return await self._deliveries.find_one_and_update(
             {"_id": delivery_id, "status": FAILED},
             {"$set": {"status": PENDING, "attempts": 0, "next_attempt_at": now, "updated_at": now},
-             "$unset": {"failed_at": ""}},
+             "$unset": {"failed_at": ""}, "$inc": {"retries": 1}},
             projection={"text": 0, "html": 0, "attachments.content": 0},
             return_document=ReturnDocument.AFTER,
         )

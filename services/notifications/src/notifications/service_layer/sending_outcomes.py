@@ -54,7 +54,10 @@ async def _failure_entry(ctx: Context, delivery: dict[str, Any], member_id: str,
         "data": {"label": label, "client_name": delivery.get("to_name") or "", "to": delivery.get("to_address"),
                  "error": error or "", "member_path": document.get("member_path") or "/app/inbox"},
         "site_url": site, "app_url": site + "/app"})
-    return {"_id": str(uuid.uuid4()), "recipient_id": member_id, "event_id": f"sending-failed:{delivery['_id']}",
+    # One entry per parking: a delivery an operator sent again may be parked again, and says so again.
+    retries = int(delivery.get("retries", 0))
+    event_id = f"sending-failed:{delivery['_id']}" + (f":{retries}" if retries else "")
+    return {"_id": str(uuid.uuid4()), "recipient_id": member_id, "event_id": event_id,
             "event_type": SendingStatusChanged.event_type, "kind": "document.sending_failed", "critical": True,
             "title": message.subject, "body": message.summary, "subject": document.get("id"),
             "link": site + (document.get("member_path") or "/app/inbox"), "occurred_at": now, "created_at": now,
