@@ -51,3 +51,21 @@ class Api:
 
     def get(self, path: str, headers: dict[str, str], **kwargs: Any) -> httpx.Response:
         return self.client.get(self.url(path), headers=headers, **kwargs)
+
+    def member_with_client(self, admin: dict[str, str], name: str, activity: str,
+                           advisor_id: str | None = None, client_email: str | None = None) -> dict[str, Any]:
+        """A member with a paid share, an activity and a private client, ready to invoice."""
+        member_id, email, member = self.register(name)
+        if advisor_id:
+            assert self.client.put(self.url(f"/api/v1/admin/members/{member_id}/advisor"), headers=admin,
+                                   json={"advisor_id": advisor_id}).status_code == 200
+        share = self.post("/api/v1/shares", member, json={"quantity": 1})
+        assert self.post(f"/api/v1/admin/shares/{share.json()['id']}/confirm-payment", admin).status_code == 201
+        activity_id = self.post("/api/v1/activities", member, json={"name": activity, "sector": "digital"}).json()["id"]
+        client_id = eventually(lambda: self.post("/api/v1/clients", member, json={
+            "activity_id": activity_id, "kind": "person", "name": f"{activity} Client",
+            **({"email": client_email} if client_email else {}),
+            "address": {"street": "Rue 1", "postal_code": "1000", "city": "Bruxelles", "country": "BE"}}),
+            lambda r: r.status_code == 201).json()["id"]
+        return {"id": member_id, "email": email, "headers": member, "activity_id": activity_id,
+                "client_id": client_id}

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Platform
-from tests.e2e.journey import PASSWORD, Api, eventually
+from tests.e2e.journey import PASSWORD, Api
 
 pytestmark = pytest.mark.e2e
 ACCOUNT = "BE71096123456769"  # the account printed on the invoices: the one statements are accepted for
@@ -24,22 +24,6 @@ def _log_in(visitor, gateway: str, email: str) -> None:  # type: ignore[no-untyp
     visitor.label("Password").fill(PASSWORD)
     visitor.button("Log in").click()
     visitor.expect_path("/app/")
-
-
-def _member_with_client(api: Api, admin: dict[str, str], name: str, activity: str,
-                        advisor_id: str | None = None) -> dict[str, Any]:
-    member_id, email, member = api.register(name)
-    if advisor_id:
-        assert api.client.put(api.url(f"/api/v1/admin/members/{member_id}/advisor"), headers=admin,
-                              json={"advisor_id": advisor_id}).status_code == 200
-    share = api.post("/api/v1/shares", member, json={"quantity": 1})
-    assert api.post(f"/api/v1/admin/shares/{share.json()['id']}/confirm-payment", admin).status_code == 201
-    activity_id = api.post("/api/v1/activities", member, json={"name": activity, "sector": "digital"}).json()["id"]
-    client_id = eventually(lambda: api.post("/api/v1/clients", member, json={
-        "activity_id": activity_id, "kind": "person", "name": f"{activity} Client",
-        "address": {"street": "Rue 1", "postal_code": "1000", "city": "Bruxelles", "country": "BE"}}),
-        lambda r: r.status_code == 201).json()["id"]
-    return {"id": member_id, "email": email, "headers": member, "activity_id": activity_id, "client_id": client_id}
 
 
 def _draft(api: Api, member: dict[str, Any], unit_price: str) -> dict[str, Any]:
@@ -88,7 +72,7 @@ def test_an_advisor_asks_for_changes_then_approves_an_invoice(platform: Platform
         advisor_id, advisor_email, _ = api.register("Noor Raadgever", language="nl")
         assert client.put(api.url(f"/api/v1/admin/members/{advisor_id}/role"), headers=admin,
                           json={"role": "advisor"}).status_code == 200
-        member = _member_with_client(api, admin, "Rik Reviewed", "Studio Rik", advisor_id)
+        member = api.member_with_client(admin, "Rik Reviewed", "Studio Rik", advisor_id)
         draft = _draft(api, member, "400.00")
     client_name = "Studio Rik Client"
 
@@ -147,7 +131,7 @@ def test_an_administrator_imports_a_statement_and_places_what_no_invoice_took(  
     with httpx.Client(timeout=15) as client:
         api = Api(client, platform.gateway)
         admin = api.login(ADMIN_EMAIL, ADMIN_PASSWORD)
-        member = _member_with_client(api, admin, "Lena Paid", "Studio Lena")
+        member = api.member_with_client(admin, "Lena Paid", "Studio Lena")
         paid, target = (_draft(api, member, price) for price in ("100.00", "200.00"))
         paid = api.post(f"/api/v1/invoices/{paid['id']}/issue", member["headers"]).json()
         target = api.post(f"/api/v1/invoices/{target['id']}/issue", member["headers"]).json()

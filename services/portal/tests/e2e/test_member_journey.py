@@ -184,6 +184,17 @@ def test_sign_up_subscribe_open_activity_invoice_and_download_pdf(platform: Plat
     net = member.page.locator("#net")
     expect(net).to_contain_text("€")
     member.check("simulate")
+    # Or from the gross a contract names; not both at once (what was typed stays).
+    member.label("Gross").fill("1000")
+    member.button("Simulate").click()
+    expect(member.page.locator("#gross-error")).to_have_text(member._("Enter a budget or a gross salary, not both."))
+    expect(member.label("Budget")).to_have_value("1350")
+    member.label("Budget").fill("")
+    member.button("Simulate").click()
+    gross_row = member.page.get_by_role("row", name=re.compile("^" + re.escape(member._("Gross")) + " "))
+    expect(gross_row).to_contain_text(re.compile(r"1\D?000,00"))
+    budget_row = member.page.get_by_role("row", name=re.compile("^" + re.escape(member._("Employment budget"))))
+    expect(budget_row).to_contain_text(re.compile(r"1\D?350,00"))  # 1,000.00 gross x the employer cost factor 1.35
 
     # A salary for tomorrow's work, paid from the budget the client's payment brought in.
     member.page.goto(gateway + "/app/salary/requests")

@@ -1,5 +1,5 @@
 """Administrators: members and roles, payment batches with their pain.001 files, e-mail deliveries,
-bank statements."""
+bank statements, scheduled jobs."""
 
 from __future__ import annotations
 
@@ -57,10 +57,40 @@ async def pain001(batch_id: str, page: MemberPage) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="pain001-{batch_id[:8]}.xml"'})
 
 
+EMAIL_STATES = ("pending", "sending", "sent", "failed")
+
+
 @router.get("/email-deliveries")
-async def email_deliveries(page: MemberPage) -> Response:
+async def email_deliveries(page: MemberPage, status: str = "") -> Response:
     require_admin(page)
-    return page.render("admin_emails.html", deliveries=await page.items("/api/v1/admin/email-deliveries"))
+    chosen = status if status in EMAIL_STATES else ""
+    filters = {"status": chosen} if chosen else {}
+    return page.render("admin_emails.html", states=EMAIL_STATES, chosen=chosen,
+                       deliveries=await page.items("/api/v1/admin/email-deliveries", **filters))
+
+
+@router.post("/email-deliveries/{delivery_id}/retry")
+async def retry_email(delivery_id: str, page: MemberForm) -> Response:
+    """A parked e-mail gets a fresh set of attempts (after its address or the mail server is fixed)."""
+    require_admin(page)
+    response = await page.api("POST", f"/api/v1/admin/email-deliveries/{delivery_id}/retry")
+    if response.status_code == 404:
+        raise PageNotFound()
+    message = page.gettext("The e-mail is queued again.") if response.status_code == 200 \
+        else page.error_message(response)
+    return page.redirect("/app/admin/email-deliveries?status=failed", message)
+
+
+@router.get("/jobs")
+async def jobs(page: MemberPage) -> Response:
+    """What the platform does on its own, service by service: when it last ran, how it went, when it runs next."""
+    require_admin(page)
+    response = await page.api("GET", "/api/v1/admin/jobs")
+    if response.status_code != 200:
+        raise PageNotFound()
+    found = response.json()
+    ordered = sorted(found["items"], key=lambda job: (job["service"], job["name"]))
+    return page.render("admin_jobs.html", jobs=ordered, unavailable=found.get("unavailable", []))
 
 
 MAX_STATEMENT_BYTES = 20 * 1024 * 1024

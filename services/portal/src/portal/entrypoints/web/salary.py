@@ -1,4 +1,4 @@
-"""Salary: the simulator (budget to net, every step shown), salary requests for work dates, payslips."""
+"""Salary: the simulator (budget or gross to net, every step shown), salary requests for work dates, payslips."""
 
 from __future__ import annotations
 
@@ -21,22 +21,31 @@ async def simulator(page: MemberPage) -> Response:
 
 @router.post("/salary/simulate")
 async def simulate(page: MemberForm) -> Response:
-    budget = parse_amount(page.value("budget"))
+    """From a budget (what the activity spends) or from a gross (what a contract says): one of the two."""
+    typed = {name: page.value(name).strip() for name in ("budget", "gross")}
+    given = {name: parse_amount(text) for name, text in typed.items() if text}
     days = page.value("worked_days", "1")
-    if budget is None or budget <= 0:
-        return page.render("simulate.html", status_code=422, result=None,
-                           errors={"budget": page.gettext("Enter an amount greater than zero.")})
+    errors: dict[str, str] = {}
+    for name, amount in given.items():
+        if amount is None or amount <= 0:
+            errors[name] = page.gettext("Enter an amount greater than zero.")
+    if not given:
+        errors["budget"] = page.gettext("Enter a budget, or a gross salary.")
+    elif len(given) > 1 and not errors:
+        errors["gross"] = page.gettext("Enter a budget or a gross salary, not both.")
     if not days.isdigit() or not 1 <= int(days) <= 31:
-        return page.render("simulate.html", status_code=422, result=None,
-                           errors={"worked_days": page.gettext("Enter a number of days from 1 to 31.")})
+        errors["worked_days"] = page.gettext("Enter a number of days from 1 to 31.")
+    if errors:
+        return page.render("simulate.html", status_code=422, result=None, errors=errors)
+    ((name, amount),) = given.items()
+    assert amount is not None
     response = await page.api("POST", "/api/v1/payroll/simulate",
-                              json={"budget": str(budget.quantize(CENT)),
-                                    "worked_days": int(days)})
+                              json={name: str(amount.quantize(CENT)), "worked_days": int(days)})
     if response.status_code != 200:
         return page.render("simulate.html", status_code=response.status_code, result=None,
                            errors=field_errors(page.problem(response), page.gettext, page.language,
-                                               known={"budget", "worked_days"}))
-    return page.render("simulate.html", result=response.json(), errors={})
+                                               known={"budget", "gross", "worked_days"}))
+    return page.render("simulate.html", result=response.json(), errors={}, started_from=name)
 
 
 def _requests_page(page: MemberPage, activities: list[dict[str, object]], requests: list[dict[str, object]],

@@ -1,0 +1,83 @@
+"""An administrator sees the scheduled jobs of every service, filters e-mail deliveries and sends a parked one
+again (nl)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Platform
+from tests.e2e.journey import Api, eventually
+
+pytestmark = pytest.mark.e2e
+
+
+def _parked_invoice_email(api: Api, admin: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    """An invoice sent to a client without an e-mail address: its delivery is parked at once."""
+    member = api.member_with_client(admin, "Paula Parked", "Atelier Paula")
+    draft = api.post("/api/v1/invoices", member["headers"], json={
+        "activity_id": member["activity_id"], "client_id": member["client_id"],
+        "lines": [{"description": "Poster", "quantity": "1", "unit_price": "80.00", "vat_rate": "21"}]}).json()
+    number = api.post(f"/api/v1/invoices/{draft['id']}/issue", member["headers"]).json()["number"]
+    assert api.post(f"/api/v1/invoices/{draft['id']}/send", member["headers"]).status_code == 200
+    parked = eventually(lambda: api.get("/api/v1/admin/email-deliveries", admin, params={"status": "failed"}),
+                        lambda r: any(number in d["subject"] for d in r.json()["items"]))
+    (delivery,) = [d for d in parked.json()["items"] if number in d["subject"]]
+    return number, delivery
+
+
+def test_an_administrator_sees_the_jobs_and_sends_a_parked_email_again(  # type: ignore[no-untyped-def]
+        platform: Platform, visitor_factory) -> None:
+    with httpx.Client(timeout=15) as client:
+        api = Api(client, platform.gateway)
+        admin = api.login(ADMIN_EMAIL, ADMIN_PASSWORD)
+        number, delivery = _parked_invoice_email(api, admin)
+    assert delivery["last_error"] == "no known e-mail address for this recipient"
+
+    boss = visitor_factory("nl")
+    boss.page.goto(platform.gateway + "/app/login")
+    boss.label("E-mail").fill(ADMIN_EMAIL)
+    boss.label("Password").fill(ADMIN_PASSWORD)
+    boss.button("Log in").click()
+    boss.expect_path("/app/")
+    boss.page.locator("#language-switch").select_option("nl")
+    boss.page.locator("#language-switch ~ button").click()
+    expect(boss.page.locator("html")).to_have_attribute("lang", "nl")
+
+    boss.link("Scheduled jobs").click()
+    boss.expect_path("/app/admin/jobs")
+    jobs = boss.page.get_by_test_id("jobs")
+    voting = jobs.get_by_role("row").filter(has_text="voting-deadlines")
+    expect(voting).to_contain_text("governance")
+    expect(voting).to_contain_text(boss._("Succeeded"))  # it runs every few seconds from the start
+    services = {row.split()[0] for row in jobs.locator("tbody tr").all_inner_texts()}
+    assert {"governance", "invoicing", "payroll"} <= services, services
+    expect(boss.page.get_by_role("alert")).to_have_count(0)  # every service answered
+    boss.check("admin-jobs")
+
+    boss.link("E-mail deliveries").click()
+    boss.label("Show").select_option(label=boss._("Sent"))
+    boss.button("Filter").click()
+    boss.expect_path(r"/app/admin/email-deliveries\?status=sent")
+    states = boss.page.get_by_test_id("deliveries").locator("tbody tr td:nth-child(3)").all_inner_texts()
+    assert states and set(states) == {boss._("Sent")}, states
+    boss.label("Show").select_option(label=boss._("Parked after failures"))
+    boss.button("Filter").click()
+    row = boss.page.get_by_test_id("deliveries").get_by_role("row").filter(has_text=number)
+    expect(row).to_contain_text("no known e-mail address")
+    boss.check("admin-emails-parked")
+    row.get_by_role("button", name=re.compile(re.escape(boss._("Send again")))).click()
+    expect(boss.page.get_by_role("status")).to_have_text(boss._("The e-mail is queued again."))
+
+    with httpx.Client(timeout=15) as client:  # a fresh set of attempts: it was tried again (and parked again)
+        api = Api(client, platform.gateway)
+        admin = api.login(ADMIN_EMAIL, ADMIN_PASSWORD)
+        def retried(response: httpx.Response) -> bool:
+            found = [d for d in response.json()["items"] if d["id"] == delivery["id"]]
+            return bool(found) and found[0]["status"] == "failed" and found[0]["failed_at"] > delivery["failed_at"]
+
+        eventually(lambda: api.get("/api/v1/admin/email-deliveries", admin, params={"limit": 100}), retried)
