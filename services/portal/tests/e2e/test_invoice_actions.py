@@ -53,6 +53,34 @@ def test_an_invoice_is_sent_then_credited_and_preferences_are_kept(platform: Pla
         page.reload()
     expect(sendings).to_contain_text(visitor._("no e-mail address"))
     expect(sendings).to_contain_text(visitor._("Not delivered"))
+
+    # The member adds the client's e-mail address (a wrong one first) and sends again: this time it is delivered.
+    page.goto(platform.gateway + "/app/clients")
+    page.get_by_role("link", name=visitor._("Change %(name)s") % {"name": "Klant Janssens"}).click()
+    visitor.expect_path(f"/app/clients/{client_id}")
+    expect(visitor.label("Street")).to_have_value("Markt 1")  # what is recorded, ready to change
+    visitor.label("E-mail").fill("janssens-at-example.be")
+    visitor.button("Save the client").click()
+    expect(page.locator("#email-error")).to_be_visible()
+    expect(visitor.label("E-mail")).to_have_value("janssens-at-example.be")  # kept as typed
+    visitor.check("client-edit")
+    visitor.label("E-mail").fill("janssens@example.be")
+    visitor.button("Save the client").click()
+    expect(page.get_by_role("status")).to_have_text(visitor._("Client saved."))
+    expect(page.locator("main")).to_contain_text("janssens@example.be")
+    page.goto(platform.gateway + f"/app/invoices/{invoice_id}")
+    visitor.button("Send to the client").click()
+    expect(page.get_by_role("status")).to_have_text(visitor._("Sending to the client."))
+    delivered = page.get_by_test_id("sendings").get_by_role("row").filter(has_text="janssens@example.be")
+    for _ in range(40):
+        if visitor._("Sent") in delivered.inner_text():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(delivered).to_contain_text(visitor._("Sent"))
+    with httpx.Client(timeout=15) as client:
+        unchanged = Api(client, platform.gateway).get(f"/api/v1/clients/{client_id}", member).json()
+    assert (unchanged["name"], unchanged["address"]["city"]) == ("Klant Janssens", "Antwerpen")
     page.get_by_text(visitor._("Cancel with a credit note")).click()
     visitor.button("Issue the credit note").click()  # no reason: refused next to the field
     expect(page.locator("#reason-error")).to_have_text(visitor._("Say why the invoice is cancelled."))
