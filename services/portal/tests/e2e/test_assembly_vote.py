@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -67,3 +68,7 @@ def test_a_member_votes_once_and_sees_the_results(platform: Platform, visitor_fa
     page.reload()
     expect(page.get_by_text(re.compile(voter._("Adopted")))).to_be_visible()
     voter.check("assembly-results")
+    with page.expect_download() as download_info:
+        voter.link("Download the minutes (PDF)").click()
+    minutes = Path(download_info.value.path()).read_bytes()
+    assert minutes.startswith(b"%PDF-") and download_info.value.suggested_filename.startswith("minutes-")

@@ -51,6 +51,16 @@ async def assembly(assembly_id: str, page: MemberPage) -> Response:
                        majorities=MAJORITIES, errors={})
 
 
+@router.get("/assemblies/{assembly_id}/minutes")
+async def minutes(assembly_id: str, page: MemberPage) -> Response:
+    """The minutes as the governance service prints them (open ballots name the voters, secret ones only count)."""
+    response = await page.api("GET", f"/api/v1/assemblies/{assembly_id}/minutes", params={"format": "pdf"})
+    if response.status_code != 200:
+        raise PageNotFound()
+    return Response(response.content, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="minutes-{assembly_id[:8]}.pdf"'})
+
+
 @router.get("/admin/assemblies/new")
 async def new_assembly(page: MemberPage) -> Response:
     _require_admin(page)
