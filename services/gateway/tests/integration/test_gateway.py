@@ -158,6 +158,17 @@ async def test_partner_keys_scopes_and_revocation(stack: Stack, token_for: Calla
     assert unknown.status_code == 401
 
 
+async def test_the_scopes_a_key_can_get_are_listed_for_admins(stack: Stack, token_for: Callable[..., Any]) -> None:
+    listed = await stack.gateway.get("/api/v1/admin/api-keys/scopes", headers=token_for("a", role="admin"))
+    assert listed.status_code == 200, listed.text
+    scopes = {s["name"]: s for s in listed.json()["items"]}
+    assert {"invoices:read", "payments:write", "webhooks:manage"} <= set(scopes)
+    assert "/api/v1/invoices" in scopes["invoices:read"]["paths"] and "POST" not in scopes["invoices:read"]["methods"]
+    assert "POST" in scopes["payments:write"]["methods"]
+    member = await stack.gateway.get("/api/v1/admin/api-keys/scopes", headers=token_for("m-3"))
+    assert member.status_code == 403
+
+
 async def test_unknown_scope_is_a_422_naming_the_field(stack: Stack, token_for: Callable[..., Any]) -> None:
     response = await stack.gateway.post("/api/v1/admin/api-keys", headers=token_for("a", role="admin"),
                                         json={"name": "x", "scopes": ["everything"]})

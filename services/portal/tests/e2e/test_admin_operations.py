@@ -81,3 +81,45 @@ def test_an_administrator_sees_the_jobs_and_sends_a_parked_email_again(  # type:
             return bool(found) and found[0]["status"] == "failed" and found[0]["failed_at"] > delivery["failed_at"]
 
         eventually(lambda: api.get("/api/v1/admin/email-deliveries", admin, params={"limit": 100}), retried)
+
+
+def test_an_administrator_gives_a_partner_a_key_then_revokes_it(  # type: ignore[no-untyped-def]
+        platform: Platform, visitor_factory) -> None:
+    boss = visitor_factory("en")
+    page = boss.page
+    page.goto(platform.gateway + "/app/login")
+    boss.label("E-mail").fill(ADMIN_EMAIL)
+    boss.label("Password").fill(ADMIN_PASSWORD)
+    boss.button("Log in").click()
+    boss.expect_path("/app/")
+    page.locator("#language-switch").select_option("en")
+    page.locator("#language-switch ~ button").click()
+    boss.link("Partner API keys").click()
+    boss.expect_path("/app/admin/partner-keys")
+    boss.label("Name of the key").fill("Accounting sync")
+    boss.button("Create the key").click()  # no scope chosen: refused, the name kept
+    expect(page.locator("#scopes-error")).to_have_text("Choose at least one scope.")
+    expect(boss.label("Name of the key")).to_have_value("Accounting sync")
+    page.get_by_role("checkbox", name=re.compile(r"^invoices:read ")).check()
+    boss.button("Create the key").click()
+    secret = page.get_by_test_id("secret").inner_text()
+    assert re.fullmatch(r"coop_[0-9a-f]{8}_[\w-]+", secret), secret
+    boss.check("admin-partner-keys")
+
+    with httpx.Client(timeout=15) as client:
+        within = client.get(f"{platform.gateway}/api/v1/invoices", headers={"X-API-Key": secret})
+        outside = client.get(f"{platform.gateway}/api/v1/payslips", headers={"X-API-Key": secret})
+    assert within.status_code == 200, within.text
+    assert outside.status_code == 403 and outside.json()["error"]["code"] == "insufficient_scope"
+
+    page.goto(platform.gateway + "/app/admin/partner-keys")
+    expect(page.get_by_test_id("new-key")).to_have_count(0)  # shown once
+    assert secret not in page.content()
+    row = page.get_by_test_id("keys").get_by_role("row").filter(has_text=secret[:13])
+    expect(row).to_contain_text("invoices:read")
+    row.get_by_role("button", name="Revoke: Accounting sync").click()
+    expect(page.get_by_role("status")).to_have_text("Key revoked: it opens nothing any more.")
+    expect(page.get_by_test_id("keys").get_by_role("row").filter(has_text=secret[:13])).to_contain_text("Revoked on")
+    with httpx.Client(timeout=15) as client:
+        revoked = client.get(f"{platform.gateway}/api/v1/invoices", headers={"X-API-Key": secret})
+    assert revoked.status_code == 401

@@ -58,6 +58,24 @@ def _out(doc: dict[str, object]) -> ApiKeyOut:
                      revoked_at=doc.get("revoked_at"))  # type: ignore[arg-type]
 
 
+class ScopeOut(BaseModel):
+    name: str = Field(examples=["invoices:read"])
+    paths: list[str] = Field(description="Path prefixes the scope opens.")
+    methods: list[str] = Field(description="HTTP methods it allows on them.")
+
+
+class ScopesOut(BaseModel):
+    items: list[ScopeOut]
+
+
+@router.get("/scopes", response_model=ScopesOut, summary="The scopes a partner key can be given (admin)")
+async def list_scopes(_: AdminPrincipal) -> ScopesOut:
+    return ScopesOut(items=[
+        ScopeOut(name=name, paths=sorted({r.prefix for r in rules}),
+                 methods=sorted({m for r in rules for m in r.methods}))
+        for name, rules in sorted(SCOPES.items())])
+
+
 @router.post("", status_code=201, response_model=CreatedApiKey)
 async def create_key(body: CreateApiKey, admin: AdminPrincipal,
                      store: Annotated[ApiKeyStore, Depends(_store)]) -> CreatedApiKey:

@@ -1,5 +1,5 @@
 """Administrators: members and roles, payment batches with their pain.001 files, e-mail deliveries,
-bank statements, scheduled jobs."""
+bank statements, scheduled jobs, partner API keys."""
 
 from __future__ import annotations
 
@@ -123,3 +123,50 @@ async def upload_statement(page: MemberForm) -> Response:
         (message,) = field_errors(page.problem(response), page.gettext, page.language).values()
         return await _statements_page(page, {"file": message}, None, response.status_code)
     return await _statements_page(page, {}, {"first_import": response.status_code == 201, **response.json()})
+
+
+async def _keys_page(page: PageContext, errors: dict[str, str], created: dict[str, Any] | None = None,
+                     status_code: int = 200) -> Response:
+    scopes = await page.api("GET", "/api/v1/admin/api-keys/scopes")
+    return page.render("admin_keys.html", status_code=status_code, errors=errors, created=created,
+                       scopes=scopes.json()["items"] if scopes.status_code == 200 else [],
+                       keys=await page.items("/api/v1/admin/api-keys"))
+
+
+@router.get("/partner-keys")
+async def partner_keys(page: MemberPage) -> Response:
+    require_admin(page)
+    return await _keys_page(page, {})
+
+
+@router.post("/partner-keys")
+async def create_partner_key(page: MemberForm) -> Response:
+    """The secret is in this one answer and nowhere else: not in the session, not in a redirect."""
+    require_admin(page)
+    chosen = [s for s in (page.form.getlist("scopes") if page.form is not None else []) if isinstance(s, str)]
+    name = page.value("name").strip()
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = page.gettext("Name the partner or the use of the key.")
+    if not chosen:
+        errors["scopes"] = page.gettext("Choose at least one scope.")
+    if errors:
+        return await _keys_page(page, errors, None, 422)
+    response = await page.api("POST", "/api/v1/admin/api-keys", json={"name": name, "scopes": chosen})
+    if response.status_code != 201:
+        errors = field_errors(page.problem(response), page.gettext, page.language, known={"name", "scopes"})
+        return await _keys_page(page, errors, None, response.status_code)
+    answer = await _keys_page(page, {}, response.json(), 201)
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
+
+
+@router.post("/partner-keys/{key_id}/revoke")
+async def revoke_partner_key(key_id: str, page: MemberForm) -> Response:
+    require_admin(page)
+    response = await page.api("DELETE", f"/api/v1/admin/api-keys/{key_id}")
+    if response.status_code == 404:
+        raise PageNotFound()
+    message = page.gettext("Key revoked: it opens nothing any more.") if response.status_code == 200 \
+        else page.error_message(response)
+    return page.redirect("/app/admin/partner-keys", message)
