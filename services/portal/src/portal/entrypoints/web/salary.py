@@ -87,8 +87,9 @@ async def request_salary(page: MemberForm) -> Response:
         "activity_id": page.value("activity_id"), "work_dates": dates, "budget": str(budget.quantize(CENT))})
     if response.status_code != 201:
         found = field_errors(page.problem(response), page.gettext, page.language,
-                             known={"activity_id", "budget", "work_dates"})
-        found = {("first_work_day" if k == "work_dates" else k): v for k, v in found.items()}
+                             known={"activity_id", "budget", "employment_budget", "work_dates"})
+        renamed = {"work_dates": "first_work_day", "employment_budget": "budget"}
+        found = {renamed.get(k, k): v for k, v in found.items()}
         return _requests_page(page, *await _lists(page), errors=found, status_code=response.status_code)
     return page.redirect("/app/salary/requests", page.gettext("Your contract is signed; the payslip follows."))
 
