@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from portal.adapters.i18n import translations
+from tests.e2e.journey import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).with_name("vendor") / "axe.min.js"
@@ -71,6 +72,13 @@ class Visitor:
             self.page.set_viewport_size({"width": width, "height": 900})
             self.page.screenshot(path=str(SCREENSHOTS / f"{name}-{self.language}-{width}.png"), full_page=True)
         self.page.set_viewport_size(size)
+
+    def log_in(self, gateway: str, email: str, password: str = PASSWORD) -> None:
+        self.page.goto(gateway + "/app/login")
+        self.label("E-mail").fill(email)
+        self.label("Password").fill(password)
+        self.button("Log in").click()
+        self.expect_path("/app/")
 
     def expect_path(self, pattern: str) -> None:
         expect(self.page).to_have_url(re.compile(r"^https?://[^/]+" + pattern + r"(\?.*)?$"), timeout=15_000)

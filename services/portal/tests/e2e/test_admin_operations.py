@@ -39,11 +39,7 @@ def test_an_administrator_sees_the_jobs_and_sends_a_parked_email_again(  # type:
     assert delivery["last_error"] == "no known e-mail address for this recipient"
 
     boss = visitor_factory("nl")
-    boss.page.goto(platform.gateway + "/app/login")
-    boss.label("E-mail").fill(ADMIN_EMAIL)
-    boss.label("Password").fill(ADMIN_PASSWORD)
-    boss.button("Log in").click()
-    boss.expect_path("/app/")
+    boss.log_in(platform.gateway, ADMIN_EMAIL, ADMIN_PASSWORD)
     boss.page.locator("#language-switch").select_option("nl")
     boss.page.locator("#language-switch ~ button").click()
     expect(boss.page.locator("html")).to_have_attribute("lang", "nl")
@@ -87,11 +83,7 @@ def test_an_administrator_gives_a_partner_a_key_then_revokes_it(  # type: ignore
         platform: Platform, visitor_factory) -> None:
     boss = visitor_factory("en")
     page = boss.page
-    page.goto(platform.gateway + "/app/login")
-    boss.label("E-mail").fill(ADMIN_EMAIL)
-    boss.label("Password").fill(ADMIN_PASSWORD)
-    boss.button("Log in").click()
-    boss.expect_path("/app/")
+    boss.log_in(platform.gateway, ADMIN_EMAIL, ADMIN_PASSWORD)
     page.locator("#language-switch").select_option("en")
     page.locator("#language-switch ~ button").click()
     boss.link("Partner API keys").click()

@@ -12,18 +12,10 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Platform
-from tests.e2e.journey import PASSWORD, Api
+from tests.e2e.journey import Api
 
 pytestmark = pytest.mark.e2e
 ACCOUNT = "BE71096123456769"  # the account printed on the invoices: the one statements are accepted for
-
-
-def _log_in(visitor, gateway: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    visitor.page.goto(gateway + "/app/login")
-    visitor.label("E-mail").fill(email)
-    visitor.label("Password").fill(PASSWORD)
-    visitor.button("Log in").click()
-    visitor.expect_path("/app/")
 
 
 def _draft(api: Api, member: dict[str, Any], unit_price: str) -> dict[str, Any]:
@@ -77,7 +69,7 @@ def test_an_advisor_asks_for_changes_then_approves_an_invoice(platform: Platform
     client_name = "Studio Rik Client"
 
     rik = visitor_factory("en")
-    _log_in(rik, platform.gateway, member["email"])
+    rik.log_in(platform.gateway, member["email"])
     rik.page.goto(platform.gateway + f"/app/invoices/{draft['id']}")
     rik.button("Submit for review").click()
     expect(rik.page.get_by_role("status")).to_have_text("Sent to your advisor for review.")
@@ -86,7 +78,7 @@ def test_an_advisor_asks_for_changes_then_approves_an_invoice(platform: Platform
     rik.check("invoice-in-review")
 
     noor = visitor_factory("nl")
-    _log_in(noor, platform.gateway, advisor_email)
+    noor.log_in(platform.gateway, advisor_email)
     noor.link("Your members").click()
     noor.expect_path("/app/advisor/members")
     expect(noor.page.get_by_role("row", name=re.compile("Rik Reviewed"))).to_contain_text("Studio Rik")
@@ -139,11 +131,7 @@ def test_an_administrator_imports_a_statement_and_places_what_no_invoice_took(  
     statement.write_bytes(_statement(paid, stranger))
 
     boss = visitor_factory("fr")
-    boss.page.goto(platform.gateway + "/app/login")
-    boss.label("E-mail").fill(ADMIN_EMAIL)
-    boss.label("Password").fill(ADMIN_PASSWORD)
-    boss.button("Log in").click()
-    boss.expect_path("/app/")
+    boss.log_in(platform.gateway, ADMIN_EMAIL, ADMIN_PASSWORD)
     boss.page.locator("#language-switch").select_option("fr")  # the administrator's profile says English
     boss.page.locator("#language-switch ~ button").click()
     expect(boss.page.locator("html")).to_have_attribute("lang", "fr")

@@ -10,18 +10,10 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Platform
-from tests.e2e.journey import PASSWORD, Api, eventually
+from tests.e2e.journey import Api, eventually
 
 pytestmark = pytest.mark.e2e
 RECEIPT = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def _log_in(visitor, gateway: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    visitor.page.goto(gateway + "/app/login")
-    visitor.label("E-mail").fill(email)
-    visitor.label("Password").fill(PASSWORD)
-    visitor.button("Log in").click()
-    visitor.expect_path("/app/")
 
 
 def test_an_advisor_approves_an_expense_claim(platform: Platform, visitor_factory, tmp_path) -> None:  # type: ignore
@@ -54,7 +46,7 @@ def test_an_advisor_approves_an_expense_claim(platform: Platform, visitor_factor
     receipt = tmp_path / "receipt.pdf"
     receipt.write_bytes(RECEIPT)
     spender = visitor_factory("en")
-    _log_in(spender, platform.gateway, member_email)
+    spender.log_in(platform.gateway, member_email)
     spender.page.goto(platform.gateway + "/app/expenses")
     spender.check("expenses")
     deadline = time.monotonic() + 30
@@ -75,7 +67,7 @@ def test_an_advisor_approves_an_expense_claim(platform: Platform, visitor_factor
     expect(spender.page.get_by_role("cell", name="Submitted for review")).to_be_visible()
 
     advisor = visitor_factory("fr")
-    _log_in(advisor, platform.gateway, advisor_email)
+    advisor.log_in(platform.gateway, advisor_email)
     advisor.link("Review queue").click()
     advisor.expect_path("/app/review")
     advisor.check("review")

@@ -12,14 +12,6 @@ from tests.e2e.journey import PASSWORD, Api, eventually
 pytestmark = pytest.mark.e2e
 
 
-def _log_in(visitor, gateway: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    visitor.page.goto(gateway + "/app/login")
-    visitor.label("E-mail").fill(email)
-    visitor.label("Password").fill(PASSWORD)
-    visitor.button("Log in").click()
-    visitor.expect_path("/app/")
-
-
 def test_a_quote_is_sent_and_the_clients_acceptance_is_shown(platform: Platform, visitor_factory) -> None:
     with httpx.Client(timeout=15) as client:
         api = Api(client, platform.gateway)
@@ -35,7 +27,7 @@ def test_a_quote_is_sent_and_the_clients_acceptance_is_shown(platform: Platform,
             lambda r: r.status_code == 201)
 
     visitor = visitor_factory("fr")
-    _log_in(visitor, platform.gateway, email)
+    visitor.log_in(platform.gateway, email)
     page = visitor.page
     visitor.link("Quotes").click()
     visitor.button("New quote").click()
@@ -65,7 +57,7 @@ def test_a_member_erases_their_personal_data(platform: Platform, visitor_factory
     with httpx.Client(timeout=15) as client:
         _, email, _ = Api(client, platform.gateway).register("Erase Me", language="en")
     visitor = visitor_factory("en")
-    _log_in(visitor, platform.gateway, email)
+    visitor.log_in(platform.gateway, email)
     visitor.link("Profile").click()
     visitor.page.get_by_text("Erase my personal data").click()
     visitor.page.locator("details").get_by_label("Password").fill("not my password at all")
