@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import ipaddress
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from deploy_support import (
     SERVICES,
     STRICT_BUILDS,
     VENV_BIN,
+    kustomize,
     run,
     system_tool,
     venv_tool,
@@ -43,6 +45,16 @@ def kubernetes_validate(path: Path, version: str) -> subprocess.CompletedProcess
 
 def of_kind(documents: list[dict], kind: str) -> dict[str, dict]:
     return {d["metadata"]["name"]: d for d in documents if d.get("kind") == kind}
+
+
+# A generated ConfigMap's name: the declared one, then a hash of its content.
+GENERATED = re.compile(r"^(?P<name>.+-config)-[a-z0-9]{10}$")
+
+
+def configmaps_by_base_name(documents: list[dict]) -> dict[str, dict]:
+    """ConfigMaps by the name they are declared with."""
+    return {(m["name"] if (m := GENERATED.match(name)) else name): doc
+            for name, doc in of_kind(documents, "ConfigMap").items()}
 
 
 def workloads(documents: list[dict]) -> list[dict]:
@@ -253,16 +265,34 @@ def test_one_file_per_service_with_its_whole_set(service) -> None:
     kinds = {(d["kind"], d["metadata"]["name"]) for d in yaml.safe_load_all(path.read_text()) if d}
     expected = {
         ("ServiceAccount", service),
-        ("ConfigMap", f"{service}-config"),
         ("Deployment", service),
         ("Service", service),
         ("HorizontalPodAutoscaler", service),
         ("PodDisruptionBudget", service),
         ("NetworkPolicy", service),
     }
-    if service == "gateway":
-        expected.add(("Ingress", "gateway"))
     assert expected <= kinds, f"{path.name} lacks {expected - kinds}"
+    # Its settings are generated from config/<service>.env (base/kustomization.yaml), hashed into the name.
+    assert (K8S / "base" / "config" / f"{service}.env").is_file()
+
+
+def test_a_changed_setting_rolls_the_pods(tmp_path) -> None:
+    """The Deployment refers to its ConfigMap by a name hashed from the settings: a new value is a new name, so
+    the pod template changes and the Deployment rolls out (a plain ConfigMap would leave the old pods running)."""
+    copy_of_base = tmp_path / "base"
+    shutil.copytree(K8S / "base", copy_of_base)
+
+    def referenced(root: Path) -> str:
+        documents = [d for d in yaml.safe_load_all(kustomize(root)) if d]
+        (ref,) = [e["configMapRef"]["name"] for e in _container(of_kind(documents, "Deployment")["payroll"])["envFrom"]]
+        assert ref in of_kind(documents, "ConfigMap")
+        return ref
+
+    before = referenced(copy_of_base)
+    env = copy_of_base / "config" / "payroll.env"
+    env.write_text(env.read_text().replace("LOG_LEVEL=INFO", "LOG_LEVEL=WARNING"))
+    after = referenced(copy_of_base)
+    assert before != after and before.startswith("payroll-config-") and after.startswith("payroll-config-")
 
 
 def test_base_kustomization_lists_every_file() -> None:
@@ -279,7 +309,7 @@ def test_service_wiring(docs, build) -> None:
     services = of_kind(documents, "Service")
     hpas = of_kind(documents, "HorizontalPodAutoscaler")
     pdbs = of_kind(documents, "PodDisruptionBudget")
-    configmaps = of_kind(documents, "ConfigMap")
+    configmaps = configmaps_by_base_name(documents)
     accounts = of_kind(documents, "ServiceAccount")
     pod_labels = {
         name: d["spec"]["template"]["metadata"]["labels"]
@@ -307,7 +337,7 @@ def test_service_wiring(docs, build) -> None:
         config = configmaps[f"{name}-config"]["data"]
         assert config["MONGO_DATABASE"] == f"coop_{name}"
         assert "LOG_LEVEL" in config
-        assert {"configMapRef": {"name": f"{name}-config"}} in container["envFrom"]
+        assert {"configMapRef": {"name": configmaps[f"{name}-config"]["metadata"]["name"]}} in container["envFrom"]
         # Connection strings and secrets only from Secrets, never inline
         env = {e["name"]: e for e in container["env"]}
         # The gateway and the portal do not use RabbitMQ (messaging=False): no AMQP_URL.
@@ -338,9 +368,12 @@ def test_service_wiring(docs, build) -> None:
     assert trusted and all(n.is_private and n.prefixlen >= 8 for n in trusted)
     assert "FORWARDED_ALLOW_IPS" not in gateway_config
 
-    ingress = of_kind(documents, "Ingress")["gateway"]
-    backends = [p["backend"]["service"] for r in ingress["spec"]["rules"] for p in r["http"]["paths"]]
-    assert backends == [{"name": "gateway", "port": {"name": "http"}}]
+    # The public entry is a component: an Ingress in dev, the HTTPRoute of addons/prod in prod.
+    entries = of_kind(documents, "Ingress")
+    assert set(entries) == ({"gateway"} if build == "dev" else set()), f"{build}: {set(entries)}"
+    for ingress in entries.values():
+        backends = [p["backend"]["service"] for r in ingress["spec"]["rules"] for p in r["http"]["paths"]]
+        assert backends == [{"name": "gateway", "port": {"name": "http"}}]
 
 
 @pytest.mark.parametrize("build", [*STRICT_BUILDS, *OPERATOR_BUILDS])
@@ -517,7 +550,7 @@ def test_dev_overlay(docs) -> None:
     assert mongo["spec"]["serviceName"] == "mongodb"
     for sts in statefulsets.values():
         assert sts["spec"]["template"]["metadata"]["labels"]["coop.platform/datastore"] in {"mongodb", "rabbitmq"}
-    config = of_kind(documents, "ConfigMap")["notifications-config"]["data"]
+    config = configmaps_by_base_name(documents)["notifications-config"]["data"]
     assert (config["SMTP_HOST"], config["SMTP_PORT"]) == ("mailpit", "1025")
 
 
@@ -544,12 +577,40 @@ def test_prod_overlay(docs) -> None:
         prod_limit = _container(of_kind(prod, "Deployment")[name])["resources"]["limits"]["memory"]
         dev_limit = _container(of_kind(dev, "Deployment")[name])["resources"]["limits"]["memory"]
         assert _memory_mib(prod_limit) > _memory_mib(dev_limit)
-    ingress = of_kind(prod, "Ingress")["gateway"]["spec"]
-    assert ingress["tls"][0]["secretName"] == "gateway-tls"
+    # Reached through the Gateway API (addons/prod), not ingress-nginx.
+    assert not of_kind(prod, "Ingress")
+    outside = [p for p in _sources(_policies(prod)["gateway"]["spec"]) if "namespaceSelector" in p]
+    assert outside == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "gateway-system"}}}]
     assert "allow-prometheus-scrape" in _policies(prod)
     # The datastores are operator resources, kept out of this (strictly validated) build.
     assert not of_kind(prod, "StatefulSet")
     assert not [d for d in prod if "rabbitmq.com" in d["apiVersion"] or "mongodb.com" in d["apiVersion"]]
+
+
+def test_public_entry_and_secrets_of_prod(docs) -> None:
+    """addons/prod: the HTTPRoute sends the public host to the gateway's Service port; every Secret a prod
+    Deployment reads comes from an ExternalSecret, except those operators and cert-manager write."""
+    addons, prod = docs["addons-prod"], docs["prod"]
+    route = of_kind(addons, "HTTPRoute")["gateway"]
+    assert route["apiVersion"] == "gateway.networking.k8s.io/v1"
+    assert route["metadata"]["namespace"] == "coop-prod"
+    (parent,) = route["spec"]["parentRefs"]
+    assert (parent["kind"], parent["namespace"], parent["sectionName"]) == ("Gateway", "gateway-system", "https")
+    (rule,) = route["spec"]["rules"]
+    assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/"}}]
+    service_ports = {p["port"] for p in of_kind(prod, "Service")["gateway"]["spec"]["ports"]}
+    assert [(b["name"], b["port"]) for b in rule["backendRefs"]] == [("gateway", port) for port in service_ports]
+
+    external = of_kind(addons, "ExternalSecret")
+    for secret in external.values():
+        assert secret["apiVersion"] == "external-secrets.io/v1"
+        assert secret["spec"]["secretStoreRef"] == {"kind": "ClusterSecretStore", "name": "coop-secrets"}
+        assert secret["spec"]["target"]["name"] == secret["metadata"]["name"]
+        assert secret["spec"]["refreshInterval"]
+    read = {ref["name"] for d in of_kind(prod, "Deployment").values() for c in d["spec"]["template"]["spec"][
+        "containers"] for e in c.get("env", []) if (ref := e.get("valueFrom", {}).get("secretKeyRef"))}
+    written_by_operators = {f"{name}-mongodb" for name in SERVICES}
+    assert read - written_by_operators == set(external), f"no ExternalSecret for {read - written_by_operators}"
 
 
 def test_operator_resources(docs) -> None:
