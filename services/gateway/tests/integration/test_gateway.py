@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -156,6 +158,42 @@ async def test_partner_keys_scopes_and_revocation(stack: Stack, token_for: Calla
     assert after.status_code == 401
     unknown = await stack.gateway.get("/api/v1/invoices", headers={"X-API-Key": "coop_00000000_nope"})
     assert unknown.status_code == 401
+
+
+async def test_a_key_expires_records_its_last_use_and_every_request_it_made(stack: Stack,
+                                                                           token_for: Callable[..., Any]) -> None:
+    admin = token_for("admin-1", role="admin")
+    past = await stack.gateway.post("/api/v1/admin/api-keys", headers=admin, json={
+        "name": "Old sync", "scopes": ["invoices:read"], "expires_at": "2020-01-01T00:00:00Z"})
+    assert past.status_code == 422 and past.json()["error"]["field"] == "expires_at"
+    soon = datetime.now(UTC) + timedelta(seconds=3)
+    created = await stack.gateway.post("/api/v1/admin/api-keys", headers=admin, json={
+        "name": "Short sync", "scopes": ["invoices:read"], "expires_at": soon.isoformat()})
+    assert created.status_code == 201, created.text
+    key, key_id = created.json()["key"], created.json()["id"]
+    assert created.json()["last_used_at"] is None
+
+    used = await stack.gateway.get("/api/v1/invoices?limit=5", headers={"X-API-Key": key})
+    assert used.status_code == 200, used.text
+    refused = await stack.gateway.get("/api/v1/payslips", headers={"X-API-Key": key})
+    assert refused.status_code == 403  # never reached a service: nothing done, nothing to audit
+    audit = await stack.gateway.get(f"/api/v1/admin/api-keys/{key_id}/audit", headers=admin)
+    assert audit.status_code == 200, audit.text
+    [entry] = audit.json()["items"]
+    assert (entry["method"], entry["path"], entry["status"]) == ("GET", "/api/v1/invoices", 200)
+    assert entry["request_id"] == used.headers["x-request-id"]
+    listed = {k["id"]: k for k in (await stack.gateway.get("/api/v1/admin/api-keys", headers=admin)).json()["items"]}
+    assert listed[key_id]["last_used_at"] is not None
+    assert abs(datetime.fromisoformat(listed[key_id]["expires_at"]) - soon) < timedelta(milliseconds=1)  # stored in ms
+
+    await asyncio.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.1)
+    expired = await stack.gateway.get("/api/v1/invoices", headers={"X-API-Key": key})
+    assert expired.status_code == 401 and expired.json()["error"]["code"] == "api_key_expired"
+    assert len((await stack.gateway.get(f"/api/v1/admin/api-keys/{key_id}/audit", headers=admin)).json()["items"]) == 1
+    missing = await stack.gateway.get("/api/v1/admin/api-keys/no-such-key/audit", headers=admin)
+    assert missing.status_code == 404
+    member = await stack.gateway.get(f"/api/v1/admin/api-keys/{key_id}/audit", headers=token_for("m-4"))
+    assert member.status_code == 403
 
 
 async def test_the_scopes_a_key_can_get_are_listed_for_admins(stack: Stack, token_for: Callable[..., Any]) -> None:

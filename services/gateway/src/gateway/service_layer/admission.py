@@ -12,6 +12,7 @@ from starlette.requests import Request
 from coop_shared.auth.principal import Principal
 from coop_shared.auth.revocation import TokenVersions
 from coop_shared.auth.tokens import InvalidToken, TokenVerifier
+from coop_shared.clock import wall_time
 from coop_shared.http.errors import ApiError
 from gateway.adapters.api_keys import ApiKeyStore
 from gateway.adapters.partner_tokens import PartnerTokens
@@ -32,6 +33,7 @@ class Limits:
 class Admission:
     authorization: str | None
     principal: Principal | None
+    api_key_id: str | None = None  # a partner key's request: audited once answered
 
 
 RATE_LIMIT_STATE = "rate_limit"
@@ -95,12 +97,14 @@ async def admit(request: Request, path: str, *, limits: Limits, verifier: TokenV
         record = await keys.verify(api_key)
         if record is None or record.revoked:
             raise ApiError(401, "invalid_api_key", "The API key is invalid or revoked.")
+        if record.expired(wall_time()):
+            raise ApiError(401, "api_key_expired", "The API key has expired: ask for a new one.")
         await limit(limits.per_principal, f"key:{record.id}", request)
         if limits.per_token is not None:
             await limit(limits.per_token, _token_key(api_key), request)
         if not scope_allows(record.scopes, method, path):
             raise ApiError(403, "insufficient_scope", "This API key's scopes do not cover this route.")
-        return Admission(f"Bearer {partner_tokens.token_for(record)}", None)
+        return Admission(f"Bearer {partner_tokens.token_for(record)}", None, record.id)
 
     header = request.headers.get("authorization")
     if is_public(method, path) and not header:

@@ -1,4 +1,4 @@
-"""Admins issue, list and revoke partner API keys; the key is shown once."""
+"""Admins issue, list and revoke partner API keys (the key is shown once) and read what each key did."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from coop_shared.auth.dependencies import AdminPrincipal
+from coop_shared.clock import wall_time
 from coop_shared.http.errors import ApiError
 from coop_shared.http.pagination import Page, PageParams, decode_cursor, encode_cursor, page_params
 from gateway.adapters.api_keys import ApiKeyStore
@@ -24,6 +25,15 @@ class CreateApiKey(BaseModel):
 
     name: str = Field(min_length=1, max_length=100)
     scopes: list[str] = Field(min_length=1, max_length=len(SCOPES))
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="After this instant the key is refused (401 `api_key_expired`). Unset: no expiry.")
+
+    @field_validator("expires_at")
+    @classmethod
+    def in_the_future(cls, expires_at: datetime | None) -> datetime | None:
+        if expires_at is not None and expires_at <= wall_time():
+            raise ValueError("must be in the future")
+        return expires_at
 
     @field_validator("scopes")
     @classmethod
@@ -41,6 +51,8 @@ class ApiKeyOut(BaseModel):
     hint: str = Field(description="The first characters after `coop_`, to recognise a key.")
     created_at: datetime
     revoked_at: datetime | None = None
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = Field(default=None, description="To the minute.")
 
 
 class CreatedApiKey(ApiKeyOut):
@@ -55,7 +67,8 @@ def _store(request: Request) -> ApiKeyStore:
 def _out(doc: dict[str, object]) -> ApiKeyOut:
     return ApiKeyOut(id=str(doc["_id"]), name=str(doc["name"]), scopes=list(doc["scopes"]),  # type: ignore[call-overload]
                      hint=str(doc["hint"]), created_at=doc["created_at"],  # type: ignore[arg-type]
-                     revoked_at=doc.get("revoked_at"))  # type: ignore[arg-type]
+                     revoked_at=doc.get("revoked_at"), expires_at=doc.get("expires_at"),  # type: ignore[arg-type]
+                     last_used_at=doc.get("last_used_at"))  # type: ignore[arg-type]
 
 
 class ScopeOut(BaseModel):
@@ -79,7 +92,8 @@ async def list_scopes(_: AdminPrincipal) -> ScopesOut:
 @router.post("", status_code=201, response_model=CreatedApiKey)
 async def create_key(body: CreateApiKey, admin: AdminPrincipal,
                      store: Annotated[ApiKeyStore, Depends(_store)]) -> CreatedApiKey:
-    key, doc = await store.create(name=body.name, scopes=frozenset(body.scopes), created_by=admin.id)
+    key, doc = await store.create(name=body.name, scopes=frozenset(body.scopes), created_by=admin.id,
+                                  expires_at=body.expires_at)
     return CreatedApiKey(key=key, **_out(doc).model_dump())
 
 
@@ -104,3 +118,23 @@ async def revoke_key(key_id: str, _: AdminPrincipal, request: Request,
         raise ApiError(404, "api_key_not_found", "No such API key.")
     get_context(request).partner_tokens.forget()
     return _out(doc)
+
+
+class AuditEntryOut(BaseModel):
+    at: datetime
+    method: str
+    path: str
+    status: int = Field(description="The answer the service gave.")
+    client_ip: str
+    request_id: str | None = None
+
+
+@router.get("/{key_id}/audit", response_model=Page[AuditEntryOut],
+            summary="What a partner key did: every request it made, newest first (kept 400 days)")
+async def key_audit(key_id: str, _: AdminPrincipal, store: Annotated[ApiKeyStore, Depends(_store)],
+                    page: Annotated[PageParams, Depends(page_params)]) -> Page[AuditEntryOut]:
+    if await store.get(key_id) is None:
+        raise ApiError(404, "api_key_not_found", "No such API key.")
+    docs, cursor = await store.audit(key_id, limit=page.limit, cursor=page.cursor)
+    return Page(items=[AuditEntryOut(**{k: d[k] for k in AuditEntryOut.model_fields if k in d}) for d in docs],
+                next_cursor=cursor)

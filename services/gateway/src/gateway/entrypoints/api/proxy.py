@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from pymongo.errors import PyMongoError
 from starlette.responses import Response
 
 from coop_shared.http.client_address import client_address
 from coop_shared.http.errors import error_response
+from coop_shared.observability.context import request_id_var
+from coop_shared.observability.logging import get_logger
 from gateway.adapters.proxy import forward
 from gateway.domain.routes import resolve
 from gateway.entrypoints.api.deps import get_context
 from gateway.service_layer.admission import admit
 
 router = APIRouter()
+log = get_logger("proxy")
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
@@ -29,7 +33,16 @@ async def proxy(request: Request) -> Response:
     admission = await admit(request, path, limits=ctx.limits, verifier=ctx.verifier,
                             keys=ctx.api_keys, partner_tokens=ctx.partner_tokens,
                             versions=ctx.token_versions, client_ip=client_ip)
-    return await forward(ctx.http, route.upstream, ctx.upstreams[route.upstream], request,
-                         authorization=admission.authorization, client_ip=client_ip,
-                         upstream_timeout=ctx.timeouts.get(route.upstream),
-                         body_limit=ctx.body_limits.for_path(path))
+    response = await forward(ctx.http, route.upstream, ctx.upstreams[route.upstream], request,
+                             authorization=admission.authorization, client_ip=client_ip,
+                             upstream_timeout=ctx.timeouts.get(route.upstream),
+                             body_limit=ctx.body_limits.for_path(path))
+    if admission.api_key_id is not None:
+        try:
+            await ctx.api_keys.record_use(admission.api_key_id, method=request.method, path=path,
+                                          status=response.status_code, client_ip=client_ip,
+                                          request_id=request_id_var.get())
+        except PyMongoError as exc:
+            # The service has already acted: its answer is not withheld, the missing line is logged loudly.
+            log.error("api_key_audit_failed", api_key_id=admission.api_key_id, path=path, error=str(exc))
+    return response
