@@ -12,6 +12,8 @@ from gateway.domain.routes import ROUTES, resolve
     ("/api/v1/invoices/2026-000001/pdf", "invoicing"),
     ("/api/v1/assemblies/a1/votes", "governance"),
     ("/api/v1/admin/jobs/payroll", "payroll"),
+    ("/api/v1/accounting/journal", "payroll"),
+    ("/api/v1/accounting/sales-documents", "invoicing"),  # the longer prefix is listed first
 ])
 def test_listed_prefixes_reach_their_service(path: str, upstream: str) -> None:
     route = resolve(path)

@@ -42,6 +42,9 @@ ROUTES: tuple[Route, ...] = (
     Route("/api/v1/contracts", "payroll"),
     Route("/api/v1/guarantee-fund", "payroll"),
     Route("/api/v1/payment-batches", "payroll"),
+    # First match wins: the sales documents are invoicing's, the rest of the accountants' API payroll's.
+    Route("/api/v1/accounting/sales-documents", "invoicing"),
+    Route("/api/v1/accounting", "payroll"),
     Route("/api/v1/assemblies", "governance"),
     Route("/api/v1/resolutions", "governance"),
     Route("/api/v1/recommendations", "governance"),

@@ -56,6 +56,9 @@ INDEXES: list[IndexSpec] = [
     IndexSpec(INVOICES, [("credited_invoice_id", 1), ("credit_index", 1)], "invoices_credit_note_unique",
               unique=True, options={"partialFilterExpression": {"credited_invoice_id": _EXISTS}}),
     IndexSpec(INVOICES, [("status", 1), ("due_date", 1)], "invoices_by_due_date"),
+    # The accountants' archive of a period's sales documents.
+    IndexSpec(INVOICES, [("issue_date", 1), ("number", 1)], "invoices_by_issue_date",
+              options={"partialFilterExpression": {"number": _EXISTS}}),
     # A client link opens one invoice.
     IndexSpec(INVOICES, [("client_link.token_hash", 1)], "invoices_client_link_unique", unique=True,
               options={"partialFilterExpression": {"client_link.token_hash": _EXISTS}}),

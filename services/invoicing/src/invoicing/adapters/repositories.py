@@ -7,6 +7,7 @@ Writes that change an existing document check its ``version`` in the filter
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -109,6 +110,14 @@ class QuotesRepository(_Repository):
 
 class InvoicesRepository(_Repository):
     collection_name = INVOICES
+
+    async def issued_between(self, first: date, last: date) -> AsyncIterator[Document]:
+        """Numbered invoices and credit notes whose issue date is in ``[first, last]``, by date and number
+        (internal transfers between activities are no sales and have no document)."""
+        query = {"number": {"$exists": True}, "issue_date": {"$gte": first.isoformat(), "$lte": last.isoformat()},
+                 "internal_transfer": {"$ne": True}}
+        async for doc in self.collection.find(query).sort([("issue_date", 1), ("number", 1)]):
+            yield doc
 
     async def delete_draft(self, key: str, version: int) -> None:
         result = await self.collection.delete_one({"_id": key, "version": version,
