@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from coop_shared.sepa import Debtor
 from coop_shared.settings import ServiceSettings
+from payroll.domain.chart_of_accounts import ChartOfAccounts
 from payroll.domain.rules import RuleBook, default_rule_book
 
 # A syntactically valid example account (not a real one):
@@ -23,6 +24,9 @@ class PayrollSettings(ServiceSettings):
     # Dated payroll rules (JSON: {"rule_sets": [...]}, see payroll.domain.rules).
     # Unset: the built-in default rule set.
     payroll_rules_file: Path | None = None
+    # The accountants' journal: ledger accounts mapped to other chart-of-accounts codes (JSON, see
+    # payroll.domain.chart_of_accounts). Unset: the built-in PCMN mapping.
+    chart_of_accounts_file: Path | None = None
 
     # The cooperative's account salaries are paid from (pain.001 debtor).
     payment_debtor_name: str = Field(default="Cooperative shared company", min_length=1, max_length=70)
@@ -44,10 +48,25 @@ class PayrollSettings(ServiceSettings):
     payroll_month_end_day: int = Field(default=31, ge=1, le=31)
     payroll_month_end_at: str = Field(default="18:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
 
+    # A file holding seconds the payroll clock runs ahead by (rehearsals and browser tests of a running
+    # platform: work days done, then paid, in minutes). Refused in production.
+    clock_offset_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _no_offset_clock_in_production(self) -> PayrollSettings:
+        if self.clock_offset_file is not None and self.environment == "production":
+            raise ValueError("clock_offset_file: production runs on the real clock")
+        return self
+
     def rule_book(self) -> RuleBook:
         if self.payroll_rules_file is None:
             return default_rule_book()
         return RuleBook.from_json(self.payroll_rules_file.read_text(encoding="utf-8"))
+
+    def chart_of_accounts(self) -> ChartOfAccounts:
+        if self.chart_of_accounts_file is None:
+            return ChartOfAccounts()
+        return ChartOfAccounts.from_json(self.chart_of_accounts_file.read_text(encoding="utf-8"))
 
     def debtor(self) -> Debtor | None:
         """The paying account, or None when production has not configured one (files are then refused)."""

@@ -1,5 +1,6 @@
-"""Keyset pagination, newest first, on (a time field, _id): pages stay stable
-while documents are inserted, and no page costs more than its size."""
+"""Keyset pagination on (a time field, _id), newest first unless asked for
+oldest first (a journal reads in date order): pages stay stable while
+documents are inserted, and no page costs more than its size."""
 
 from __future__ import annotations
 
@@ -24,22 +25,26 @@ def position(cursor: str | None) -> tuple[datetime, str] | None:
     return None if value is None else _decoded_position(value)
 
 
-def keyset(query: dict[str, Any], field: str, cursor: dict[str, Any] | None) -> dict[str, Any]:
+def keyset(query: dict[str, Any], field: str, cursor: dict[str, Any] | None, *,
+           ascending: bool = False) -> dict[str, Any]:
     """``query`` restricted to what comes after a decoded ``cursor`` ({"t": iso time, "id": ...})."""
     if cursor is None:
         return query
     at, last_id = _decoded_position(cursor)
-    after = {"$or": [{field: {"$lt": at}}, {field: at, "_id": {"$lt": last_id}}]}
+    beyond = "$gt" if ascending else "$lt"
+    after = {"$or": [{field: {beyond: at}}, {field: at, "_id": {beyond: last_id}}]}
     return {"$and": [query, after]} if query else after
 
 
-def after_cursor(query: dict[str, Any], field: str, cursor: str | None) -> dict[str, Any]:
+def after_cursor(query: dict[str, Any], field: str, cursor: str | None, *,
+                 ascending: bool = False) -> dict[str, Any]:
     """Same as :func:`keyset`, from the opaque cursor string a client sent."""
-    return keyset(query, field, decode_cursor(cursor))
+    return keyset(query, field, decode_cursor(cursor), ascending=ascending)
 
 
-def sort_spec(field: str) -> list[tuple[str, int]]:
-    return [(field, -1), ("_id", -1)]
+def sort_spec(field: str, *, ascending: bool = False) -> list[tuple[str, int]]:
+    direction = 1 if ascending else -1
+    return [(field, direction), ("_id", direction)]
 
 
 def cursor_of(doc: dict[str, Any], field: str) -> dict[str, Any]:
