@@ -22,6 +22,7 @@ import pytest
 from fastapi import FastAPI
 
 from coop_shared.auth.tokens import SigningKey
+from coop_shared.clock import FakeClock
 from coop_shared.messaging.envelope import Envelope
 from coop_shared.testing.fixtures import running, trust_test_key
 from invoicing.config import InvoicingSettings
@@ -51,11 +52,6 @@ def line(description: str = "Création sonore", quantity: str = "10", unit_price
     if vat_rate is not None:
         body["vat_rate"] = vat_rate
     return body
-
-
-class PayrollClock:
-    def __call__(self) -> datetime:
-        return datetime(TODAY.year, TODAY.month, TODAY.day, 10, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -140,7 +136,8 @@ class Money:
         return result
 
     async def balances(self) -> dict[str, Decimal]:
-        return await LedgerRepository(self.payroll_app.state.runtime.db).account_balances()
+        runtime = self.payroll_app.state.runtime
+        return await LedgerRepository(runtime.db, runtime.clock).account_balances()
 
     async def settled(self, source_key: str) -> None:
         """Wait until payroll has booked the transaction ``source_key`` (it came through the broker)."""
@@ -169,8 +166,9 @@ async def money(settings_for: Callable[..., Any], signing_key: SigningKey,
                 token_for: Callable[..., dict[str, str]]) -> AsyncIterator[Money]:
     invoicing_settings: InvoicingSettings = settings_for(InvoicingSettings, reminder_job_enabled=False)
     payroll_settings: PayrollSettings = settings_for(PayrollSettings)
-    payroll_app = trust_test_key(create_payroll(payroll_settings), signing_key)
-    payroll_app.state.context.clock = PayrollClock()
+    # Payroll's day stands still on TODAY, as invoicing's does (its use cases and ledger write times alike).
+    payroll_clock = FakeClock(datetime(TODAY.year, TODAY.month, TODAY.day, 10, 0, tzinfo=UTC))
+    payroll_app = trust_test_key(create_payroll(payroll_settings, clock=payroll_clock), signing_key)
     invoicing_app = trust_test_key(create_invoicing(invoicing_settings), signing_key)
     # Payroll first: its queue is bound before invoicing publishes (the outbox publishes with `mandatory`).
     async with running(payroll_app) as payroll, running(invoicing_app) as invoicing:

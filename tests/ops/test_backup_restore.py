@@ -20,6 +20,7 @@ import pytest
 from pymongo import AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 
+from coop_shared.clock import SystemClock
 from coop_shared.ops import backup
 from coop_shared.persistence.mongo import database, ensure_indexes, in_transaction, make_client
 from coop_shared.testing.servers import Infrastructure
@@ -41,7 +42,7 @@ async def _seed_payroll(mongo: AsyncMongoClient[dict[str, Any]], name: str, paym
     """Ledger transactions written by payroll's own repository, as the service writes them."""
     db = database(mongo, name)
     await ensure_indexes(db, LEDGER_INDEXES)
-    ledger = LedgerRepository(db)
+    ledger = LedgerRepository(db, SystemClock())
     for n in range(payments):
         amount = Decimal("121.00") + n
         vat = (amount * Decimal("21") / Decimal("121")).quantize(Decimal("0.01"))
@@ -95,7 +96,7 @@ async def test_the_drill_restores_every_document_and_a_balanced_ledger(
     with pytest.raises(DuplicateKeyError):
         await restored.invoices.insert_one({"_id": "dup", "number": "2026-000001"})
     restored_ledger = database(mongo, payroll_db + "_restored")
-    balances = await LedgerRepository(restored_ledger).account_balances()
+    balances = await LedgerRepository(restored_ledger, SystemClock()).account_balances()
     assert sum(balances.values(), Decimal(0)) == 0 and balances["bank"] > 0
     for name in (invoicing_db, payroll_db):
         await mongo.drop_database(name + "_restored")

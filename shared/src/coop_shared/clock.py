@@ -9,10 +9,19 @@ of waiting.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 COOPERATIVE_ZONE = "Europe/Brussels"
+
+
+def wall_time() -> datetime:
+    """The machine's own time, aware UTC, for infrastructure records rather than business facts: leases, retries,
+    when a key or session was created, and expiry instants that the database server's TTL monitor compares with
+    its real time (an offset or fake clock there would expire records early or never). Business dates read a
+    ``Clock``."""
+    return datetime.now(UTC)
 
 
 class Clock(Protocol):
@@ -41,13 +50,40 @@ class SystemClock:
         return self._zone
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return wall_time()
 
     def local(self) -> datetime:
         return self.now().astimezone(self._zone)
 
     def today(self) -> date:
         return self.local().date()
+
+
+class OffsetClock(SystemClock):
+    """The system clock moved forward by the number of seconds a file holds, re-read whenever the file changes.
+
+    For rehearsals and browser tests of a running platform that must live through days (work done, then paid)
+    in minutes. A missing or empty file is no offset. Production settings refuse it.
+    """
+
+    def __init__(self, offset_file: Path, zone: str | ZoneInfo = COOPERATIVE_ZONE) -> None:
+        super().__init__(zone)
+        self._file = offset_file
+        self._seen: float | None = None
+        self._offset = timedelta(0)
+
+    def offset(self) -> timedelta:
+        try:
+            changed = self._file.stat().st_mtime_ns
+        except FileNotFoundError:
+            return timedelta(0)
+        if changed != self._seen:
+            text = self._file.read_text(encoding="utf-8").strip()
+            self._offset, self._seen = timedelta(seconds=float(text or 0)), changed
+        return self._offset
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset()
 
 
 class FakeClock(SystemClock):

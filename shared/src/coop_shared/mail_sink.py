@@ -10,11 +10,12 @@ Like a real relay it refuses recipients in the reserved ``.invalid`` domain
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+from coop_shared.clock import wall_time
 
 
 class _Keeper:
@@ -29,7 +30,7 @@ class _Keeper:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        stamp = wall_time().strftime("%Y%m%dT%H%M%S%fZ")
         path = self.directory / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
         content = envelope.original_content or envelope.content
         temporary = path.with_suffix(".part")

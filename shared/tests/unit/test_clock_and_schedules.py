@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from coop_shared.clock import FakeClock, SystemClock
+from coop_shared.clock import FakeClock, OffsetClock, SystemClock
 from coop_shared.jobs import DailyAt, Every, Job, MonthlyOn
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -91,3 +93,14 @@ def test_every_and_back_off() -> None:
 
     job = Job("j", Every(5), noop, retry_base=timedelta(seconds=10), retry_max=timedelta(minutes=1))
     assert [job.retry_delay(n).total_seconds() for n in (1, 2, 3, 4, 5)] == [10, 20, 40, 60, 60]
+
+
+def test_an_offset_clock_runs_ahead_by_what_its_file_says_and_follows_changes(tmp_path: Path) -> None:
+    offset = tmp_path / "offset"
+    clock = OffsetClock(offset)
+    assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=5)  # no file: no offset
+    offset.write_text(str(3 * 86400))
+    assert clock.today() == (datetime.now(UTC) + timedelta(days=3)).astimezone(BRUSSELS).date()
+    offset.write_text("0")
+    os.utime(offset, ns=(0, offset.stat().st_mtime_ns + 1_000_000))  # a change within the same tick is seen too
+    assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=5)

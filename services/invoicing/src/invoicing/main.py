@@ -15,6 +15,7 @@ from invoicing.adapters.indexes import INDEXES
 from invoicing.config import InvoicingSettings
 from invoicing.domain.errors import DomainConflictError, DomainValidationError, TooLarge, UnsupportedType
 from invoicing.entrypoints.api import (
+    accounting,
     bank_statements,
     clients,
     expense_claims,
@@ -49,7 +50,8 @@ def create_app(settings: InvoicingSettings | None = None, clock: Clock | None = 
 
     routers = [clients.router, quotes.router, public_quotes.router, invoices.router, vat_rates.router,
                payments.router, bank_statements.router, reminders.router, expense_claims.router,
-               internal_files.router, client_pages.router, refunds.router, internal_transfers.router]
+               internal_files.router, client_pages.router, refunds.router, internal_transfers.router,
+               accounting.router]
     if settings.environment == "development":
         # `make run` points PEPPOL_ACCESS_POINT_URL here: Peppol sending end to end, without a network.
         routers.append(FakeAccessPoint().router(prefix=DEV_ACCESS_POINT_PATH))

@@ -36,7 +36,7 @@ async def test_openapi_lists_every_endpoint_with_examples(platform: Platform) ->
         "/api/v1/invoices": {"get", "post"}, "/api/v1/invoices/{invoice_id}": {"get", "patch", "delete"},
         "/api/v1/invoices/pricing": {"get"}, "/api/v1/vat-rates": {"get"},
         **{f"/api/v1/invoices/{{invoice_id}}/{action}": {"post"} for action in (
-            "submit-for-review", "approve", "request-changes", "issue", "send", "credit-note")},
+            "submit-for-review", "approve", "request-changes", "reject", "issue", "send", "credit-note")},
         "/api/v1/invoices/{invoice_id}/pdf": {"get"}, "/api/v1/invoices/{invoice_id}/ubl": {"get"},
         "/api/v1/invoices/{invoice_id}/write-off": {"post"},
         "/api/v1/invoices/{invoice_id}/reminders/{level}/pdf": {"get"},
@@ -47,7 +47,8 @@ async def test_openapi_lists_every_endpoint_with_examples(platform: Platform) ->
         "/api/v1/bank-statements": {"get", "post"}, "/api/v1/bank-statements/{statement_id}": {"get"},
         "/api/v1/bank-statements/{statement_id}/lines": {"get"}, "/api/v1/reminders/run": {"post"},
         "/api/v1/expense-claims": {"get", "post"}, "/api/v1/expense-claims/{claim_id}": {"get"},
-        **{f"/api/v1/expense-claims/{{claim_id}}/{action}": {"post"} for action in ("submit", "approve", "reject")},
+        **{f"/api/v1/expense-claims/{{claim_id}}/{action}": {"post"}
+           for action in ("submit", "approve", "request-changes", "reject")},
         "/api/v1/expense-claims/{claim_id}/attachments": {"get", "post"},
         "/api/v1/expense-claims/{claim_id}/attachments/{attachment_id}": {"get"},
     }

@@ -244,8 +244,11 @@ def test_reminders_show_the_outstanding_amount_and_payment_details(level: str, t
     assert _qr_modules(pdf) == _dark(make_epc_qr(epc_transfer(doc, amount=Decimal("500.00"))).matrix)
 
 
+SENT = date(2026, 5, 1)  # a reminder is dated by the day it is sent, never by the machine's calendar
+
+
 def test_formal_notice_warns_of_recovery() -> None:
-    text = _flat(render_reminder_pdf(samples.domestic_invoice(), "formal_notice", Decimal("10.00")))
+    text = _flat(render_reminder_pdf(samples.domestic_invoice(), "formal_notice", Decimal("10.00"), reminder_date=SENT))
     assert "nous vous mettons en demeure de payer le montant restant dû." in text
     assert "nous nous réservons le droit d'entamer une procédure de recouvrement" in text
 
@@ -253,12 +256,12 @@ def test_formal_notice_warns_of_recovery() -> None:
 def test_reminders_refuse_impossible_requests() -> None:
     doc = samples.domestic_invoice()
     with pytest.raises(ValueError, match="only sent for invoices"):
-        render_reminder_pdf(samples.credit_note(), "first_reminder", Decimal("1.00"))
+        render_reminder_pdf(samples.credit_note(), "first_reminder", Decimal("1.00"), reminder_date=SENT)
     with pytest.raises(ValueError, match="at most the amount due"):
-        render_reminder_pdf(doc, "first_reminder", Decimal("1929.78"))
+        render_reminder_pdf(doc, "first_reminder", Decimal("1929.78"), reminder_date=SENT)
     with pytest.raises(ValueError, match="at most the amount due"):
-        render_reminder_pdf(doc, "first_reminder", Decimal("0"))
+        render_reminder_pdf(doc, "first_reminder", Decimal("0"), reminder_date=SENT)
     with pytest.raises(TypeError, match="Decimal"):
-        render_reminder_pdf(doc, "first_reminder", 10.0)  # type: ignore[arg-type]
+        render_reminder_pdf(doc, "first_reminder", 10.0, reminder_date=SENT)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="unknown reminder level"):
-        render_reminder_pdf(doc, "last_warning", Decimal("1.00"))  # type: ignore[arg-type]
+        render_reminder_pdf(doc, "last_warning", Decimal("1.00"), reminder_date=SENT)  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ from payroll.service_layer.salary_guarantee import keep_salary_guarantee
 def payroll_jobs(settings: PayrollSettings, context: PayrollContext) -> JobsFactory:
     def build(runtime: Runtime) -> list[Job]:
         def at(clock: Clock) -> PayrollContext:
-            return dataclasses.replace(context, clock=clock.now)
+            return dataclasses.replace(context, clock=clock)
 
         async def guarantee(clock: Clock) -> dict[str, Any]:
             return await keep_salary_guarantee(runtime, at(clock))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from coop_shared.clock import Clock
+from coop_shared.clock import Clock, OffsetClock, SystemClock
 from coop_shared.http.errors import error_response
 from coop_shared.service import Runtime, create_service_app
 from payroll.adapters import (
@@ -20,6 +20,7 @@ from payroll.adapters.business_metrics import payroll_measures
 from payroll.config import PayrollSettings
 from payroll.domain.errors import DomainError, ErrorCode
 from payroll.entrypoints.api import (
+    accounting,
     contracts,
     guarantee_fund,
     ledger,
@@ -51,9 +52,11 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
 def create_app(settings: PayrollSettings | None = None, clock: Clock | None = None) -> FastAPI:
     """``clock``: what the use cases and the scheduled jobs read the time from (tests pass a ``FakeClock``)."""
     settings = settings or PayrollSettings()
-    context = PayrollContext(settings=settings, rules=settings.rule_book())
-    if clock is not None:
-        context.clock = clock.now
+    if clock is None and settings.clock_offset_file is not None:
+        clock = OffsetClock(settings.clock_offset_file, settings.timezone)
+    clock = clock or SystemClock(settings.timezone)
+    context = PayrollContext(settings=settings, rules=settings.rule_book(), clock=clock,
+                             chart=settings.chart_of_accounts())
 
     async def bootstrap(runtime: Runtime) -> PayrollContext:
         return context
@@ -63,7 +66,7 @@ def create_app(settings: PayrollSettings | None = None, clock: Clock | None = No
         title="Payroll service",
         description="Activity ledgers, salaries, the 7-day guarantee fund and payment files.",
         routers=[simulate.router, runs.router, ledger.router, salary_requests.router, contracts.router,
-                 payslips.router, guarantee_fund.router, payment_batches.router],
+                 payslips.router, guarantee_fund.router, payment_batches.router, accounting.router],
         indexes=INDEXES,
         bootstrap=bootstrap,
         handlers=build_handlers,
@@ -73,6 +76,6 @@ def create_app(settings: PayrollSettings | None = None, clock: Clock | None = No
     # Registered here rather than through create_service_app(domain_errors=...)
     # so the numbers behind a refusal (minimum, budget, cap) reach the caller.
     app.add_exception_handler(DomainError, _domain_error)
-    # Built before start-up (the jobs are declared with it); tests may set its clock before the app starts.
+    # Built before start-up: the jobs are declared with it.
     app.state.context = context
     return app

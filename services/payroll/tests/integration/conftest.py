@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from coop_shared.auth.tokens import SigningKey
+from coop_shared.clock import FakeClock
 from coop_shared.contracts.invoicing import InvoiceIssued, PaymentReceived
 from coop_shared.contracts.members import ActivityOpened, AttestationRecorded, MemberRegistered
 from coop_shared.messaging.envelope import Envelope, EventPayload
@@ -26,15 +27,14 @@ START = datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
 D = Decimal
 
 
-@dataclass
-class Clock:
-    now: datetime = START
+class Clock(FakeClock):
+    """The shared fake clock, moved to noon (UTC) of a day: the Belgian calendar day is then the same."""
 
-    def __call__(self) -> datetime:
-        return self.now
+    def __init__(self) -> None:
+        super().__init__(START)
 
     def move_to(self, day: date) -> None:
-        self.now = datetime(day.year, day.month, day.day, 12, 0, tzinfo=UTC)
+        self.set(datetime(day.year, day.month, day.day, 12, 0, tzinfo=UTC))
 
 
 @dataclass
@@ -72,7 +72,8 @@ class Payroll:
         await self.deliver(AttestationRecorded(member_id=member_id, attestation_type="ordinary",
                                                valid_from=valid_from, valid_to=valid_to))
 
-    async def invoice(self, invoice_id: str, activity_id: str, owner: str, excl: Decimal) -> InvoiceIssued:
+    async def invoice(self, invoice_id: str, activity_id: str, owner: str, excl: Decimal,
+                      at: datetime | None = None) -> InvoiceIssued:
         vat, contribution = (excl * D("0.21")).quantize(D("0.01")), (excl * D("0.065")).quantize(D("0.01"))
         issued = InvoiceIssued(
             invoice_id=invoice_id, number=f"2026-{invoice_id[-6:]}", activity_id=activity_id, member_id=owner,
@@ -80,10 +81,11 @@ class Payroll:
             total_excl_vat=excl, total_vat=vat, total_incl_vat=excl + vat, contribution_rate=D("0.065"),
             contribution=contribution, activity_share=excl - contribution,
             structured_communication="+++090/9337/55493+++")
-        await self.deliver(issued)
+        await self.deliver(issued, at=at)
         return issued
 
-    async def payment(self, invoice: InvoiceIssued, payment_id: str, excl: Decimal | None = None) -> PaymentReceived:
+    async def payment(self, invoice: InvoiceIssued, payment_id: str, excl: Decimal | None = None,
+                      at: datetime | None = None) -> PaymentReceived:
         amount_excl = excl if excl is not None else invoice.total_excl_vat
         full = amount_excl == invoice.total_excl_vat
         vat = invoice.total_vat if full else (amount_excl * D("0.21")).quantize(D("0.01"))
@@ -94,7 +96,7 @@ class Payroll:
             amount=amount_excl + vat, amount_excl_vat=amount_excl, vat=vat, contribution=contribution,
             activity_share=amount_excl - contribution,
             outstanding_incl_vat=invoice.total_incl_vat - amount_excl - vat, fully_paid=full)
-        await self.deliver(paid)
+        await self.deliver(paid, at=at)
         return paid
 
     async def request_salary(self, member_id: str, activity_id: str, days: list[date], **amount: str
@@ -124,9 +126,8 @@ def payroll_settings(settings_for: Callable[..., Any]) -> PayrollSettings:
 @pytest.fixture
 async def payroll(payroll_settings: PayrollSettings, signing_key: SigningKey,
                   token_for: Callable[..., dict[str, str]]) -> AsyncIterator[Payroll]:
-    app = trust_test_key(create_app(payroll_settings), signing_key)
     clock = Clock()
-    app.state.context.clock = clock
+    app = trust_test_key(create_app(payroll_settings, clock=clock), signing_key)
     async with running(app) as client:
         runtime: Runtime = app.state.runtime
         yield Payroll(client, runtime, clock, token_for, dict(build_handlers(runtime)))

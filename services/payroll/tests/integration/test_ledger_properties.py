@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
+from collections.abc import Iterable
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
@@ -17,7 +18,7 @@ from coop_shared.messaging.envelope import Envelope
 from payroll.adapters.ledger_repository import LedgerRepository
 from payroll.domain.ledger import activity_account, guarantee_advances_account
 from payroll.domain.money import ZERO
-from payroll.domain.position import ActivityPosition
+from payroll.domain.position import ActivityPosition, Totals
 from payroll.domain.rules import default_rule_book
 from payroll.testing import MemoryBook, Scenario, deliveries, invoicing_scenario
 
@@ -58,6 +59,13 @@ async def play(payroll: Payroll, scenario: Scenario, order_seed: int) -> list[bo
     return accepted
 
 
+def sum_totals(parts: Iterable[Totals]) -> Totals:
+    total = Totals()
+    for part in parts:
+        total = total.plus(**part.delta_since(Totals()))
+    return total
+
+
 def money_only(position: ActivityPosition, prefix: str) -> ActivityPosition:
     return replace(position, activity_id=position.activity_id.removeprefix(prefix), sequence=0)
 
@@ -73,7 +81,7 @@ async def test_handlers_keep_the_books_balanced_and_order_independent(
     accepted_two = await play(payroll, two, second)
     assert accepted_one == accepted_two
 
-    ledger = LedgerRepository(payroll.runtime.db)
+    ledger = LedgerRepository(payroll.runtime.db, payroll.clock)
     assert await ledger.unbalanced_transactions() == []
     balances = await ledger.account_balances()
     assert sum(balances.values(), ZERO) == 0  # over everything ever booked in this database
@@ -96,6 +104,10 @@ async def test_handlers_keep_the_books_balanced_and_order_independent(
         assert stored_one.available == -balances.get(activity_account(activity_id), ZERO)
         assert stored_one.advance == balances.get(guarantee_advances_account(activity_id), ZERO)
         assert stored_one.totals.remaining == stored_one.available
+        # The statement split by year adds back up to the statement since the activity opened.
+        years = await ledger.years(activity_id)
+        assert sum_totals(t for _, t in years) == stored_one.totals
+        assert bool(years) == (stored_one.totals != Totals())  # an activity nothing happened to has no year
         assert ZERO <= stored_one.advance <= stored_one.receivables
 
 
@@ -111,6 +123,34 @@ async def test_concurrent_deliveries_to_one_activity_all_count_once(payroll: Pay
     # Each payment delivered twice at the same time (same event id), all racing for the same position.
     envelopes = [Envelope(type=p.event_type, source="tests", data=p.model_dump(mode="json")) for p in payments]
     await asyncio.gather(*(payroll.handlers[e.type](e) for e in envelopes + envelopes))
-    position = await LedgerRepository(payroll.runtime.db).position("ac")
+    position = await LedgerRepository(payroll.runtime.db, payroll.clock).position("ac")
     assert position.available == Decimal("93.50") * 6
     assert position.receivables == 0 and position.totals.turnover_excl_vat == Decimal("600.00")
+
+
+async def test_each_euro_counts_in_the_brussels_year_it_moved(payroll: Payroll) -> None:
+    await payroll.member("my")
+    await payroll.activity("ay", "my")
+    late = await payroll.invoice("inv-y00001", "ay", "my", Decimal("100.00"))
+    early = await payroll.invoice("inv-y00002", "ay", "my", Decimal("300.00"))
+    # 23:59 and 00:01 on the night of New Year in Brussels: one minute apart, two years apart.
+    for invoice, at in ((late, datetime(2025, 12, 31, 22, 59, tzinfo=UTC)),
+                        (early, datetime(2025, 12, 31, 23, 1, tzinfo=UTC))):
+        await payroll.deliver(PaymentReceived(
+            payment_id=f"py-{invoice.invoice_id}", invoice_id=invoice.invoice_id, invoice_number=invoice.number,
+            activity_id="ay", member_id="my", received_on=at.date(), amount=invoice.total_incl_vat,
+            amount_excl_vat=invoice.total_excl_vat, vat=invoice.total_vat, contribution=invoice.contribution,
+            activity_share=invoice.activity_share, outstanding_incl_vat=Decimal("0.00"), fully_paid=True), at=at)
+    response = await payroll.client.get("/api/v1/ledger/activities/ay/years", headers=payroll.auth("my"))
+    assert response.status_code == 200, response.text
+    by_year = {item["year"]: item["statement"] for item in response.json()["items"]}
+    assert list(by_year)[:2] == sorted(by_year, reverse=True)[:2]  # the latest year first
+    assert Decimal(by_year[2025]["turnover_excl_vat"]) == Decimal("100.00")
+    assert Decimal(by_year[2025]["vat_collected"]) == Decimal("21.00")
+    assert Decimal(by_year[2026]["turnover_excl_vat"]) == Decimal("300.00")
+    since_opening = (await payroll.ledger("ay"))["statement"]
+    for name in ("turnover_excl_vat", "vat_collected", "contribution", "activity_share", "remaining"):
+        assert sum(Decimal(s[name]) for s in by_year.values()) == Decimal(since_opening[name]), name
+    # Another member's activity is not shown, by year or otherwise.
+    other = await payroll.client.get("/api/v1/ledger/activities/ay/years", headers=payroll.auth("someone-else"))
+    assert other.status_code == 404

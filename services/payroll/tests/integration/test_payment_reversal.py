@@ -28,7 +28,7 @@ async def test_a_reversed_payment_owes_the_advance_again_and_takes_back_the_shar
     await payroll.member("m1")
     await payroll.activity("a1", "m1")
     invoice = await payroll.invoice("inv-000001", "a1", "m1", D("1000.00"))
-    at_issue = await LedgerRepository(payroll.runtime.db).account_balances()  # VAT is accrued at issue
+    at_issue = await LedgerRepository(payroll.runtime.db, payroll.clock).account_balances()  # VAT is accrued at issue
     salary = await payroll.request_salary("m1", "a1", work_days(MAY, 2), gross="400.00")
     assert salary.status_code == 201, salary.text
     cost = D(salary.json()["advance"])
@@ -48,7 +48,7 @@ async def test_a_reversed_payment_owes_the_advance_again_and_takes_back_the_shar
     entry = next(e for e in after["entries"] if e["source_key"] == "payment-reversal:pay-1")
     assert (D(entry["advance_change"]), D(entry["budget_change"])) == (cost, -(D("935.00") - cost))
 
-    ledger = LedgerRepository(payroll.runtime.db)
+    ledger = LedgerRepository(payroll.runtime.db, payroll.clock)
     assert await ledger.unbalanced_transactions() == []
     balances = await ledger.account_balances()
     assert sum(balances.values(), D(0)) == 0

@@ -70,8 +70,8 @@ async def test_run_issues_payslips_then_a_batch_pays_them(payroll: Payroll) -> N
     contract = (await payroll.client.get(f"/api/v1/contracts/{ada_contract}", headers=payroll.auth("ada"))).json()
     assert contract["payslip_id"] == payslip_id
 
-    payroll.clock.now += timedelta(minutes=5)
-    batched_at = payroll.clock.now
+    payroll.clock.advance(minutes=5)
+    batched_at = payroll.clock.now()
     batch = await payroll.client.post("/api/v1/payment-batches", json={}, headers=admin)
     assert batch.status_code == 201, batch.text
     body = batch.json()
@@ -109,7 +109,7 @@ async def test_run_issues_payslips_then_a_batch_pays_them(payroll: Payroll) -> N
     assert slip["status"] == "paid" and slip["paid_on"] == "2026-05-10"
     event = await payroll.runtime.db.outbox.find_one({"type": "payroll.salary.paid.v1"})
     assert event is not None and payslip_id in event["body"]
-    balances = await LedgerRepository(payroll.runtime.db).account_balances([SALARIES_PAYABLE, BANK])
+    balances = await LedgerRepository(payroll.runtime.db, payroll.clock).account_balances([SALARIES_PAYABLE, BANK])
     # Bob's net is still owed; Ada's left the bank.
     assert -balances[SALARIES_PAYABLE] == D(next(
         p for p in (await payroll.client.get("/api/v1/payslips", headers=admin)).json()["items"]

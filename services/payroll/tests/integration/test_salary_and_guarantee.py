@@ -137,7 +137,7 @@ async def test_idempotency_key_replays_the_first_answer(payroll: Payroll) -> Non
     again = await payroll.client.post("/api/v1/salary-requests", json=body, headers=headers)
     assert first.status_code == again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true" and again.json() == first.json()
-    position = await LedgerRepository(payroll.runtime.db).position("a7")
+    position = await LedgerRepository(payroll.runtime.db, payroll.clock).position("a7")
     assert position.totals.salaries == 1 and position.available > ZERO
 
 
@@ -150,7 +150,7 @@ async def test_two_requests_racing_for_one_budget_cannot_both_spend_it(payroll: 
         payroll.request_salary("r1", "ar", [MAY + timedelta(days=1)], gross="400.00"),
     )
     assert sorted([first.status_code, second.status_code]) == [201, 422]
-    position = await LedgerRepository(payroll.runtime.db).position("ar")
+    position = await LedgerRepository(payroll.runtime.db, payroll.clock).position("ar")
     assert position.available == D("395.00") and position.totals.salaries == 1
 
 
@@ -163,4 +163,4 @@ async def test_contradictory_amounts_are_dead_lettered_not_retried(payroll: Payr
         await payroll.deliver(bad)
     with pytest.raises(ValidationError):
         await payroll.handlers[bad.event_type](Envelope(type=bad.event_type, source="t", data={"payment_id": "x"}))
-    assert await LedgerRepository(payroll.runtime.db).find_position("a-bad") is None
+    assert await LedgerRepository(payroll.runtime.db, payroll.clock).find_position("a-bad") is None

@@ -27,7 +27,7 @@ async def test_a_transfer_is_refused_while_the_buyer_is_short_then_settled_once(
     for member, activity in (("m-seller", "seller"), ("m-buyer", "buyer")):
         await payroll.member(member)
         await payroll.activity(activity, member)
-    ledger = LedgerRepository(payroll.runtime.db)
+    ledger = LedgerRepository(payroll.runtime.db, payroll.clock)
     outbox = payroll.runtime.db.outbox
 
     await payroll.deliver(_approved("t1", "80.00"))  # the buyer has nothing yet
@@ -70,7 +70,7 @@ async def test_a_credit_note_waits_for_the_payment_it_refunds_and_a_paid_refund_
         await payroll.deliver(credited)
     await payroll.payment(invoice, "pay-200")
     await payroll.deliver(credited)
-    ledger = LedgerRepository(payroll.runtime.db)
+    ledger = LedgerRepository(payroll.runtime.db, payroll.clock)
     balances = {k: v for k, v in (await ledger.account_balances()).items() if v != 0}
     assert balances == {BANK: D("1210.00"), REFUNDS_PAYABLE: D("-1210.00")}
     await payroll.deliver(RefundPaid(refund_id="r-1", invoice_id=invoice.invoice_id, credit_note_id="cn-1",

@@ -7,13 +7,13 @@ database, so every replica and every restart signs with the same key.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from coop_shared.auth.tokens import SigningKey
+from coop_shared.clock import wall_time
 
 KEYS_COLLECTION = "signing_keys"
 
@@ -34,7 +34,7 @@ async def load_signing_key(db: AsyncDatabase[dict[str, Any]], *, pem: str | None
         fresh = SigningKey.generate()
         try:
             await keys.insert_one({"_id": "current", "kid": fresh.kid, "pem": fresh.to_pem(),
-                                   "created_at": datetime.now(UTC)})
+                                   "created_at": wall_time()})
         except DuplicateKeyError:
             pass  # another replica won the race: use its key
         stored = await keys.find_one({"_id": "current"})

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from coop_shared.auth.principal import Principal, Role
+from coop_shared.clock import wall_time
 from coop_shared.contracts.members import TokenVersionChanged
 from coop_shared.messaging.consumer import Handler
 from coop_shared.messaging.envelope import Envelope
@@ -72,14 +73,14 @@ class TokenVersions:
             return
         await self._db[TOKEN_VERSIONS].update_one(
             {"_id": member_id},
-            {"$max": {"version": version}, "$set": {"updated_at": datetime.now(UTC)}},
+            {"$max": {"version": version}, "$set": {"updated_at": wall_time()}},
             upsert=True, session=session)
 
     async def refresh(self) -> int:
         """Load what changed since the last read (everything the first time)."""
         if self._db is None:
             return 0
-        started = datetime.now(UTC)
+        started = wall_time()
         query: dict[str, Any] = {} if self._since is None else {"updated_at": {"$gte": self._since - _OVERLAP}}
         seen = 0
         async for doc in self._db[TOKEN_VERSIONS].find(query, {"version": 1}):

@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from coop_shared.clock import wall_time
 from coop_shared.http.errors import ApiError
 from coop_shared.persistence.mongo import IndexSpec
 
@@ -64,7 +65,7 @@ async def idempotent(db: AsyncDatabase[dict[str, Any]], *, key: str | None, scop
     keys = db[IDEMPOTENCY_COLLECTION]
     doc_id = f"{scope}:{key}"
     fingerprint = request_fingerprint(body)
-    now = datetime.now(UTC)
+    now = wall_time()
     lease = {"created_at": now, "lease_until": now + LEASE}
     try:
         await keys.insert_one({"_id": doc_id, "fingerprint": fingerprint, "state": "running", **lease})

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import builtins
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from coop_shared.clock import wall_time
 from coop_shared.observability.context import current_causation_id, current_correlation_id
 
 
@@ -33,7 +34,7 @@ class Envelope(BaseModel):
     id: str = Field(default_factory=lambda: str(uuid.uuid4()))
     type: str
     source: str
-    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    time: datetime = Field(default_factory=lambda: wall_time())
     subject: str | None = None
     datacontenttype: str = "application/json"
     data: dict[str, Any]

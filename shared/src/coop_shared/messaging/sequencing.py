@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Collection
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from coop_shared.clock import wall_time
 from coop_shared.messaging.envelope import Envelope
 from coop_shared.observability.logging import get_logger
 from coop_shared.persistence.mongo import IndexSpec
@@ -85,7 +86,7 @@ class Sequencer:
             await self._parked.insert_one({
                 "_id": envelope.id, "key": key, "sequence": envelope.sequence,
                 "needs": required_predecessor(envelope, self._handled), "type": envelope.type,
-                "body": body.decode(), "parked_at": datetime.now(UTC), "attempts": 0})
+                "body": body.decode(), "parked_at": wall_time(), "attempts": 0})
         except DuplicateKeyError:
             pass  # parked already (a redelivery of a parked event)
         log.info("event_parked", event_id=envelope.id, event_type=envelope.type, key=key,
@@ -124,7 +125,7 @@ class Sequencer:
 
     async def sweep(self, apply: Apply) -> None:
         """Release what a race left parked, and cross gaps older than gap_seconds."""
-        now = datetime.now(UTC)
+        now = wall_time()
         keys = await self._parked.distinct("key")
         for key in keys:
             await self.release(key, apply)

@@ -40,6 +40,8 @@ from bson.raw_bson import RawBSONDocument
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
+from coop_shared.clock import wall_time
+
 RAW = CodecOptions(document_class=RawBSONDocument)
 # Collections whose loss is recoverable and whose copy is not wanted: none today.
 SKIPPED_COLLECTIONS: frozenset[str] = frozenset()
@@ -217,7 +219,7 @@ async def drill(url: str, source: Path, *, keep: bool = False) -> DrillReport:
 
 def prune(root: Path, keep_days: int, now: datetime | None = None) -> list[Path]:
     """Remove dated backup folders (``YYYY-MM-DDTHHMMSSZ``) older than ``keep_days``."""
-    limit = (now or datetime.now(UTC)) - timedelta(days=keep_days)
+    limit = (now or wall_time()) - timedelta(days=keep_days)
     removed = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         try:
@@ -237,7 +239,7 @@ def export_definitions(management_url: str, out: Path, username: str, password: 
 
     response = httpx.get(management_url.rstrip("/") + "/api/definitions", auth=(username, password), timeout=30)
     response.raise_for_status()
-    folder = out / datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ")
+    folder = out / wall_time().strftime("%Y-%m-%dT%H%M%SZ")
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / "definitions.json"
     target.write_text(json.dumps(response.json(), indent=1, sort_keys=True), encoding="utf-8")
@@ -270,7 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "dump":
-        out = args.out if args.exact else args.out / datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ")
+        out = args.out if args.exact else args.out / wall_time().strftime("%Y-%m-%dT%H%M%SZ")
         counts = asyncio.run(dump(args.mongo_url, out, args.db))
         print(json.dumps({"out": str(out), "databases": counts}))
         return 0

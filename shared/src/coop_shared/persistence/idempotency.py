@@ -4,7 +4,6 @@ committed in one transaction, guarded by the unique ``_id`` of the marker."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -12,6 +11,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from coop_shared.clock import wall_time
 from coop_shared.persistence.mongo import IndexSpec, in_transaction
 
 PROCESSED_COLLECTION = "processed_events"
@@ -39,7 +39,7 @@ async def apply_once(client: AsyncMongoClient[dict[str, Any]], db: AsyncDatabase
     async def work(session: AsyncClientSession) -> None:
         try:
             await markers.insert_one(
-                {"handler": handler, "event_id": event_id, "applied_at": datetime.now(UTC)}, session=session
+                {"handler": handler, "event_id": event_id, "applied_at": wall_time()}, session=session
             )
         except DuplicateKeyError as exc:
             raise _AlreadyApplied from exc

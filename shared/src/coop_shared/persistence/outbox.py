@@ -40,6 +40,7 @@ from pymongo import ReturnDocument, UpdateMany, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from coop_shared.clock import wall_time
 from coop_shared.messaging.envelope import Envelope
 from coop_shared.messaging.publisher import EventPublisher, PublishFailed
 from coop_shared.observability.logging import get_logger
@@ -67,7 +68,7 @@ OUTBOX_INDEXES = [
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return wall_time()
 
 
 class Outbox:

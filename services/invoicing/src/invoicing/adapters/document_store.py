@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from bson import Binary
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from coop_shared.clock import wall_time
 from coop_shared.persistence.mongo import IndexSpec
 
 ISSUED_FILES = "issued_files"
@@ -66,7 +66,7 @@ class FileStore:
             await self._files.insert_one({
                 "_id": f"{document_id}/{name}", "document_id": document_id, "name": name, "filename": filename,
                 "content_type": content_type, "content": Binary(content), "sha256": digest, "size": len(content),
-                "created_at": datetime.now(UTC)})
+                "created_at": wall_time()})
         except DuplicateKeyError:
             stored = await self.get(document_id, name)
             assert stored is not None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from coop_shared.clock import Clock, SystemClock
+from coop_shared.clock import Clock, SystemClock, wall_time
 
 __all__ = ["Clock", "FixedClock", "SystemClock"]
 
@@ -23,7 +23,7 @@ class FixedClock(SystemClock):
         self.day = day
 
     def now(self) -> datetime:
-        return datetime.combine(self.day, datetime.now(UTC).timetz()).astimezone(UTC)
+        return datetime.combine(self.day, wall_time().timetz()).astimezone(UTC)
 
     def today(self) -> date:
         return self.day

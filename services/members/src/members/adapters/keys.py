@@ -8,13 +8,13 @@ with it and every token verifies against one JWKS.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from coop_shared.auth.tokens import SigningKey
+from coop_shared.clock import wall_time
 
 SIGNING_KEYS = "signing_keys"
 _ACTIVE = "active"
@@ -27,7 +27,7 @@ async def load_or_create_signing_key(db: AsyncDatabase[dict[str, Any]]) -> Signi
         generated = SigningKey.generate()
         try:
             await keys.insert_one({"_id": _ACTIVE, "kid": generated.kid, "pem": generated.to_pem(),
-                                   "created_at": datetime.now(UTC)})
+                                   "created_at": wall_time()})
             return generated
         except DuplicateKeyError:
             doc = await keys.find_one({"_id": _ACTIVE})  # another replica won the race: use its key

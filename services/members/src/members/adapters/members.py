@@ -7,12 +7,13 @@ that serves a profile can carry a hash out by accident.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from coop_shared.clock import wall_time
 from coop_shared.persistence.keyset import cursor_of, keyset, sort_spec
 from coop_shared.persistence.mongo import IndexSpec
 from members.domain.errors import Conflict
@@ -96,7 +97,7 @@ class MemberRepository:
         doc = to_document(member)
         doc.pop("_id")
         doc["version"] = member.version + 1
-        doc["updated_at"] = datetime.now(UTC)
+        doc["updated_at"] = wall_time()
         if legal_hold is not None:
             doc["legal_hold"] = legal_hold
         result = await self._members.update_one({"_id": member.id, "version": member.version}, {"$set": doc},

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from coop_shared.clock import wall_time
+
 
 @dataclass(frozen=True)
 class Attachment:
@@ -53,7 +55,7 @@ def assembly_invitation(payload: Mapping[str, Any], *, domain: str = "coop.local
         "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Coop//Notifications//EN", "METHOD:PUBLISH",
         "BEGIN:VEVENT",
         f"UID:assembly-{payload['assembly_id']}@{domain}",
-        f"DTSTAMP:{_ics_time(payload.get('convened_at') or datetime.now(UTC))}",
+        f"DTSTAMP:{_ics_time(payload.get('convened_at') or wall_time())}",
         f"DTSTART:{_ics_time(payload['opens_at'])}",
         f"DTEND:{_ics_time(payload['closes_at'])}",
         f"SUMMARY:{_ics_text(str(payload.get('title', '')))}",

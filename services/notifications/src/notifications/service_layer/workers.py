@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
+from coop_shared.clock import wall_time
 from coop_shared.observability.logging import get_logger
 
 log = get_logger("workers")
@@ -64,4 +65,4 @@ class QueueWorker:
         due = await self._next_due()
         if due is None:
             return self._poll
-        return min(self._poll, max((due - datetime.now(UTC)).total_seconds(), 0.01))
+        return min(self._poll, max((due - wall_time()).total_seconds(), 0.01))

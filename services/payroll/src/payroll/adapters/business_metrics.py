@@ -24,7 +24,7 @@ def payroll_measures(runtime: Runtime) -> Sequence[Measure]:
     db = runtime.db
 
     async def fund_exposure() -> None:
-        totals, _ = await LedgerRepository(db).fund_exposure(top=1)
+        totals, _ = await LedgerRepository(db, runtime.clock).fund_exposure(top=1)
         FUND_EXPOSURE_EUROS.set(float(Decimal(str(totals.get("outstanding_advances", 0)))))
         ACTIVITIES_WITH_ADVANCE.set(int(totals.get("activities_with_advance", 0)))
 

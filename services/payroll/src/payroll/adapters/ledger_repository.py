@@ -10,20 +10,26 @@
   totals), kept in step with the transactions in the same database
   transaction, and versioned by ``sequence`` (optimistic lock).
 - ``receivables``: per invoice, what the guarantee may still count on.
+- ``activity_years``: per activity and calendar year (Brussels), the same
+  statement totals, incremented by each change in the same transaction as the
+  position, so a year's statement never needs the ledger replayed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from coop_shared.clock import Clock
 from coop_shared.persistence.keyset import after_cursor, next_cursor, sort_spec
 from coop_shared.persistence.mongo import Document, IndexSpec
+from payroll.domain.contracts import BRUSSELS
 from payroll.domain.ledger import Posting, Transaction, TransactionKind
 from payroll.domain.money import ZERO
 from payroll.domain.position import ActivityPosition, Receivable, Totals
@@ -31,13 +37,17 @@ from payroll.domain.position import ActivityPosition, Receivable, Totals
 TRANSACTIONS = "ledger_transactions"
 POSITIONS = "activity_positions"
 RECEIVABLES = "receivables"
+YEARS = "activity_years"
 
 INDEXES = [
+    # The accountants' journal: a period in date order.
+    IndexSpec(TRANSACTIONS, [("occurred_at", 1), ("_id", 1)], "transactions_by_date"),
     IndexSpec(TRANSACTIONS, [("activity_id", 1), ("recorded_at", -1), ("_id", -1)], "transactions_by_activity"),
     IndexSpec(TRANSACTIONS, [("also_activity_ids", 1), ("recorded_at", -1), ("_id", -1)],
               "transactions_by_other_activity"),
     IndexSpec(RECEIVABLES, [("activity_id", 1)], "receivables_by_activity"),
     IndexSpec(POSITIONS, [("advance", -1), ("_id", 1)], "positions_by_exposure"),
+    IndexSpec(YEARS, [("activity_id", 1), ("year", -1)], "years_by_activity", unique=True),
 ]
 
 
@@ -56,6 +66,14 @@ def transaction_document(transaction: Transaction, activity_id: str | None, reco
         "memo": transaction.memo,
         "postings": [{"account": p.account, "amount": p.amount} for p in transaction.postings],
     }
+
+
+def transaction_from(doc: Document) -> Transaction:
+    occurred = doc["occurred_at"]
+    return Transaction(
+        doc["_id"], TransactionKind(doc["kind"]),
+        tuple(Posting(p["account"], Decimal(str(p["amount"]))) for p in doc["postings"]),
+        occurred if occurred.tzinfo else occurred.replace(tzinfo=UTC), doc.get("memo", ""))
 
 
 def _position_document(position: ActivityPosition, now: datetime) -> Document:
@@ -96,11 +114,17 @@ def _receivable_from(doc: Document) -> Receivable:
     )
 
 
+def _in_period(start: datetime, end: datetime) -> Document:
+    return {"occurred_at": {"$gte": start.astimezone(UTC), "$lt": end.astimezone(UTC)}}
+
+
 class LedgerRepository:
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
+    def __init__(self, db: AsyncDatabase[Document], clock: Clock) -> None:
+        self._clock = clock  # when a record is written (the service's clock, ahead in rehearsals)
         self._transactions = db[TRANSACTIONS]
         self._positions = db[POSITIONS]
         self._receivables = db[RECEIVABLES]
+        self._years = db[YEARS]
 
     async def position(self, activity_id: str, session: AsyncClientSession | None = None) -> ActivityPosition:
         doc = await self._positions.find_one({"_id": activity_id}, session=session)
@@ -111,20 +135,41 @@ class LedgerRepository:
         return None if doc is None else position_from(doc)
 
     async def save_position(self, before: ActivityPosition, after: ActivityPosition,
-                            session: AsyncClientSession) -> None:
-        """Write ``after`` only if the stored position is still ``before`` (same sequence)."""
-        document = _position_document(after, datetime.now(UTC))
+                            session: AsyncClientSession, *, occurred_at: datetime) -> None:
+        """Write ``after`` only if the stored position is still ``before`` (same sequence), and add the change
+        to the statement of the year ``occurred_at`` falls in."""
+        document = _position_document(after, self._clock.now())
         if before.sequence == 0:
             try:
                 await self._positions.insert_one({"_id": after.activity_id, **document}, session=session)
             except DuplicateKeyError as exc:
                 raise StaleState(after.activity_id) from exc
+        else:
+            result = await self._positions.update_one(
+                {"_id": after.activity_id, "sequence": before.sequence}, {"$set": document}, session=session
+            )
+            if result.matched_count != 1:
+                raise StaleState(after.activity_id)
+        await self._add_to_year(after.activity_id, occurred_at, after.totals.delta_since(before.totals), session)
+
+    async def _add_to_year(self, activity_id: str, occurred_at: datetime, delta: dict[str, Any],
+                           session: AsyncClientSession) -> None:
+        if not delta:
             return
-        result = await self._positions.update_one(
-            {"_id": after.activity_id, "sequence": before.sequence}, {"$set": document}, session=session
-        )
-        if result.matched_count != 1:
-            raise StaleState(after.activity_id)
+        year = occurred_at.astimezone(BRUSSELS).year
+        # Read, add, write inside the caller's transaction: exact Decimal sums on any server, and the
+        # position's optimistic lock above already serialises writers of this activity.
+        key = f"{activity_id}:{year}"
+        doc = await self._years.find_one({"_id": key}, session=session)
+        totals = Totals.from_dict(doc["totals"]) if doc else Totals()
+        totals = totals.plus(**delta)
+        await self._years.replace_one({"_id": key}, {"activity_id": activity_id, "year": year,
+                                                     "totals": totals.to_dict()}, upsert=True, session=session)
+
+    async def years(self, activity_id: str) -> list[tuple[int, Totals]]:
+        """The activity's statement totals per calendar year, the latest first."""
+        cursor = self._years.find({"activity_id": activity_id}).sort("year", -1)
+        return [(int(doc["year"]), Totals.from_dict(doc["totals"])) async for doc in cursor]
 
     async def receivable(self, invoice_id: str, session: AsyncClientSession) -> Receivable | None:
         doc = await self._receivables.find_one({"_id": invoice_id}, session=session)
@@ -152,13 +197,7 @@ class LedgerRepository:
 
     async def transaction(self, source_key: str, session: AsyncClientSession) -> Transaction | None:
         doc = await self._transactions.find_one({"_id": source_key}, session=session)
-        if doc is None:
-            return None
-        occurred = doc["occurred_at"]
-        return Transaction(
-            doc["_id"], TransactionKind(doc["kind"]),
-            tuple(Posting(p["account"], Decimal(str(p["amount"]))) for p in doc["postings"]),
-            occurred if occurred.tzinfo else occurred.replace(tzinfo=UTC), doc.get("memo", ""))
+        return None if doc is None else transaction_from(doc)
 
     async def has_transaction(self, source_key: str, session: AsyncClientSession) -> bool:
         return await self._transactions.find_one({"_id": source_key}, {"_id": 1}, session=session) is not None
@@ -166,7 +205,7 @@ class LedgerRepository:
     async def add(self, transactions: Sequence[Transaction], activity_id: str | None,
                   session: AsyncClientSession) -> None:
         if transactions:
-            now = datetime.now(UTC)
+            now = self._clock.now()
             # VAT accrued at issue is the cooperative's debt to the tax office, not the activity's money:
             # it stays out of the activity's statement (the ledger's balances still count it).
             await self._transactions.insert_many(
@@ -188,6 +227,20 @@ class LedgerRepository:
                              "recorded_at", cursor)
         page = [doc async for doc in self._transactions.find(query).sort(sort_spec("recorded_at")).limit(limit)]
         return page, next_cursor(page, limit, "recorded_at")
+
+    async def journal_page(self, start: datetime, end: datetime, limit: int,
+                           cursor: str | None) -> tuple[list[Transaction], str | None]:
+        """Transactions that occurred in ``[start, end)``, oldest first, a page at a time."""
+        query = after_cursor(_in_period(start, end), "occurred_at", cursor, ascending=True)
+        page = [doc async for doc in
+                self._transactions.find(query).sort(sort_spec("occurred_at", ascending=True)).limit(limit)]
+        return [transaction_from(doc) for doc in page], next_cursor(page, limit, "occurred_at")
+
+    async def journal(self, start: datetime, end: datetime) -> AsyncIterator[Transaction]:
+        """Every transaction of ``[start, end)``, oldest first, read in the driver's batches (an export)."""
+        async for doc in self._transactions.find(_in_period(start, end)).sort(
+                sort_spec("occurred_at", ascending=True)):
+            yield transaction_from(doc)
 
     async def account_balances(self, accounts: Iterable[str] | None = None) -> dict[str, Decimal]:
         """Every account's balance, summed from the postings themselves (not from any cached figure)."""

@@ -126,6 +126,11 @@ class Totals:
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
+    def delta_since(self, before: Totals) -> dict[str, Any]:
+        """What changed from ``before``, field by field (unchanged ones left out): a year's share of a change."""
+        changes = {f.name: getattr(self, f.name) - getattr(before, f.name) for f in fields(self)}
+        return {name: delta for name, delta in changes.items() if delta != 0}
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Totals:
         known = {f.name for f in fields(cls)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -18,15 +19,17 @@ async def store_outcome(
     outcome: Outcome,
     session: AsyncClientSession,
     *,
+    occurred_at: datetime,
     receivable_before: Receivable | None = None,
     cause_id: str | None = None,
     events: Sequence[Envelope] = (),
 ) -> None:
-    """Write everything an outcome changed; ``cause_id`` names the payment or invoice behind it."""
-    ledger = LedgerRepository(runtime.db)
+    """Write everything an outcome changed; ``cause_id`` names the payment or invoice behind it, ``occurred_at``
+    dates the change (the year whose statement it counts in)."""
+    ledger = LedgerRepository(runtime.db, runtime.clock)
     position = outcome.position
     if outcome.changed:
-        await ledger.save_position(outcome.before, position, session)
+        await ledger.save_position(outcome.before, position, session, occurred_at=occurred_at)
     if outcome.receivable is not None and outcome.receivable != receivable_before:
         await ledger.save_receivable(outcome.receivable, session)
     await ledger.add(outcome.transactions, position.activity_id, session)

@@ -7,28 +7,25 @@ move the clock instead of waiting for a week to pass.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
+from coop_shared.clock import Clock, SystemClock
 from payroll.config import PayrollSettings
-from payroll.domain.contracts import BRUSSELS
+from payroll.domain.chart_of_accounts import ChartOfAccounts
 from payroll.domain.rules import RuleBook
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
 class PayrollContext:
     settings: PayrollSettings
     rules: RuleBook
-    clock: Callable[[], datetime] = field(default=_utc_now)
+    clock: Clock = field(default_factory=SystemClock)
+    chart: ChartOfAccounts = field(default_factory=ChartOfAccounts)
 
     def now(self) -> datetime:
-        return self.clock()
+        return self.clock.now()
 
     def today(self) -> date:
-        """Today in Brussels: work days are Belgian calendar days."""
-        return self.clock().astimezone(BRUSSELS).date()
+        """Today in the cooperative's zone (Brussels): work days are Belgian calendar days."""
+        return self.clock.today()

@@ -37,7 +37,7 @@ async def book_fact(runtime: Runtime, envelope: Envelope, fact: InvoicingFact) -
     """Apply one invoicing event; False when it had already been applied."""
 
     async def effect(session: AsyncClientSession) -> None:
-        ledger = LedgerRepository(runtime.db)
+        ledger = LedgerRepository(runtime.db, runtime.clock)
         if await ledger.has_transaction(source_key_of(fact), session):
             return  # the same payment, expense or write-off announced again under another event id
         invoice_id = invoice_id_of(fact)
@@ -45,7 +45,8 @@ async def book_fact(runtime: Runtime, envelope: Envelope, fact: InvoicingFact) -
         position = await ledger.position(fact.activity_id, session)
         outcome = apply_fact(position, receivable, fact, envelope.time)
         cause = fact.payment_id if isinstance(fact, PaymentReceived) else invoice_id
-        await store_outcome(runtime, outcome, session, receivable_before=receivable, cause_id=cause)
+        await store_outcome(runtime, outcome, session, receivable_before=receivable, cause_id=cause,
+                            occurred_at=envelope.time)
 
     async def once() -> bool:
         return await apply_once(runtime.mongo, runtime.db, handler=HANDLER, event_id=envelope.id, effect=effect)
@@ -69,7 +70,7 @@ async def book_reversal(runtime: Runtime, envelope: Envelope, fact: PaymentRever
     source_key = f"payment-reversal:{fact.payment_id}"
 
     async def effect(session: AsyncClientSession) -> None:
-        ledger = LedgerRepository(runtime.db)
+        ledger = LedgerRepository(runtime.db, runtime.clock)
         if await ledger.has_transaction(source_key, session):
             return
         original = await ledger.transaction(f"payment:{fact.payment_id}", session)
@@ -81,7 +82,8 @@ async def book_reversal(runtime: Runtime, envelope: Envelope, fact: PaymentRever
             position, receivable or book.Receivable(fact.invoice_id, fact.activity_id), original=original,
             source_key=source_key, occurred_at=envelope.time,
             memo=f"Payment on invoice {fact.invoice_number} reversed by the bank")
-        await store_outcome(runtime, outcome, session, receivable_before=receivable, cause_id=fact.payment_id)
+        await store_outcome(runtime, outcome, session, receivable_before=receivable, cause_id=fact.payment_id,
+                            occurred_at=envelope.time)
 
     async def once() -> bool:
         return await apply_once(runtime.mongo, runtime.db, handler=HANDLER, event_id=envelope.id, effect=effect)

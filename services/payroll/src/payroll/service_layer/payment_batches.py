@@ -123,7 +123,7 @@ async def mark_paid(runtime: Runtime, context: PayrollContext, batch_id: str, *,
     if paid_on > context.today():
         raise InvalidValue("paid_on_in_future", "A payment cannot be confirmed before it happens.", field="paid_on")
     batches = BatchRepository(runtime.db)
-    ledger_repo = LedgerRepository(runtime.db)
+    ledger_repo = LedgerRepository(runtime.db, runtime.clock)
     payslips = PayslipRepository(runtime.db)
 
     async def work(session: AsyncClientSession) -> Document:

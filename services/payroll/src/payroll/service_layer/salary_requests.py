@@ -96,7 +96,7 @@ async def request_salary(runtime: Runtime, context: PayrollContext, request: Sal
     if taken:
         raise _days_taken(taken)
     directory = DirectoryRepository(runtime.db)
-    ledger = LedgerRepository(runtime.db)
+    ledger = LedgerRepository(runtime.db, runtime.clock)
     request_id, contract_id = str(uuid.uuid4()), str(uuid.uuid4())
 
     async def work(session: AsyncClientSession) -> Document:
@@ -148,7 +148,7 @@ async def request_salary(runtime: Runtime, context: PayrollContext, request: Sal
                 advance_id=advance_source_key(contract_id), activity_id=request.activity_id,
                 member_id=request.member_id, amount=outcome.advanced, salary_request_id=request_id),
                 subject=request.activity_id))
-        await store_outcome(runtime, outcome, session, events=events)
+        await store_outcome(runtime, outcome, session, events=events, occurred_at=now)
         return document
 
     try:

@@ -59,7 +59,7 @@ async def book_refund_paid(runtime: Runtime, envelope: Envelope) -> None:
     key = refund_source_key(fact.refund_id)
 
     async def effect(session: AsyncClientSession) -> None:
-        ledger = LedgerRepository(runtime.db)
+        ledger = LedgerRepository(runtime.db, runtime.clock)
         if await ledger.has_transaction(key, session):
             return
         transaction = book.refund_paid(key, fact.amount, envelope.time,
@@ -74,7 +74,7 @@ async def book_internal_transfer(runtime: Runtime, envelope: Envelope) -> None:
     key = transfer_source_key(fact.transfer_id)
 
     async def effect(session: AsyncClientSession) -> None:
-        ledger = LedgerRepository(runtime.db)
+        ledger = LedgerRepository(runtime.db, runtime.clock)
         if await ledger.has_transaction(key, session):
             return
         buyer = await ledger.position(fact.buyer_activity_id, session)
@@ -92,7 +92,7 @@ async def book_internal_transfer(runtime: Runtime, envelope: Envelope) -> None:
             return
         events = []
         for outcome in (paid, received):
-            await ledger.save_position(outcome.before, outcome.position, session)
+            await ledger.save_position(outcome.before, outcome.position, session, occurred_at=envelope.time)
             events.append(runtime.event(BudgetChanged(
                 activity_id=outcome.position.activity_id, available_budget=outcome.position.available,
                 ledger_sequence=outcome.position.sequence), subject=outcome.position.activity_id))

@@ -10,12 +10,13 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from pymongo.asynchronous.database import AsyncDatabase
 
+from coop_shared.clock import wall_time
 from coop_shared.persistence.mongo import IndexSpec
 
 COLLECTION = "sessions"
@@ -56,7 +57,7 @@ class SessionStore:
         if not sid or len(sid) > 128:
             return None
         doc = await self._sessions.find_one({"_id": _key(sid)})
-        if doc is None or doc["expires_at"].replace(tzinfo=UTC) < datetime.now(UTC):
+        if doc is None or doc["expires_at"].replace(tzinfo=UTC) < wall_time():
             return None
         tokens: dict[str, str] = {}
         if doc.get("tokens"):
@@ -73,7 +74,7 @@ class SessionStore:
         await self._sessions.update_one({"_id": _key(session.sid)}, {"$set": {
             "csrf": session.csrf, "language": session.language, "tokens": encrypted,
             "member_id": session.member_id, "role": session.role, "name": session.name, "flash": session.flash,
-            "expires_at": datetime.now(UTC) + self._idle}}, upsert=True)
+            "expires_at": wall_time() + self._idle}}, upsert=True)
 
     async def delete(self, session: Session) -> None:
         await self._sessions.delete_one({"_id": _key(session.sid)})

@@ -89,7 +89,7 @@ def render_reminder_pdf(
     level: ReminderLevel,
     amount_outstanding: Decimal,
     *,
-    reminder_date: date | None = None,
+    reminder_date: date,
     payment_deadline: date | None = None,
 ) -> bytes:
     """A first reminder or a formal notice for the unpaid part of an invoice."""
@@ -103,7 +103,7 @@ def render_reminder_pdf(
         raise ValueError("the outstanding amount must be positive and at most the amount due")
     texts = texts_for(doc.language)
     title = texts.first_reminder if level == "first_reminder" else texts.formal_notice
-    facts = [(texts.date, format_date(reminder_date or date.today())), (texts.invoice, doc.number)]
+    facts = [(texts.date, format_date(reminder_date)), (texts.invoice, doc.number)]
     body = texts.first_reminder_body if level == "first_reminder" else texts.formal_notice_body
     deadline = texts.deadline.format(date=format_date(payment_deadline)) if payment_deadline else ""
     story: list[Any] = [

@@ -43,7 +43,7 @@ def _money(value: object) -> Decimal:
 @router.get("", response_model=GuaranteeFund)
 async def get_guarantee_fund(_: AdminPrincipal, runtime: RuntimeDep,
                              top: Annotated[int, Query(ge=0, le=100)] = 10) -> GuaranteeFund:
-    ledger = LedgerRepository(runtime.db)
+    ledger = LedgerRepository(runtime.db, runtime.clock)
     totals, largest = await ledger.fund_exposure(top)
     fund = await ledger.account_balances([GUARANTEE_FUND])
     return GuaranteeFund(

@@ -122,7 +122,7 @@ async def get_activity_ledger(activity_id: str, principal: PersonPrincipal, runt
                               page: PageDep) -> ActivityLedger:
     """The activity's figures, its statement, and its ledger entries newest first (paginated)."""
     await require_activity(runtime, principal, activity_id)
-    ledger = LedgerRepository(runtime.db)
+    ledger = LedgerRepository(runtime.db, runtime.clock)
     position = await ledger.find_position(activity_id) or ActivityPosition(activity_id)
     docs, cursor = await ledger.entries(activity_id, page.limit, page.cursor)
     return ActivityLedger(
@@ -132,3 +132,26 @@ async def get_activity_ledger(activity_id: str, principal: PersonPrincipal, runt
         statement=_statement(position.totals), entries=[_entry(doc, activity_id) for doc in docs],
         next_cursor=cursor,
     )
+
+
+class YearStatement(BaseModel):
+    year: int = Field(description="Calendar year in Brussels time of the movements counted.")
+    statement: Statement
+
+
+class ActivityYears(BaseModel):
+    """The statement split by calendar year: each euro counted in the year it moved, the years adding up to the
+    activity's statement since it opened."""
+
+    activity_id: str
+    items: list[YearStatement]
+
+
+@router.get("/activities/{activity_id}/years", response_model=ActivityYears,
+            responses={404: {"description": "Not found"}})
+async def get_activity_years(activity_id: str, principal: PersonPrincipal, runtime: RuntimeDep) -> ActivityYears:
+    """Where every euro went, year by year, the latest year first (one item per year with a movement)."""
+    await require_activity(runtime, principal, activity_id)
+    years = await LedgerRepository(runtime.db, runtime.clock).years(activity_id)
+    return ActivityYears(activity_id=activity_id,
+                         items=[YearStatement(year=year, statement=_statement(totals)) for year, totals in years])

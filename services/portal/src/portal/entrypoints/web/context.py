@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from coop_shared.clock import Clock
 from portal.adapters.gateway import ApiProblem, Gateway, NotLoggedIn, problem
 from portal.adapters.i18n import LANGUAGES, Formats, negotiate, translations
 from portal.adapters.session_store import Session, SessionStore
@@ -41,8 +42,9 @@ class PageNotFound(Exception):
 
 class PageContext:
     def __init__(self, request: Request, session: Session, store: SessionStore, gateway: Gateway,
-                 settings: PortalSettings) -> None:
+                 settings: PortalSettings, clock: Clock) -> None:
         self.request = request
+        self.clock = clock  # the service's clock: today's date on forms is Brussels's, and tests can move it
         self.session = session
         self.store = store
         self.gateway = gateway
@@ -108,7 +110,8 @@ class PageContext:
     def render(self, template: str, status_code: int = 200, **values: Any) -> Response:
         flash, self.session.flash = self.session.flash, None
         response = TEMPLATES.TemplateResponse(self.request, template, {
-            "_": self.gettext, "fmt": Formats(self.language), "lang": self.language, "languages": LANGUAGES,
+            "_": self.gettext, "ngettext": translations(self.language).ngettext,
+            "fmt": Formats(self.language), "lang": self.language, "languages": LANGUAGES,
             "session": self.session, "unread": self.unread, "csrf_token": self.session.csrf, "flash": flash,
             "form": self.form, "value": self.value, **values}, status_code=status_code)
         return response
@@ -132,7 +135,7 @@ async def _context(request: Request) -> PageContext:
     app = context_of(request.app.state.runtime)
     store = app.sessions
     session = await store.load(request.cookies.get(COOKIE)) or store.new()
-    context = PageContext(request, session, store, app.gateway, app.settings)
+    context = PageContext(request, session, store, app.gateway, app.settings, request.app.state.runtime.clock)
     request.state.page = context
     return context
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from fastapi import APIRouter
 from starlette.responses import Response
@@ -18,7 +18,7 @@ async def _form_page(page: PageContext, lines: list[LineInput], errors: dict[str
                      status_code: int = 200) -> Response:
     return page.render("quote_new.html", status_code=status_code, activities=await page.items("/api/v1/activities"),
                        clients=await page.items("/api/v1/clients"), lines=lines, errors=errors, vat_rates=VAT_RATES,
-                       valid_until=page.value("valid_until", (date.today() + timedelta(days=30)).isoformat()))
+                       valid_until=page.value("valid_until", (page.clock.today() + timedelta(days=30)).isoformat()))
 
 
 @router.get("/quotes")
