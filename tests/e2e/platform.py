@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,19 @@ class Platform:
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 
+    @property
+    def payroll_clock_offset(self) -> Path:
+        return self.data_dir / "payroll-clock-offset"
+
+    @contextmanager
+    def payroll_days_ahead(self, days: int) -> Iterator[None]:
+        """Payroll lives ``days`` ahead (work done, runs possible) until the block ends; the rest keeps real time."""
+        self.payroll_clock_offset.write_text(str(days * 86400))
+        try:
+            yield
+        finally:
+            self.payroll_clock_offset.write_text("0")
+
 
 @pytest.fixture(scope="session")
 def platform(infrastructure: Infrastructure, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
@@ -42,11 +56,12 @@ def platform(infrastructure: Infrastructure, tmp_path_factory: pytest.TempPathFa
     env.update({f"{name.upper()}_PORT": str(port) for name, port in ports.items()})
     env.update({"AMQP_URL": infrastructure.amqp_url, "SECANTUSDB_PORT": str(free_port()),
                 "COOP_DATA_DIR": str(data_dir), "OUTBOX_POLL_SECONDS": "0.2", "PYTHONUNBUFFERED": "1",
-                "DEV_SMTP_PORT": str(free_port()),
+                "DEV_SMTP_PORT": str(free_port()), "CLOCK_OFFSET_FILE": str(data_dir / "payroll-clock-offset"),
                 "BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL, "BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
                 # Every person of every journey logs in from 127.0.0.1: the per-address login limit would count
-                # the whole test run as one person.
-                "RATE_LIMIT_SENSITIVE_PER_IP_PER_MINUTE": "500"})
+                # the whole test run as one person; and the administrator logs in once per journey, more than
+                # the per-account limit allows in a minute on a fast machine.
+                "RATE_LIMIT_SENSITIVE_PER_IP_PER_MINUTE": "500", "RATE_LIMIT_SENSITIVE_PER_ACCOUNT_PER_MINUTE": "100"})
     process = subprocess.Popen([sys.executable, "-m", "coop_shared.devserver"], env=env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert process.stdout is not None

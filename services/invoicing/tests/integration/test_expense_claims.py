@@ -121,6 +121,19 @@ async def test_checks_before_submission_answer_with_a_clear_code(platform: Platf
     await _attach(platform, owner, second["id"])
     over = await http.post(f"/api/v1/expense-claims/{second['id']}/submit", headers=owner)
     assert (over.status_code, over.json()["error"]["code"]) == (422, "expense.exceeds_available_budget")
+    # Sent back for a better receipt: a draft again, the message kept, submitted anew.
+    advisor = platform.auth("adv-1", "advisor")
+    back = await http.post(f"/api/v1/expense-claims/{bare['id']}/request-changes", headers=advisor,
+                           json={"message": "The receipt is unreadable."})
+    assert (back.json()["status"], back.json()["review_message"]) == ("draft", "The receipt is unreadable."), back.text
+    twice = await http.post(f"/api/v1/expense-claims/{bare['id']}/request-changes", headers=advisor,
+                            json={"message": "Again"})
+    assert (twice.status_code, twice.json()["error"]["code"]) == (409, "expense.not_submitted")
+    by_owner = await http.post(f"/api/v1/expense-claims/{bare['id']}/request-changes", headers=owner,
+                               json={"message": "mine"})
+    assert by_owner.status_code == 403, by_owner.text
+    assert (await _attach(platform, owner, bare["id"])).status_code == 201
+    assert (await http.post(f"/api/v1/expense-claims/{bare['id']}/submit", headers=owner)).status_code == 200
     rejected = await http.post(f"/api/v1/expense-claims/{bare['id']}/reject", headers=platform.auth("adv-1", "advisor"),
                                json={"reason": "Private purchase"})
     assert (rejected.json()["status"], rejected.json()["reason"]) == ("rejected", "Private purchase")
@@ -148,6 +161,7 @@ async def test_a_member_never_sees_another_members_claims(platform: Platform) ->
         http.get(base, headers=stranger), http.get(f"{base}/attachments", headers=stranger),
         http.get(f"{base}/attachments/{file['id']}", headers=stranger), http.post(f"{base}/submit", headers=stranger),
         http.post(f"{base}/attachments", headers=stranger, files={"file": ("r.pdf", PDF, "application/pdf")}),
+        http.post(f"{base}/request-changes", headers=stranger, json={"message": "no"}),
         http.post(f"{base}/approve", headers=stranger), http.post(f"{base}/reject", headers=stranger,
                                                                    json={"reason": "no"}),
         http.post("/api/v1/expense-claims", headers=stranger, json=claim(activity)),

@@ -42,6 +42,34 @@ async def test_advisor_review_gates_the_issue(platform: Platform) -> None:
     assert issued.status_code == 200 and issued.json()["status"] == "issued"
 
 
+async def test_an_advisor_rejects_an_invoice_in_review_and_it_never_gets_a_number(platform: Platform) -> None:
+    owner = await platform.member(advisor_id="adv-8")
+    activity = await platform.activity(owner)
+    headers = platform.auth(owner)
+    draft = await platform.draft(headers, activity, (await platform.client(headers, activity))["id"])
+    http = platform.http
+    advisor, stranger = platform.auth("adv-8", "advisor"), platform.auth("adv-other", "advisor")
+    url = f"/api/v1/invoices/{draft['id']}/reject"
+    too_early = await http.post(url, headers=advisor, json={"message": "Not a sale of ours."})
+    assert (too_early.status_code, too_early.json()["error"]["code"]) == (409, "invoice.invalid_transition")
+    await http.post(f"/api/v1/invoices/{draft['id']}/submit-for-review", headers=headers)
+    empty = await http.post(url, headers=advisor, json={"message": ""})
+    assert (empty.status_code, empty.json()["error"]["field"]) == (422, "message"), empty.text
+    for refused in (await http.post(url, headers=headers, json={"message": "mine"}),
+                    await http.post(url, headers=stranger, json={"message": "not mine"})):
+        assert refused.status_code in (403, 404), refused.text
+    retry = {**advisor, "Idempotency-Key": "reject-1"}
+    rejected = await http.post(url, headers=retry, json={"message": "Not a sale of ours."})
+    again = await http.post(url, headers=retry, json={"message": "Not a sale of ours."})
+    assert rejected.status_code == again.status_code == 200 and again.json() == rejected.json()
+    body = rejected.json()
+    assert (body["status"], body["number"], body["review"]["state"], body["review"]["message"]) == (
+        "cancelled", None, "rejected", "Not a sale of ours.")
+    assert (await http.post(f"/api/v1/invoices/{draft['id']}/issue", headers=headers)).status_code == 409
+    assert (await http.delete(f"/api/v1/invoices/{draft['id']}", headers=headers)).status_code == 409  # kept
+    assert (await http.get(f"/api/v1/invoices/{draft['id']}", headers=headers)).json()["status"] == "cancelled"
+
+
 async def test_issue_send_overdue_and_list_filters(platform: Platform) -> None:
     _, activity, headers = await platform.member_with_activity()
     company = await platform.client(headers, activity)

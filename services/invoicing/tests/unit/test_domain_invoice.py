@@ -107,7 +107,7 @@ def test_number_round_trip(year: int, seq: int) -> None:
 
 EXPECTED_TRANSITIONS = {
     St.DRAFT: {St.IN_REVIEW, St.ISSUED},
-    St.IN_REVIEW: {St.DRAFT, St.ISSUED},
+    St.IN_REVIEW: {St.DRAFT, St.ISSUED, St.CANCELLED},
     St.ISSUED: {St.SENT, St.PARTIALLY_PAID, St.PAID, St.CANCELLED, St.WRITTEN_OFF},
     St.SENT: {St.PARTIALLY_PAID, St.PAID, St.CANCELLED, St.WRITTEN_OFF},
     St.PARTIALLY_PAID: {St.PAID, St.CANCELLED, St.WRITTEN_OFF},
@@ -163,6 +163,16 @@ def test_advisor_can_send_back_to_draft() -> None:
     invoice.add_line(work("1"))
     assert len(invoice.lines) == 2
     assert conflict(invoice.request_changes).code == "invoice.invalid_transition"
+
+
+def test_advisor_rejects_an_invoice_in_review_before_it_has_a_number() -> None:
+    invoice = draft()
+    assert conflict(invoice.reject).code == "invoice.invalid_transition"  # a draft is the member's own
+    invoice.submit_for_review()
+    invoice.reject()
+    assert (invoice.status, invoice.number, invoice.can_be_deleted) == (St.CANCELLED, None, False)
+    assert conflict(invoice.issue, InvoiceNumber(2026, 3), ISSUE_DAY).code == "invoice.invalid_transition"
+    assert conflict(invoice.add_line, work()).code == "invoice.not_editable"
 
 
 @pytest.mark.parametrize(

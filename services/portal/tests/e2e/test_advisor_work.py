@@ -1,4 +1,5 @@
-"""What advisors and administrators do in the portal: review an invoice (ask for changes, then approve: nl),
+"""What advisors and administrators do in the portal: review an invoice (ask for changes, then approve; refuse
+another: nl),
 see the members they support, import a bank statement (fr) and place the money no invoice took (en)."""
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def test_an_advisor_asks_for_changes_then_approves_an_invoice(platform: Platform
     noor.expect_path("/app/review")
     ask = noor.page.get_by_role("button", name=f"{noor._('Ask for changes')}: {client_name}")
     ask.click()  # without saying what: refused next to the field
-    message = noor.page.get_by_label(noor._("What to change")).first
+    message = noor.page.get_by_label(noor._("Message to the member")).first
     expect(noor.page.locator(".field-error")).to_have_text(noor._("Say what the member should change."))
     expect(message).to_have_attribute("aria-invalid", "true")
     noor.check("review-queue-error")
@@ -115,6 +116,28 @@ def test_an_advisor_asks_for_changes_then_approves_an_invoice(platform: Platform
     rik.button("Issue").click()
     expect(rik.page.get_by_role("status")).to_have_text("Invoice issued.")
     expect(rik.page.locator(".number")).to_have_text(re.compile(r"^\d{4}-\d{6}$"))
+
+    # A second one she refuses: it is cancelled before it ever has a number, and Rik reads why.
+    with httpx.Client(timeout=15) as client:
+        api = Api(client, platform.gateway)
+        refused = _draft(api, member, "9000.00")
+        assert api.post(f"/api/v1/invoices/{refused['id']}/submit-for-review", member["headers"]).status_code == 200
+    noor.page.goto(platform.gateway + "/app/review")
+    reject = noor.page.get_by_role("button", name=f"{noor._('Reject')}: {client_name}")
+    reject.click()  # a refusal says why
+    expect(noor.page.locator(".field-error")).to_have_text(noor._("Say why you refuse it: the member reads it."))
+    noor.page.get_by_label(noor._("Message to the member")).fill("Dit is geen opdracht van de coöperatie.")
+    noor.page.get_by_role("button", name=f"{noor._('Reject')}: {client_name}").click()
+    expect(noor.page.get_by_role("status")).to_have_text(
+        noor._("Invoice refused: it is cancelled and will never be issued."))
+    expect(noor.page.get_by_test_id("invoice-review")).to_have_count(0)
+    rik.page.goto(platform.gateway + f"/app/invoices/{refused['id']}")
+    expect(rik.page.get_by_test_id("review")).to_contain_text(
+        "The advisor refused this invoice: it is cancelled and will never be issued.")
+    expect(rik.page.get_by_test_id("review")).to_contain_text("Dit is geen opdracht van de coöperatie.")
+    expect(rik.button("Issue")).to_have_count(0)
+    expect(rik.page.locator(".number")).to_have_count(0)
+    rik.check("invoice-refused")
 
 
 def test_an_administrator_imports_a_statement_and_places_what_no_invoice_took(  # type: ignore[no-untyped-def]

@@ -1,4 +1,5 @@
-"""A member files an expense claim with its receipt (en); their advisor approves it from the review queue (fr)."""
+"""A member files an expense claim with its receipt (en); their advisor sends it back for a better receipt, then
+approves it from the review queue (fr)."""
 
 from __future__ import annotations
 
@@ -71,6 +72,23 @@ def test_an_advisor_approves_an_expense_claim(platform: Platform, visitor_factor
     advisor.link("Review queue").click()
     advisor.expect_path("/app/review")
     advisor.check("review")
+    advisor.page.get_by_label(advisor._("Message to the member")).fill("Le ticket est illisible : scannez-le.")
+    advisor.page.get_by_role("button", name=f"{advisor._('Ask for changes')}: Music Store SRL").click()
+    expect(advisor.page.get_by_role("status")).to_have_text(
+        advisor._("The expense claim is back with the member, with your message."))
+    expect(advisor.page.get_by_test_id("claim-review")).to_have_count(0)
+
+    spender.page.reload()
+    claim = spender.page.get_by_test_id("claim")
+    expect(claim).to_contain_text("Draft")
+    expect(claim).to_contain_text("Le ticket est illisible : scannez-le.")
+    spender.check("expense-sent-back")
+    spender.label("New receipt").set_input_files(str(receipt))
+    spender.page.get_by_role("button", name="Submit again: Music Store SRL").click()
+    expect(spender.page.get_by_role("status")).to_have_text("Your expense claim is submitted for review.")
+    expect(spender.page.get_by_role("cell", name="Submitted for review")).to_be_visible()
+
+    advisor.page.reload()
     advisor.page.get_by_role("button", name=f"{advisor._('Approve')}: Music Store SRL").click()
     expect(advisor.page.get_by_role("status")).to_have_text(advisor._("Expense claim approved."))
 

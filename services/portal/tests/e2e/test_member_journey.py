@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -24,6 +25,7 @@ def unique_email(name: str) -> str:
     return f"{name.lower().replace(' ', '.')}-{uuid.uuid4().hex[:8]}@example.be"
 
 pytestmark = pytest.mark.e2e
+BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
 def sign_up(visitor: Visitor, gateway: str, name: str) -> str:
@@ -107,7 +109,7 @@ def test_sign_up_subscribe_open_activity_invoice_and_download_pdf(platform: Plat
     member.expect_path(r"/app/activities/[\w-]+")
     activity_url = member.page.url
     member.check("activity")
-    member.button("Add a client").click()
+    member.link("Add a client").click()
     member.label("Name").fill("Théâtre de la Lune SRL")
     member.label("E-mail").fill("compta@theatre-lune.example")
     member.label("VAT number").fill("BE0765432146")
@@ -118,7 +120,7 @@ def test_sign_up_subscribe_open_activity_invoice_and_download_pdf(platform: Plat
     submit_until(member, "Save the client", r"/app/clients/new")  # invoicing learns of the activity by event
     assert member.page.url == activity_url
 
-    member.button("New invoice").first.click()
+    member.link("New invoice").first.click()
     member.expect_path("/app/invoices/new")
     member.label("Client").select_option(label="Théâtre de la Lune SRL")
     member.label("Description").fill("Stage design")
@@ -144,13 +146,13 @@ def test_sign_up_subscribe_open_activity_invoice_and_download_pdf(platform: Plat
     expect(total).to_contain_text("227")  # 100 + 21 % and 100 + 6 %
     member.check("invoice-issued")
     with member.page.expect_download() as download_info:
-        member.button("Download PDF").click()
+        member.link("Download PDF").click()
     path = download_info.value.path()
     assert path is not None
     with open(path, "rb") as pdf:
         assert pdf.read(4) == b"%PDF"
     with member.page.expect_download() as download_info:
-        member.button("Download UBL").click()
+        member.link("Download UBL").click()
     ubl = download_info.value.path()
     assert ubl is not None and b"urn:fdc:peppol.eu:2017:poacc:billing:3.0" in Path(ubl).read_bytes()
 
@@ -176,6 +178,14 @@ def test_sign_up_subscribe_open_activity_invoice_and_download_pdf(platform: Plat
     assert sum(amounts.values()) == Decimal("227.00")
     assert amounts["vat"] == Decimal("27.00") and amounts["available"] > 0
     expect(member.page.locator("svg.chart rect")).to_have_count(uses.count())
+    # The same, for the calendar year the money moved in; a year with no movement is no page.
+    member.page.get_by_role("link", name=str(datetime.now(BRUSSELS).year), exact=True).click()
+    member.expect_path(r"/app/activities/[\w-]+/transparency\?year=\d{4}")
+    for side in ("in", "out"):
+        total = member.page.locator(f"[data-total={side}]").get_attribute("data-amount")
+        assert Decimal(total or "0") == Decimal("227")
+    member.check("transparency-year")
+    assert member.page.goto(activity_url + "/transparency?year=1999").status == 404
 
     # The simulator: an employment budget down to the net pay.
     member.page.goto(gateway + "/app/salary/simulate")

@@ -30,7 +30,7 @@ def test_a_quote_is_sent_and_the_clients_acceptance_is_shown(platform: Platform,
     visitor.log_in(platform.gateway, email)
     page = visitor.page
     visitor.link("Quotes").click()
-    visitor.button("New quote").click()
+    visitor.link("New quote").click()
     visitor.label("Activity").select_option(label="Atelier Devis")
     visitor.label("Client").select_option(label="Client Devis")
     visitor.label("Description").fill("Animation")

@@ -4,6 +4,7 @@ to its field in French, with what was typed kept; then the contract is signed.""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -57,3 +58,21 @@ def test_a_salary_request_is_refused_in_the_members_language_then_signed(  # typ
     expect(page.locator("#budget-error")).to_have_text(paul._("The activity's budget does not cover this salary."))
     ask(date.today() + timedelta(days=1), "300")
     expect(page.get_by_role("status")).to_have_text(paul._("Your contract is signed; the payslip follows."))
+    expect(page.get_by_text(paul._("No payslip yet."))).to_be_visible()
+
+    # Once the work day is over, the payroll run (the month-end job; started here by an administrator) issues the
+    # payslip, and the member finds it in the browser. Payroll alone lives three days ahead meanwhile.
+    with platform.payroll_days_ahead(3), httpx.Client(timeout=30) as client:
+        api = Api(client, platform.gateway)
+        admin = api.login(ADMIN_EMAIL, ADMIN_PASSWORD)
+        run = api.post("/api/v1/payroll/runs", admin, json={})
+        assert run.status_code == 201, run.text
+        eventually(lambda: api.get("/api/v1/payslips", member["headers"]), lambda r: len(r.json()["items"]) == 1)
+        page.reload()
+        slip = page.get_by_role("listitem").filter(has_text=paul._("Download the payslip"))
+        expect(slip).to_contain_text("€")
+        paul.check("salary-payslip")
+        with page.expect_download() as download:
+            slip.get_by_role("link", name=paul._("Download the payslip")).click()
+        pdf = Path(download.value.path())
+        assert pdf.read_bytes().startswith(b"%PDF-") and download.value.suggested_filename.startswith("payslip-")

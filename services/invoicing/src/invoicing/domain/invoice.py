@@ -99,7 +99,8 @@ class InvoiceStatus(StrEnum):
 ALLOWED_TRANSITIONS: Mapping[InvoiceStatus, frozenset[InvoiceStatus]] = MappingProxyType(
     {
         InvoiceStatus.DRAFT: frozenset({InvoiceStatus.IN_REVIEW, InvoiceStatus.ISSUED}),
-        InvoiceStatus.IN_REVIEW: frozenset({InvoiceStatus.DRAFT, InvoiceStatus.ISSUED}),
+        # An advisor who refuses an invoice in review cancels it before it ever had a number.
+        InvoiceStatus.IN_REVIEW: frozenset({InvoiceStatus.DRAFT, InvoiceStatus.ISSUED, InvoiceStatus.CANCELLED}),
         # A client may pay before the invoice is marked sent.
         InvoiceStatus.ISSUED: frozenset(
             {InvoiceStatus.SENT, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAID, InvoiceStatus.CANCELLED,
@@ -327,6 +328,12 @@ class Invoice(EditableLines):
         if self.status is not InvoiceStatus.IN_REVIEW:
             raise DomainConflictError("invoice.invalid_transition", "Only an invoice in review goes back.", "status")
         self._move_to(InvoiceStatus.DRAFT)
+
+    def reject(self) -> None:
+        """Advisor refuses it: never numbered, never sent, kept for the record (not deleted)."""
+        if self.status is not InvoiceStatus.IN_REVIEW:
+            raise DomainConflictError("invoice.invalid_transition", "Only an invoice in review is rejected.", "status")
+        self._move_to(InvoiceStatus.CANCELLED)
 
     def issue(
         self,

@@ -188,6 +188,23 @@ class ExpenseService:
 
         return await self._commit(work)
 
+    async def request_changes(self, principal: Principal, claim_id: str, message: str) -> Document:
+        """Back to the member as a draft (a receipt to replace, an amount to correct), with the advisor's words."""
+        current = await self.get(principal, claim_id)
+        await self.ctx.access.require_reviewer(principal, current["activity_id"], claim_not_found())
+
+        async def work(session: AsyncClientSession) -> Document:
+            doc = await self.ctx.expense_claims.get(claim_id, session)
+            if doc is None:
+                raise claim_not_found()
+            check_decidable(ExpenseStatus(doc["status"]))
+            saved: Document = await self.ctx.expense_claims.update(claim_id, doc["version"], {
+                "status": ExpenseStatus.DRAFT.value, "review_message": message, "review_message_by": principal.id,
+                "updated_at": self.ctx.clock.now()}, session)
+            return saved
+
+        return await self._commit(work)
+
     async def reject(self, principal: Principal, claim_id: str, reason: str) -> Document:
         current = await self.get(principal, claim_id)
         await self.ctx.access.require_reviewer(principal, current["activity_id"], claim_not_found())

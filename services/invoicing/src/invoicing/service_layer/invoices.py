@@ -274,6 +274,15 @@ class InvoiceService:
                   "decided_at": self.ctx.clock.now(), "message": message}
         return await self._transition(invoice_id, current["version"], {**invoice_state(invoice), "review": review})
 
+    async def reject(self, principal: Principal, invoice_id: str, reason: str) -> Document:
+        current = await self.get(principal, invoice_id)
+        await self.ctx.access.require_reviewer(principal, current["activity_id"], invoice_not_found())
+        invoice = self._invoice(current)
+        invoice.reject()
+        review = {**(current.get("review") or {}), "state": "rejected", "decided_by": principal.id,
+                  "decided_at": self.ctx.clock.now(), "message": reason}
+        return await self._transition(invoice_id, current["version"], {**invoice_state(invoice), "review": review})
+
     @staticmethod
     def _invoice(doc: Document) -> Invoice:
         if doc["kind"] != "invoice":

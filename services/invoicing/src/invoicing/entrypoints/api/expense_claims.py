@@ -60,6 +60,12 @@ class RejectIn(_In):
     reason: str = Field(min_length=1, max_length=1000)
 
 
+class ChangesIn(_In):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"message": "The receipt is unreadable: scan it."}]})
+
+    message: str = Field(min_length=1, max_length=1000)
+
+
 class AttachmentOut(BaseModel):
     id: str
     filename: str
@@ -88,6 +94,7 @@ class ExpenseClaimOut(BaseModel):
     decided_by: str | None
     decided_at: datetime | None
     reason: str | None
+    review_message: str | None = Field(description="The advisor's last request for changes, if any.")
     created_at: datetime
     updated_at: datetime
     version: int
@@ -107,7 +114,8 @@ def _out(doc: Document) -> ExpenseClaimOut:
         deductible_vat=doc["deductible_vat"], amount_charged=doc["amount_charged"],
         attachments=[AttachmentOut(**a) for a in doc["attachments"]], submitted_at=doc.get("submitted_at"),
         decided_by=doc.get("decided_by"), decided_at=doc.get("decided_at"), reason=doc.get("reason"),
-        created_at=doc["created_at"], updated_at=doc["updated_at"], version=doc["version"])
+        review_message=doc.get("review_message"), created_at=doc["created_at"], updated_at=doc["updated_at"],
+        version=doc["version"])
 
 
 @router.post("", status_code=201, response_model=ExpenseClaimOut, responses=_ERRORS,
@@ -155,6 +163,16 @@ async def approve(claim_id: str, principal: CurrentPrincipal, ctx: ContextDep, e
         return 200, _out(await expenses.approve(principal, claim_id))
 
     return await once(ctx, idempotency_key, f"expenses.approve:{principal.id}:{claim_id}", {}, run)
+
+
+@router.post("/{claim_id}/request-changes", response_model=ExpenseClaimOut, responses=_ERRORS,
+             summary="Send a submitted claim back to draft with a message (the member's advisor or an admin)")
+async def request_changes(claim_id: str, body: ChangesIn, principal: CurrentPrincipal, ctx: ContextDep,
+                          expenses: Expenses, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    async def run() -> tuple[int, BaseModel]:
+        return 200, _out(await expenses.request_changes(principal, claim_id, body.message))
+
+    return await once(ctx, idempotency_key, f"expenses.changes:{principal.id}:{claim_id}", body.model_dump(), run)
 
 
 @router.post("/{claim_id}/reject", response_model=ExpenseClaimOut, responses=_ERRORS,

@@ -165,6 +165,16 @@ async def request_changes(invoice_id: str, body: ReviewChangesIn, principal: Cur
     return await once(ctx, idempotency_key, f"invoices.changes:{principal.id}:{invoice_id}", body.model_dump(), run)
 
 
+@_action("reject", "Refuse an invoice in review: cancelled unnumbered, with the reason (advisor or admin)")
+async def reject(invoice_id: str, body: ReviewChangesIn, principal: CurrentPrincipal, ctx: ContextDep,
+                 invoices: Invoices, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    async def run() -> tuple[int, BaseModel]:
+        doc = await invoices.reject(principal, invoice_id, body.message)
+        return 200, presenters.invoice_out(doc, ctx.clock.today())
+
+    return await once(ctx, idempotency_key, f"invoices.reject:{principal.id}:{invoice_id}", body.model_dump(), run)
+
+
 @_action("issue", "Issue: gives the next number of the year, the structured communication and the due date")
 async def issue(invoice_id: str, principal: CurrentPrincipal, ctx: ContextDep, invoices: Invoices,
                 idempotency_key: IdempotencyKey = None) -> JSONResponse:

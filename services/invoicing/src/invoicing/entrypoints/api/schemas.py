@@ -322,7 +322,8 @@ class InvoicePatch(_In):
 
 
 class ReviewOut(BaseModel):
-    state: str = Field(description="pending, approved or changes_requested.")
+    state: Literal["pending", "approved", "changes_requested", "rejected"] = Field(
+        description="rejected: the advisor refused it and it was cancelled before it had a number.")
     requested_by: str | None = None
     decided_by: str | None = None
     message: str | None = None
@@ -496,6 +497,10 @@ class RefundPaidIn(_In):
 
 
 class ReviewChangesIn(_In):
+    """The advisor's words to the member: what to change, or why it is refused."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"message": "Add the dates of the shoot."}]})
+
     message: str = Field(min_length=1, max_length=5000)
 
 

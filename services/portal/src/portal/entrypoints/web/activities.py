@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from portal.domain.money import to_decimal
 from portal.domain.transparency import bars, breakdown
-from portal.entrypoints.web.context import MemberForm, MemberPage, PageContext
+from portal.entrypoints.web.context import MemberForm, MemberPage, PageContext, PageNotFound
 from portal.entrypoints.web.dashboard import UNPAID
 from portal.entrypoints.web.errors import field_errors
 
@@ -53,11 +53,22 @@ async def activity(activity_id: str, page: MemberPage) -> Response:
 
 
 @router.get("/activities/{activity_id}/transparency")
-async def transparency(activity_id: str, page: MemberPage) -> Response:
+async def transparency(activity_id: str, page: MemberPage, year: str | None = None) -> Response:
+    """Since the activity opened, or one calendar year (each euro counted in the year it moved)."""
     found = await page.get_json(f"/api/v1/activities/{activity_id}")
-    ledger = await page.get_json(f"/api/v1/ledger/activities/{activity_id}", params={"limit": 1})
-    result = breakdown(ledger["statement"])
-    invoices = await page.items("/api/v1/invoices", activity_id=activity_id)
-    receivable = sum((to_decimal(i.get("outstanding")) for i in invoices if i["status"] in UNPAID), Decimal("0"))
+    receivable = Decimal("0")
+    if year is None:
+        statement = (await page.get_json(f"/api/v1/ledger/activities/{activity_id}", params={"limit": 1}))["statement"]
+        invoices = await page.items("/api/v1/invoices", activity_id=activity_id)
+        receivable = sum((to_decimal(i.get("outstanding")) for i in invoices if i["status"] in UNPAID), Decimal("0"))
+    # Read after the statement: a payment booked in between may add a year link, never leave one out.
+    years = (await page.get_json(f"/api/v1/ledger/activities/{activity_id}/years"))["items"]
+    if year is not None:
+        chosen = next((item for item in years if str(item["year"]) == year), None)
+        if chosen is None:
+            raise PageNotFound()  # no movement that year, or not a year at all
+        statement = chosen["statement"]
+    result = breakdown(statement)
     return page.render("transparency.html", activity=found, breakdown=result, receivable=receivable,
-                       bars=bars(result.uses, result.total_in))
+                       bars=bars(result.uses, result.total_in), years=[item["year"] for item in years],
+                       year=int(year) if year else None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
@@ -44,11 +45,18 @@ async def assembly(assembly_id: str, page: MemberPage) -> Response:
     if found["state"] == "results_published":
         answer = await page.api("GET", f"/api/v1/assemblies/{assembly_id}/results")
         results = {r["resolution_id"]: r for r in answer.json()["results"]} if answer.status_code == 200 else None
+    return _assembly_page(page, found, results, errors={})
+
+
+def _assembly_page(page: PageContext, found: dict[str, Any], results: dict[str, Any] | None,
+                   errors: dict[str, str], status_code: int = 200) -> Response:
     you = found.get("you") or {}
-    voted = set((you.get("voted") or {}).get("you", [])) | {rid for ids in (you.get("voted") or {}).values()
-                                                            for rid in ids}
-    return page.render("assembly.html", assembly=found, results=results, voted=voted, choices=CHOICES,
-                       majorities=MAJORITIES, errors={})
+    voted: dict[str, list[str]] = you.get("voted") or {}
+    # One ballot per elector the person votes for: themselves (unless they gave their proxy) and each giver.
+    electors = [] if not you.get("in_electorate") or you.get("proxy_given_to") else [page.session.member_id]
+    electors += you.get("proxies_held_from") or []
+    return page.render("assembly.html", status_code=status_code, assembly=found, results=results, voted=voted,
+                       electors=electors, choices=CHOICES, majorities=MAJORITIES, errors=errors)
 
 
 @router.get("/assemblies/{assembly_id}/minutes")
@@ -114,9 +122,40 @@ async def vote(assembly_id: str, resolution_id: str, page: MemberForm) -> Respon
     choice = page.value("choice")
     if choice not in CHOICES:
         raise PageNotFound()
-    response = await page.api("POST", f"/api/v1/resolutions/{resolution_id}/votes", json={"choice": choice})
+    on_behalf_of = page.value("on_behalf_of") or None
+    response = await page.api("POST", f"/api/v1/resolutions/{resolution_id}/votes",
+                              json={"choice": choice, "on_behalf_of": on_behalf_of})
     if response.status_code == 404:
         raise PageNotFound()
     if response.status_code != 201:
         return page.redirect(f"/app/assemblies/{assembly_id}", page.error_message(response))
     return page.redirect(f"/app/assemblies/{assembly_id}", page.gettext("Your vote is recorded."))
+
+
+@router.post("/assemblies/{assembly_id}/proxy")
+async def give_proxy(assembly_id: str, page: MemberForm) -> Response:
+    """The holder is named by the member number their profile shows: members do not see each other's records."""
+    holder = page.value("holder_id").strip()
+    errors = {"holder_id": page.gettext("Enter the member number of the person who votes for you.")} if not holder \
+        else {}
+    if not errors:
+        response = await page.api("POST", f"/api/v1/assemblies/{assembly_id}/proxies", json={"holder_id": holder})
+        if response.status_code == 201:
+            return page.redirect(f"/app/assemblies/{assembly_id}", page.gettext("Your proxy is registered."))
+        refusal = page.problem(response)
+        if response.status_code == 404 and refusal.field is None:
+            raise PageNotFound()
+        # The form has one field: whatever the rule (closed, the holder's limit, outside the electorate), say it there.
+        errors = {"holder_id": page.error_message(response)}
+    found = await page.get_json(f"/api/v1/assemblies/{assembly_id}")
+    return _assembly_page(page, found, None, errors=errors, status_code=422)
+
+
+@router.post("/assemblies/{assembly_id}/proxy/withdraw")
+async def withdraw_proxy(assembly_id: str, page: MemberForm) -> Response:
+    response = await page.api("DELETE", f"/api/v1/assemblies/{assembly_id}/proxies/given")
+    if response.status_code == 404:
+        raise PageNotFound()
+    message = page.gettext("Your proxy is withdrawn.") if response.status_code == 200 else page.error_message(response)
+    return page.redirect(f"/app/assemblies/{assembly_id}", message)
+

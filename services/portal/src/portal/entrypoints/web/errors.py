@@ -45,6 +45,17 @@ _BY_CODE = {
     "payment.exceeds_outstanding": N_("This is more than the invoice still asks for."),
     "payment.exceeds_unmatched": N_("This is more than what is left of the amount."),
     "quote.locked": N_("A quote is not changed once it is sent."),
+    "proxy_to_self": N_("You cannot give your proxy to yourself."),
+    "proxy_already_given": N_("You have already given your proxy."),
+    "proxy_limit_reached": N_("This member already holds as many proxies as the statutes allow."),
+    "proxy_chain": N_("This member has given their own proxy: a proxy is not passed on."),
+    "proxy_registration_closed": N_("Proxies are given after the convocation and before voting opens."),
+    "proxy_giver_cannot_vote": N_("You gave your proxy: the member who holds it votes for you."),
+    "not_proxy_holder": N_("You do not hold this member's proxy."),
+}
+# Where one code means something else for one field.
+_BY_CODE_AND_FIELD = {
+    ("not_in_electorate", "holder_id"): N_("No member of this assembly's electorate has this member number."),
 }
 GENERIC = N_("This value is not accepted.")
 
@@ -58,6 +69,9 @@ def field_name(api_field: str | None) -> str:
 
 def message_for(found: ApiProblem, gettext: Callable[[str], str], language: str) -> str:
     """The API's own words for English readers; the code's translated message for everyone else."""
+    specific = _BY_CODE_AND_FIELD.get((found.code, found.field or ""))
+    if specific:
+        return gettext(specific)
     if language == "en" and found.message:
         return found.message
     return gettext(_BY_CODE.get(found.code, GENERIC))

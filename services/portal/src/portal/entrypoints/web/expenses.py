@@ -10,7 +10,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from portal.domain.money import CENT, parse_amount
-from portal.entrypoints.web.context import MemberForm, MemberPage, PageContext
+from portal.entrypoints.web.context import MemberForm, MemberPage, PageContext, PageNotFound
 from portal.entrypoints.web.errors import field_errors
 
 router = APIRouter(prefix="/app")
@@ -76,3 +76,30 @@ async def submit_claim(page: MemberForm) -> Response:
         return await _page(page, field_errors(page.problem(submitted), page.gettext, page.language, known=FIELDS),
                            submitted.status_code)
     return page.redirect("/app/expenses", page.gettext("Your expense claim is submitted for review."))
+
+
+@router.post("/expenses/{claim_id}/submit")
+async def resubmit_claim(claim_id: str, page: MemberForm) -> Response:
+    """A draft (sent back by the advisor, or left by a failed upload) goes for review again, with a new receipt
+    when one is attached."""
+    receipt = page.form.get("receipt") if page.form is not None else None
+    if isinstance(receipt, UploadFile) and receipt.filename:
+        content = await receipt.read(MAX_RECEIPT_BYTES + 1)
+        attached = await page.api("POST", f"/api/v1/expense-claims/{claim_id}/attachments",
+                                  files={"file": (receipt.filename, content, receipt.content_type)})
+        if attached.status_code == 404:
+            raise PageNotFound()
+        if attached.status_code != 201:
+            return await _row_refused(page, claim_id, attached)
+    submitted = await page.api("POST", f"/api/v1/expense-claims/{claim_id}/submit")
+    if submitted.status_code == 404:
+        raise PageNotFound()
+    if submitted.status_code != 200:
+        return await _row_refused(page, claim_id, submitted)
+    return page.redirect("/app/expenses", page.gettext("Your expense claim is submitted for review."))
+
+
+async def _row_refused(page: PageContext, claim_id: str, response: Any) -> Response:
+    """The API's refusal next to the row's receipt field, whatever field it named (the row has only that one)."""
+    errors = field_errors(page.problem(response), page.gettext, page.language, known=set())
+    return await _page(page, {f"receipt-{claim_id}": next(iter(errors.values()))}, response.status_code)

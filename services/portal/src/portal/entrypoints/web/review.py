@@ -11,12 +11,11 @@ from starlette.responses import Response
 
 from portal.domain.money import CENT, parse_amount
 from portal.entrypoints.web.context import MemberForm, MemberPage, PageContext, PageNotFound
-from portal.entrypoints.web.errors import field_errors
+from portal.entrypoints.web.errors import N_, field_errors
 
 router = APIRouter(prefix="/app")
 
 STAFF = {"advisor", "admin"}
-CLAIM_DECISIONS = {"approve", "reject"}
 
 
 def require_staff(page: PageContext) -> None:
@@ -45,48 +44,47 @@ async def review_queue(page: MemberPage) -> Response:
     return await _queue(page)
 
 
-@router.post("/review/invoices/{invoice_id}/approve")
-async def approve_invoice(invoice_id: str, page: MemberForm) -> Response:
+# What the advisor must say for each decision that needs words, and what they are told once it is done.
+_MESSAGE_NEEDED = {"request-changes": N_("Say what the member should change."),
+                   "reject": N_("Say why you refuse it: the member reads it.")}
+_DONE = {
+    ("invoices", "approve"): N_("Invoice approved: the member can issue it."),
+    ("invoices", "request-changes"): N_("The invoice is back with the member, with your message."),
+    ("invoices", "reject"): N_("Invoice refused: it is cancelled and will never be issued."),
+    ("expense-claims", "approve"): N_("Expense claim approved."),
+    ("expense-claims", "request-changes"): N_("The expense claim is back with the member, with your message."),
+    ("expense-claims", "reject"): N_("Expense claim rejected."),
+}
+
+
+async def _decide(page: PageContext, kind: str, item_id: str, decision: str) -> Response:
+    """Approve, send back with a message, or refuse with a reason: one form per row, one answer per decision."""
     require_staff(page)
-    response = await page.api("POST", f"/api/v1/invoices/{invoice_id}/approve")
+    if (kind, decision) not in _DONE:
+        raise PageNotFound()
+    body: dict[str, str] | None = None
+    if decision in _MESSAGE_NEEDED:
+        message = page.value("message").strip()
+        if not message:
+            return await _queue(page, {f"message-{item_id}": page.gettext(_MESSAGE_NEEDED[decision])}, item_id, 422)
+        # The API names a claim's refusal a reason; everything else the advisor writes is a message.
+        body = {"reason" if (kind, decision) == ("expense-claims", "reject") else "message": message}
+    response = await page.api("POST", f"/api/v1/{kind}/{item_id}/{decision}", json=body)
     if response.status_code in {403, 404}:
         raise PageNotFound()
     if response.status_code != 200:
-        return await _queue(page, _row_error(page, response, "message", invoice_id), invoice_id,
-                            response.status_code)
-    return page.redirect("/app/review", page.gettext("Invoice approved: the member can issue it."))
+        return await _queue(page, _row_error(page, response, "message", item_id), item_id, response.status_code)
+    return page.redirect("/app/review", page.gettext(_DONE[(kind, decision)]))
 
 
-@router.post("/review/invoices/{invoice_id}/request-changes")
-async def request_changes(invoice_id: str, page: MemberForm) -> Response:
-    require_staff(page)
-    message = page.value("message").strip()
-    if not message:
-        return await _queue(page, {f"message-{invoice_id}": page.gettext("Say what the member should change.")},
-                            invoice_id, 422)
-    response = await page.api("POST", f"/api/v1/invoices/{invoice_id}/request-changes", json={"message": message})
-    if response.status_code in {403, 404}:
-        raise PageNotFound()
-    if response.status_code != 200:
-        return await _queue(page, _row_error(page, response, "message", invoice_id), invoice_id,
-                            response.status_code)
-    return page.redirect("/app/review", page.gettext("The invoice is back with the member, with your message."))
+@router.post("/review/invoices/{invoice_id}/{decision}")
+async def decide_invoice(invoice_id: str, decision: str, page: MemberForm) -> Response:
+    return await _decide(page, "invoices", invoice_id, decision)
 
 
 @router.post("/review/expense-claims/{claim_id}/{decision}")
 async def decide_claim(claim_id: str, decision: str, page: MemberForm) -> Response:
-    require_staff(page)
-    if decision not in CLAIM_DECISIONS:
-        raise PageNotFound()
-    body = {"reason": page.value("reason") or page.gettext("Rejected by the advisor.")} if decision == "reject" \
-        else None
-    response = await page.api("POST", f"/api/v1/expense-claims/{claim_id}/{decision}", json=body)
-    if response.status_code in {403, 404}:
-        raise PageNotFound()
-    if response.status_code != 200:
-        return await _queue(page, _row_error(page, response, "reason", claim_id), claim_id, response.status_code)
-    done = page.gettext("Expense claim approved.") if decision == "approve" else page.gettext("Expense claim rejected.")
-    return page.redirect("/app/review", done)
+    return await _decide(page, "expense-claims", claim_id, decision)
 
 
 # --- money no invoice took -----------------------------------------------------------------------------------
