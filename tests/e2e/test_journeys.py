@@ -61,6 +61,28 @@ def test_a_member_joins_opens_an_activity_and_issues_an_invoice(platform: Platfo
         assert api.get(f"/api/v1/activities/{activity_id}", other).status_code == 404
         assert api.get(f"/api/v1/members/{member_id}", other).status_code == 404
 
+        # A partner's shop invoices for this activity with a key bound to it, through the gateway.
+        unbound = api.post("/api/v1/admin/api-keys", admin, json={
+            "name": "Shop", "scopes": ["invoices:read", "invoices:write"]})
+        assert unbound.status_code == 422 and unbound.json()["error"]["field"] == "activity_ids"
+        created_key = api.post("/api/v1/admin/api-keys", admin, json={
+            "name": "Shop", "scopes": ["invoices:read", "invoices:write"], "activity_ids": [activity_id]})
+        assert created_key.status_code == 201, created_key.text
+        assert created_key.json()["activity_ids"] == [activity_id]
+        shop = {"X-API-Key": created_key.json()["key"]}
+        sale = api.post("/api/v1/invoices", shop, json={
+            "activity_id": activity_id, "client_id": client_id,
+            "lines": [{"description": "Poster", "quantity": "2", "unit": "C62", "unit_price": "25.00",
+                       "vat_rate": "21"}]})
+        assert sale.status_code == 201, sale.text
+        sold = api.post(f"/api/v1/invoices/{sale.json()['id']}/issue", shop)
+        assert sold.status_code == 200, sold.text
+        assert Decimal(sold.json()["totals"]["total_incl_vat"]) == Decimal("60.50")
+        assert {i["id"] for i in api.get("/api/v1/invoices", shop).json()["items"]} == {invoice_id, sale.json()["id"]}
+        assert api.get("/api/v1/payslips", shop).status_code == 403  # outside its scopes
+        audit = api.get(f"/api/v1/admin/api-keys/{created_key.json()['id']}/audit", admin).json()["items"]
+        assert [(e["method"], e["status"]) for e in audit] == [("GET", 200), ("POST", 200), ("POST", 201)]
+
 
 def _paid_member(api: Api, admin: dict[str, str], name: str) -> tuple[str, dict[str, str]]:
     member_id, _, headers = api.register(name)

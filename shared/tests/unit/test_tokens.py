@@ -92,3 +92,18 @@ async def test_each_issuer_grants_only_its_roles() -> None:
         await verifier().verify(issue_access_token(GATEWAY, subject="x", role=Role.ADMIN, issuer="coop-gateway"))
     with pytest.raises(InvalidToken):
         await verifier().verify(issue_access_token(KEY, subject="x", role=Role.PARTNER))
+
+
+async def test_a_partner_token_carries_the_activities_its_key_is_bound_to() -> None:
+    bound = issue_access_token(GATEWAY, subject="key-1", role=Role.PARTNER, issuer="coop-gateway",
+                               scopes=frozenset({"invoices:write"}), extra={"activities": ["a-1", "a-2"]})
+    principal = await verifier().verify(bound)
+    assert principal.activities == frozenset({"a-1", "a-2"})
+    assert principal.reaches("a-1") and not principal.reaches("a-3")
+    unbound = await verifier().verify(issue_access_token(GATEWAY, subject="key-2", role=Role.PARTNER,
+                                                         issuer="coop-gateway"))
+    assert unbound.activities is None and unbound.reaches("a-3")
+    malformed = issue_access_token(GATEWAY, subject="key-3", role=Role.PARTNER, issuer="coop-gateway",
+                                   extra={"activities": "a-1"})
+    with pytest.raises(InvalidToken):
+        await verifier().verify(malformed)

@@ -207,6 +207,25 @@ async def test_the_scopes_a_key_can_get_are_listed_for_admins(stack: Stack, toke
     assert member.status_code == 403
 
 
+async def test_a_write_key_is_bound_to_named_activities(stack: Stack, token_for: Callable[..., Any]) -> None:
+    admin = token_for("a", role="admin")
+    unbound = await stack.gateway.post("/api/v1/admin/api-keys", headers=admin,
+                                       json={"name": "Shop", "scopes": ["invoices:write"]})
+    assert unbound.status_code == 422 and unbound.json()["error"]["field"] == "activity_ids"
+    empty = await stack.gateway.post("/api/v1/admin/api-keys", headers=admin,
+                                     json={"name": "Shop", "scopes": ["invoices:write"], "activity_ids": []})
+    assert empty.status_code == 422 and empty.json()["error"]["field"] == "activity_ids"
+    bound = await stack.gateway.post("/api/v1/admin/api-keys", headers=admin, json={
+        "name": "Shop", "scopes": ["invoices:write"], "activity_ids": ["a-2", "a-1", "a-2"]})
+    assert bound.status_code == 201, bound.text
+    assert bound.json()["activity_ids"] == ["a-1", "a-2"]
+    reader = await stack.gateway.post("/api/v1/admin/api-keys", headers=admin,
+                                      json={"name": "Books", "scopes": ["invoices:read"]})
+    assert reader.status_code == 201 and reader.json()["activity_ids"] is None  # a read key may see every activity
+    listed = {k["id"]: k for k in (await stack.gateway.get("/api/v1/admin/api-keys", headers=admin)).json()["items"]}
+    assert listed[bound.json()["id"]]["activity_ids"] == ["a-1", "a-2"]
+
+
 async def test_unknown_scope_is_a_422_naming_the_field(stack: Stack, token_for: Callable[..., Any]) -> None:
     response = await stack.gateway.post("/api/v1/admin/api-keys", headers=token_for("a", role="admin"),
                                         json={"name": "x", "scopes": ["everything"]})

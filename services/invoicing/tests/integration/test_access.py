@@ -123,7 +123,7 @@ async def test_requests_without_a_valid_token_are_refused(platform: Platform) ->
     assert (await platform.http.get("/api/v1/clients", headers=bad)).json()["error"]["code"] == "invalid_token"
 
 
-async def test_partner_keys_read_with_their_scope_and_never_write(platform: Platform) -> None:
+async def test_partner_keys_reach_only_their_scopes_and_their_bound_activities(platform: Platform) -> None:
     from coop_shared.auth.principal import Role
     from coop_shared.auth.tokens import PARTNER_ROLES, KeySource, SigningKey, issue_access_token
 
@@ -131,19 +131,59 @@ async def test_partner_keys_read_with_their_scope_and_never_write(platform: Plat
     platform.app.state.token_verifier.trust(KeySource("coop-gateway", PARTNER_ROLES,
                                                       jwks={"keys": [gateway.public_jwk()]}))
 
-    def partner(*scopes: str) -> dict[str, str]:
+    def partner(*scopes: str, bound: list[str] | None = None) -> dict[str, str]:
         token = issue_access_token(gateway, subject="key-1", role=Role.PARTNER, issuer="coop-gateway",
-                                   scopes=frozenset(scopes))
+                                   scopes=frozenset(scopes), extra=None if bound is None else {"activities": bound})
         return {"Authorization": f"Bearer {token}"}
 
     _, activity, headers = await platform.member_with_activity()
+    _, other_activity, other_headers = await platform.member_with_activity()
     client = await platform.client(headers, activity)
     invoice = await platform.issued(headers, activity, client["id"])
+    other_client = await platform.client(other_headers, other_activity)
+    other_invoice = await platform.issued(other_headers, other_activity, other_client["id"])
     http = platform.http
+
+    # An unbound read key: every activity's documents, nothing else, no writing.
     reader = partner("invoices:read")
     assert (await http.get(f"/api/v1/invoices/{invoice['id']}/ubl", headers=reader)).status_code == 200
-    assert invoice["id"] in [i["id"] for i in (await http.get("/api/v1/invoices", headers=reader)).json()["items"]]
+    listed = {i["id"] for i in (await http.get("/api/v1/invoices?limit=100", headers=reader)).json()["items"]}
+    assert {invoice["id"], other_invoice["id"]} <= listed
     assert (await http.get(f"/api/v1/invoices/{invoice['id']}", headers=partner("payroll:read"))).status_code == 404
-    writer = partner("invoices:read", "invoices:write")
-    refused = await http.post("/api/v1/clients", headers=writer, json={**PERSON, "activity_id": activity})
-    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "forbidden")
+    refused = await http.post("/api/v1/clients", headers=reader, json={**PERSON, "activity_id": activity})
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "insufficient_scope")
+    # A write key that is not bound to the activity cannot write there either.
+    unbound_writer = partner("invoices:read", "invoices:write")
+    refused = await http.post("/api/v1/clients", headers=unbound_writer, json={**PERSON, "activity_id": activity})
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "insufficient_scope")
+
+    # A key bound to one activity: drafts, issues and reads there as its managers would...
+    writer = partner("invoices:read", "invoices:write", bound=[activity])
+    created = await http.post("/api/v1/clients", headers=writer, json={**PERSON, "activity_id": activity})
+    assert created.status_code == 201, created.text
+    draft = await http.post("/api/v1/invoices", headers=writer, json={
+        "activity_id": activity, "client_id": created.json()["id"], "lines": [line()]})
+    assert draft.status_code == 201, draft.text
+    issued = await http.post(f"/api/v1/invoices/{draft.json()['id']}/issue", headers=writer)
+    assert issued.status_code == 200, issued.text
+    assert issued.json()["number"] and issued.json()["status"] == "issued"
+    listed = {i["id"] for i in (await http.get("/api/v1/invoices?limit=100", headers=writer)).json()["items"]}
+    assert listed == {invoice["id"], draft.json()["id"]}
+    # ...and knows nothing of any other activity: 404 exactly as if it did not exist, an empty list.
+    assert (await http.get(f"/api/v1/invoices/{other_invoice['id']}", headers=writer)).status_code == 404
+    elsewhere = await http.post("/api/v1/clients", headers=writer, json={**PERSON, "activity_id": other_activity})
+    assert elsewhere.status_code == 404
+    narrowed = await http.get(f"/api/v1/invoices?activity_id={other_activity}", headers=writer)
+    assert narrowed.status_code == 200 and narrowed.json()["items"] == []
+    # It reviews nothing: that stays the advisor's.
+    review = await http.post(f"/api/v1/invoices/{draft.json()['id']}/approve", headers=writer)
+    assert review.status_code in (403, 409)
+
+    # The owner's standing decides whether the activity may invoice, whoever drafts.
+    lapsed = await platform.activity(await platform.member(shares_paid=0))
+    lapsed_writer = partner("invoices:read", "invoices:write", bound=[lapsed])
+    lapsed_client = await http.post("/api/v1/clients", headers=lapsed_writer, json={**PERSON, "activity_id": lapsed})
+    assert lapsed_client.status_code == 201, lapsed_client.text
+    refused = await http.post("/api/v1/invoices", headers=lapsed_writer, json={
+        "activity_id": lapsed, "client_id": lapsed_client.json()["id"], "lines": [line()]})
+    assert (refused.status_code, refused.json()["error"]["code"]) == (409, "member_not_in_good_standing")

@@ -85,6 +85,7 @@ class Received:
     at: float
     headers: dict[str, str]
     body: bytes
+    path: str = ""
 
 
 @dataclass
@@ -104,7 +105,7 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             index = len(receiver.requests)
-            receiver.requests.append(Received(time.time(), dict(self.headers.items()), body))
+            receiver.requests.append(Received(time.time(), dict(self.headers.items()), body, self.path))
             status = receiver.statuses[min(index, len(receiver.statuses) - 1)]
             if status < 0:
                 time.sleep(-status / 10)
@@ -244,14 +245,14 @@ class Harness:
         token = issue_access_token(self.people_key, subject=subject, role=role)
         return {"Authorization": f"Bearer {token}"}
 
-    def partner(self, subject: str, scopes: set[str]) -> dict[str, str]:
+    def partner(self, subject: str, scopes: set[str], activities: list[str] | None = None) -> dict[str, str]:
         try:
             from coop_shared.auth.tokens import KeySource  # noqa: F401  (partner tokens come from the gateway)
             issuer = "coop-gateway"
         except ImportError:
             issuer = "coop-members"
         token = issue_access_token(self.partner_key, subject=subject, role=Role.PARTNER, scopes=frozenset(scopes),
-                                   issuer=issuer)
+                                   issuer=issuer, extra=None if activities is None else {"activities": activities})
         return {"Authorization": f"Bearer {token}"}
 
 

@@ -9,12 +9,14 @@ import hashlib
 import hmac
 import json
 import time
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from coop_shared.auth.principal import Role
+from coop_shared.contracts.invoicing import InvoiceIssued
 from coop_shared.contracts.members import MemberRegistered
 from coop_shared.messaging.envelope import new_event
 
@@ -329,3 +331,37 @@ async def test_member_data_is_minimised_to_the_key_scopes(harness) -> None:
     assert deliveries[contacts_only["id"]]["email"] == "private@example.be"
     assert "iban" not in deliveries[contacts_only["id"]]
     assert deliveries[with_bank["id"]]["iban"] == "BE68539007547034"
+
+
+async def test_a_key_bound_to_activities_hears_only_about_them(harness) -> None:
+    app = harness.app(webhook_allow_private_targets=True)
+    receiver = harness.receiver
+    types = ("invoicing.invoice.issued.v1", "members.member.registered.v1")
+    bound = harness.partner("partner-shop", {"webhooks:manage", "invoices:read", "members:read"}, ["a-shop"])
+    books = harness.partner("partner-books", {"webhooks:manage", "invoices:read", "members:read"})
+
+    def issued(invoice_id: str, activity_id: str):  # type: ignore[no-untyped-def]
+        return new_event(InvoiceIssued(
+            invoice_id=invoice_id, number="2026-000001", activity_id=activity_id, member_id="m-1", client_id="c-1",
+            client_name="Client", issue_date=date(2026, 3, 2), due_date=date(2026, 4, 1),
+            total_excl_vat=Decimal("100.00"), total_vat=Decimal("21.00"), total_incl_vat=Decimal("121.00"),
+            contribution_rate=Decimal("0.065"), contribution=Decimal("6.50"), activity_share=Decimal("93.50")),
+            source="invoicing", subject=invoice_id)
+
+    async with harness.started(app) as client:
+        shop = await _register(client, bound, receiver.url + "/shop", types)
+        assert shop.status_code == 201, shop.text
+        assert shop.json()["activities"] == ["a-shop"]
+        everything = (await _register(client, books, receiver.url + "/books", types)).json()
+        assert everything["activities"] is None
+        for envelope in (issued("i-shop", "a-shop"), issued("i-other", "a-other"),
+                         new_event(MemberRegistered(member_id="m-b", email="b@example.be", full_name="B"),
+                                   source="members", subject="m-b")):
+            await harness.publish(app, envelope)
+        await harness.wait_until(lambda: len(receiver.requests) == 4, what="four deliveries")
+        assert len(await _deliveries(client, bound, shop.json()["id"])) == 1  # nothing planned for the others
+    by_path: dict[str, list[str]] = {}
+    for request in receiver.requests:
+        by_path.setdefault(request.path, []).append(json.loads(request.body)["subject"])
+    assert by_path["/hooks/coop/shop"] == ["i-shop"]
+    assert sorted(by_path["/hooks/coop/books"]) == ["i-other", "i-shop", "m-b"]

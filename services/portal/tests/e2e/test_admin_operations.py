@@ -115,3 +115,15 @@ def test_an_administrator_gives_a_partner_a_key_then_revokes_it(  # type: ignore
     with httpx.Client(timeout=15) as client:
         revoked = client.get(f"{platform.gateway}/api/v1/invoices", headers={"X-API-Key": secret})
     assert revoked.status_code == 401
+
+    # A key that writes is bound to named activities: asked for next to the field, then shown in the list.
+    boss.label("Name of the key").fill("Shop")
+    page.get_by_role("checkbox", name=re.compile(r"^invoices:write ")).check()
+    boss.button("Create the key").click()
+    expect(page.locator("#activity_ids-error")).to_have_text(
+        "A key that writes is bound to at least one activity: name it here.")
+    boss.label("Only for these activities").fill("a-shop, a-stand\na-shop")
+    boss.button("Create the key").click()
+    shop_secret = page.get_by_test_id("secret").inner_text()
+    row = page.get_by_test_id("keys").get_by_role("row").filter(has_text=shop_secret[:13])
+    expect(row).to_contain_text("a-shop, a-stand")

@@ -21,6 +21,8 @@ class Principal:
     language: str = "fr"
     # The member's token version when the token was issued (see coop_shared.auth.revocation).
     token_version: int = 0
+    # A partner key bound to some activities reaches only those; None: not bound.
+    activities: frozenset[str] | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -32,3 +34,7 @@ class Principal:
 
     def has_scope(self, scope: str) -> bool:
         return self.role is Role.ADMIN or scope in self.scopes
+
+    def reaches(self, activity_id: str) -> bool:
+        """Not bound, or bound to this activity (see ``activities``)."""
+        return self.activities is None or activity_id in self.activities

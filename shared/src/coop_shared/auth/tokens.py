@@ -89,8 +89,11 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
     version = claims.get("token_version", 0)
     if not isinstance(version, int) or isinstance(version, bool) or version < 0:
         raise InvalidToken("malformed token_version")
+    bound = claims.get("activities")
+    if bound is not None and (not isinstance(bound, list) or not all(isinstance(a, str) for a in bound)):
+        raise InvalidToken("malformed activities")
     return Principal(id=str(claims["sub"]), role=role, scopes=scopes, language=str(claims.get("lang", "fr")),
-                     token_version=version)
+                     token_version=version, activities=None if bound is None else frozenset(bound))
 
 
 @dataclass

@@ -41,6 +41,8 @@ class ApiKeyRecord:
     scopes: frozenset[str]
     revoked: bool
     expires_at: datetime | None = None
+    # The activities the key is bound to (None: every activity its scopes reach).
+    activity_ids: frozenset[str] | None = None
 
     def expired(self, now: datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= now
@@ -68,11 +70,13 @@ class ApiKeyStore:
         return hmac.new(self._pepper, key.encode(), hashlib.sha256).hexdigest()
 
     async def create(self, *, name: str, scopes: frozenset[str], created_by: str,
-                     expires_at: datetime | None = None) -> tuple[str, dict[str, Any]]:
+                     expires_at: datetime | None = None,
+                     activity_ids: frozenset[str] | None = None) -> tuple[str, dict[str, Any]]:
         key, hint = new_secret()
         doc = {"_id": str(uuid.uuid4()), "name": name, "scopes": sorted(scopes), "hint": hint,
                "key_hash": self._hash(key), "created_by": created_by, "created_at": wall_time(),
-               "revoked_at": None, "expires_at": expires_at, "last_used_at": None}
+               "revoked_at": None, "expires_at": expires_at, "last_used_at": None,
+               "activity_ids": None if activity_ids is None else sorted(activity_ids)}
         await self._keys.insert_one(doc)
         return key, doc
 
@@ -84,9 +88,7 @@ class ApiKeyStore:
         if cached is not None and time.monotonic() - cached[0] < self._cache_seconds:
             return cached[1]
         doc = await self._keys.find_one({"key_hash": digest})
-        record = None if doc is None else ApiKeyRecord(doc["_id"], doc["name"], frozenset(doc["scopes"]),
-                                                       doc.get("revoked_at") is not None,
-                                                       _aware(doc.get("expires_at")))
+        record = None if doc is None else _record(doc)
         self._cache[digest] = (time.monotonic(), record)
         return record
 
@@ -127,6 +129,12 @@ class ApiKeyStore:
 
     async def get(self, key_id: str) -> dict[str, Any] | None:
         return await self._keys.find_one({"_id": key_id}, {"key_hash": 0})
+
+
+def _record(doc: dict[str, Any]) -> ApiKeyRecord:
+    bound = doc.get("activity_ids")
+    return ApiKeyRecord(doc["_id"], doc["name"], frozenset(doc["scopes"]), doc.get("revoked_at") is not None,
+                        _aware(doc.get("expires_at")), None if bound is None else frozenset(bound))
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -26,8 +26,11 @@ class PartnerTokens:
         now = time.monotonic()
         if cached is not None and now - cached[0] < TOKEN_TTL_SECONDS / 2:
             return cached[1]
+        # A bound key's activities travel in the token: each service narrows what the partner reaches.
+        bound = None if record.activity_ids is None else {"activities": sorted(record.activity_ids)}
         token = issue_access_token(self.key, subject=record.id, role=Role.PARTNER, scopes=record.scopes,
-                                   ttl_seconds=TOKEN_TTL_SECONDS, issuer=self._issuer, audience=self._audience)
+                                   ttl_seconds=TOKEN_TTL_SECONDS, issuer=self._issuer, audience=self._audience,
+                                   extra=bound)
         self._cache[record.id] = (now, token)
         return token
 

@@ -4,8 +4,11 @@
   standing and while the activity is open (409 with a code saying which);
 - advisors: see the activities of the members they support, review them;
 - admins: see everything;
-- partners (API keys of accounting tools): read everything their
-  ``invoices:read`` scope allows, write nothing here;
+- partners (API keys of accounting tools, shops): read what their
+  ``invoices:read`` scope allows, of the activities the key is bound to (all
+  when not bound); an ``invoices:write`` key, always bound, drafts, issues and
+  sends for its activities as their managers would, the owner's standing
+  deciding whether the activity may invoice;
 - anyone else: 404, exactly as if the object did not exist.
 """
 
@@ -20,6 +23,17 @@ from invoicing.adapters.read_models import ReadModel
 from invoicing.domain.access import ActivityRecord, supported_by
 
 READ_SCOPE = "invoices:read"
+WRITE_SCOPE = "invoices:write"
+
+
+def _partner_reads(principal: Principal) -> bool:
+    # A write answer shows the document written: a write key sees its own activities' documents.
+    return principal.has_scope(READ_SCOPE) or principal.has_scope(WRITE_SCOPE)
+
+
+def _partner_writes(principal: Principal, activity_id: str) -> bool:
+    return principal.has_scope(WRITE_SCOPE) and principal.activities is not None \
+        and activity_id in principal.activities
 
 
 class AccessPolicy:
@@ -28,10 +42,12 @@ class AccessPolicy:
 
     async def visible_activity_ids(self, principal: Principal) -> set[str] | None:
         """Activities whose documents ``principal`` may read; None means all of them."""
-        if principal.role is Role.ADMIN or (principal.role is Role.PARTNER and principal.has_scope(READ_SCOPE)):
+        if principal.role is Role.ADMIN:
             return None
         if principal.role is Role.PARTNER:
-            return set()
+            if not _partner_reads(principal):
+                return set()
+            return None if principal.activities is None else set(principal.activities)
         ids = {a.id for a in await self.read_model.activities_managed_by(principal.id)}
         if principal.role is Role.ADVISOR:
             ids |= {a.id for a in await self.read_model.activities_supported_by(principal.id)}
@@ -48,10 +64,10 @@ class AccessPolicy:
         return {} if visible is None else {"activity_id": {"$in": sorted(visible)}}
 
     async def can_view(self, principal: Principal, activity_id: str) -> bool:
-        if principal.role is Role.ADMIN or (principal.role is Role.PARTNER and principal.has_scope(READ_SCOPE)):
+        if principal.role is Role.ADMIN:
             return True
         if principal.role is Role.PARTNER:
-            return False
+            return _partner_reads(principal) and principal.reaches(activity_id)
         activity = await self.read_model.activity(activity_id)
         if activity is None:
             return False
@@ -68,9 +84,14 @@ class AccessPolicy:
 
     async def require_manager(self, principal: Principal, activity_id: str, missing: NotFound) -> ActivityRecord:
         """Owner or co-manager of the activity (clients, quotes, invoices)."""
-        if principal.role is Role.PARTNER:
-            raise Forbidden("forbidden", "API keys may read invoicing data, not change it.")
         activity = await self.read_model.activity(activity_id)
+        if principal.role is Role.PARTNER:
+            if activity is not None and _partner_writes(principal, activity_id):
+                return activity
+            if activity is not None and await self.can_view(principal, activity_id):
+                raise Forbidden("insufficient_scope", "This API key may read this activity's documents, "
+                                "not change them (it needs invoices:write, bound to the activity).")
+            raise missing
         if activity is not None and activity.is_managed_by(principal.id):
             return activity
         if activity is not None and await self.can_view(principal, activity_id):
@@ -85,7 +106,8 @@ class AccessPolicy:
         if not activity.is_open:
             raise Conflict("activity_not_open", f"The activity is {activity.status}: it cannot invoice.",
                            "activity_id")
-        member = await self.read_model.member(principal.id)
+        # A partner acts for the activity: its owner's standing decides.
+        member = await self.read_model.member(activity.owner_id if principal.role is Role.PARTNER else principal.id)
         if member is None or not member.in_good_standing(today):
             raise Conflict("member_not_in_good_standing",
                            "Invoicing needs one fully paid share per started year of use.", "member")

@@ -71,7 +71,7 @@ class EndpointRepository:
     async def subscribed_to(self, event_type: str) -> list[dict[str, Any]]:
         return [doc async for doc in self._endpoints.find({"event_types": event_type, "status": ACTIVE,
                                                            "enabled": {"$ne": False}},
-                                                          {"_id": 1, "owner_id": 1, "scopes": 1})]
+                                                          {"_id": 1, "owner_id": 1, "scopes": 1, "activities": 1})]
 
     async def update(self, endpoint_id: str, changes: dict[str, Any],
                      unset: Sequence[str] = ()) -> dict[str, Any] | None:

@@ -151,3 +151,14 @@ def minimised(data: Any, scopes: frozenset[str]) -> Any:
     if isinstance(data, list):
         return [minimised(item, scopes) for item in data]
     return data
+
+
+# Where an event names the activities it is about.
+ACTIVITY_FIELDS = ("activity_id", "seller_activity_id", "buyer_activity_id")
+
+
+def concerns(data: Any, activities: frozenset[str]) -> bool:
+    """Whether an event's data is about one of ``activities`` (an event about no activity is about none)."""
+    if not isinstance(data, dict):
+        return False
+    return any(data.get(name) in activities for name in ACTIVITY_FIELDS)

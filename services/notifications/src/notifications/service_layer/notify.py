@@ -17,7 +17,7 @@ from coop_shared.observability.logging import get_logger
 from coop_shared.persistence.idempotency import apply_once
 from notifications.adapters.rendering import RenderedMessage
 from notifications.domain.attachments import BUILDERS
-from notifications.domain.catalogue import DOCUMENT_SEND_REQUESTED, NotificationRule, minimised, rule_for
+from notifications.domain.catalogue import DOCUMENT_SEND_REQUESTED, NotificationRule, concerns, minimised, rule_for
 from notifications.domain.directory import DirectoryChange, Erasure, directory_changes
 from notifications.domain.languages import normalise_language
 from notifications.domain.preferences import Channel, Preferences, channels_for
@@ -226,6 +226,9 @@ async def _plan_webhooks(ctx: Context, envelope: Envelope, plan: Plan) -> None:
     now = ctx.clock.now()
     bodies: dict[frozenset[str], str] = {}
     for endpoint in endpoints:
+        bound = endpoint.get("activities")
+        if bound is not None and not concerns(envelope.data, frozenset(bound)):
+            continue
         # Members' personal data only to partners who may read members; the
         # body is fixed here, byte for byte the same on every retry.
         scopes = endpoint_scopes(endpoint)

@@ -92,6 +92,8 @@ async def register_endpoint(ctx: Context, principal: Principal, *, url: str, eve
         "secret": ctx.secrets.seal(secret, endpoint_id), "secret_hint": secret[-4:],
         # What the registering key may read: decides what member data its deliveries carry.
         "scopes": _granted(principal), "enabled": True,
+        # A key bound to some activities hears only about them.
+        "activities": None if principal.activities is None else sorted(principal.activities),
         "created_at": now, "updated_at": now,
     }
     try:

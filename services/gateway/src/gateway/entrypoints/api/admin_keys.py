@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from coop_shared.auth.dependencies import AdminPrincipal
 from coop_shared.clock import wall_time
@@ -18,13 +18,23 @@ from gateway.entrypoints.api.deps import get_context
 
 router = APIRouter(prefix="/api/v1/admin/api-keys", tags=["api keys"])
 
+# Scopes that change an activity's documents: a key holding one must be bound to named activities.
+BOUND_SCOPES = frozenset({"invoices:write"})
+MAX_BOUND_ACTIVITIES = 100
+
 
 class CreateApiKey(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"name": "Accounting sync", "scopes": ["invoices:read", "payments:read"]}]})
+        "examples": [{"name": "Accounting sync", "scopes": ["invoices:read", "payments:read"]},
+                     {"name": "Shop checkout", "scopes": ["invoices:read", "invoices:write"],
+                      "activity_ids": ["6f1c2c4e-0d7a-4a8e-9a51-2b1d7c9e0a11"]}]})
 
     name: str = Field(min_length=1, max_length=100)
     scopes: list[str] = Field(min_length=1, max_length=len(SCOPES))
+    activity_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        default=None, min_length=1, max_length=MAX_BOUND_ACTIVITIES, validate_default=True,
+        description="Bind the key to these activities: it reads and writes their documents only. Required with "
+                    "`invoices:write`; unset on a read key: every activity its scopes reach.")
     expires_at: AwareDatetime | None = Field(
         default=None, description="After this instant the key is refused (401 `api_key_expired`). Unset: no expiry.")
 
@@ -43,6 +53,14 @@ class CreateApiKey(BaseModel):
             raise ValueError(f"unknown scopes {unknown}; known: {sorted(SCOPES)}")
         return sorted(set(scopes))
 
+    @field_validator("activity_ids")
+    @classmethod
+    def bound_when_writing(cls, activity_ids: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        writes = sorted(BOUND_SCOPES & set(info.data.get("scopes") or ()))
+        if activity_ids is None and writes:
+            raise ValueError(f"required with {writes}: a key that changes documents is bound to named activities")
+        return None if activity_ids is None else sorted(set(activity_ids))
+
 
 class ApiKeyOut(BaseModel):
     id: str
@@ -53,6 +71,8 @@ class ApiKeyOut(BaseModel):
     revoked_at: datetime | None = None
     expires_at: datetime | None = None
     last_used_at: datetime | None = Field(default=None, description="To the minute.")
+    activity_ids: list[str] | None = Field(default=None, description="The activities the key is bound to; "
+                                                                     "null: not bound.")
 
 
 class CreatedApiKey(ApiKeyOut):
@@ -68,7 +88,7 @@ def _out(doc: dict[str, object]) -> ApiKeyOut:
     return ApiKeyOut(id=str(doc["_id"]), name=str(doc["name"]), scopes=list(doc["scopes"]),  # type: ignore[call-overload]
                      hint=str(doc["hint"]), created_at=doc["created_at"],  # type: ignore[arg-type]
                      revoked_at=doc.get("revoked_at"), expires_at=doc.get("expires_at"),  # type: ignore[arg-type]
-                     last_used_at=doc.get("last_used_at"))  # type: ignore[arg-type]
+                     last_used_at=doc.get("last_used_at"), activity_ids=doc.get("activity_ids"))  # type: ignore[arg-type]
 
 
 class ScopeOut(BaseModel):
@@ -93,7 +113,8 @@ async def list_scopes(_: AdminPrincipal) -> ScopesOut:
 async def create_key(body: CreateApiKey, admin: AdminPrincipal,
                      store: Annotated[ApiKeyStore, Depends(_store)]) -> CreatedApiKey:
     key, doc = await store.create(name=body.name, scopes=frozenset(body.scopes), created_by=admin.id,
-                                  expires_at=body.expires_at)
+                                  expires_at=body.expires_at,
+                                  activity_ids=None if body.activity_ids is None else frozenset(body.activity_ids))
     return CreatedApiKey(key=key, **_out(doc).model_dump())
 
 

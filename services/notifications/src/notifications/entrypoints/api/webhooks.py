@@ -50,6 +50,9 @@ class EndpointOut(BaseModel):
     secret_hint: str = Field(description="Last characters of the secret, to tell secrets apart.")
     previous_secret_valid_until: datetime | None = Field(
         default=None, description="After a rotation: until then, deliveries carry a signature with each secret.")
+    activities: list[str] | None = Field(
+        default=None, description="Registered by a key bound to these activities: only events about them are "
+                                  "delivered. Null: every event of the subscribed types.")
     created_at: datetime
 
 
@@ -109,7 +112,7 @@ def _endpoint(doc: dict[str, Any], now: datetime) -> EndpointOut:
                        description=doc.get("description"), enabled=doc.get("enabled", True) is not False,
                        secret_hint=doc.get("secret_hint", ""),
                        previous_secret_valid_until=until if until is not None and until > now else None,
-                       created_at=doc["created_at"])
+                       activities=doc.get("activities"), created_at=doc["created_at"])
 
 
 def _delivery(doc: dict[str, Any]) -> DeliveryOut:

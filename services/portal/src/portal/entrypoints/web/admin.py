@@ -3,6 +3,7 @@ bank statements, scheduled jobs, partner API keys."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter
@@ -152,9 +153,15 @@ async def create_partner_key(page: MemberForm) -> Response:
         errors["scopes"] = page.gettext("Choose at least one scope.")
     if errors:
         return await _keys_page(page, errors, None, 422)
-    response = await page.api("POST", "/api/v1/admin/api-keys", json={"name": name, "scopes": chosen})
+    # Activity ids, one per line or separated by commas or spaces; none: a key not bound.
+    bound = sorted({a for a in re.split(r"[\s,;]+", page.value("activity_ids")) if a})
+    body: dict[str, Any] = {"name": name, "scopes": chosen}
+    if bound:
+        body["activity_ids"] = bound
+    response = await page.api("POST", "/api/v1/admin/api-keys", json=body)
     if response.status_code != 201:
-        errors = field_errors(page.problem(response), page.gettext, page.language, known={"name", "scopes"})
+        errors = field_errors(page.problem(response), page.gettext, page.language,
+                              known={"name", "scopes", "activity_ids"})
         return await _keys_page(page, errors, None, response.status_code)
     answer = await _keys_page(page, {}, response.json(), 201)
     answer.headers["Cache-Control"] = "no-store"

@@ -56,6 +56,7 @@ _BY_CODE = {
 # Where one code means something else for one field.
 _BY_CODE_AND_FIELD = {
     ("not_in_electorate", "holder_id"): N_("No member of this assembly's electorate has this member number."),
+    ("validation_error", "activity_ids"): N_("A key that writes is bound to at least one activity: name it here."),
 }
 GENERIC = N_("This value is not accepted.")
 
