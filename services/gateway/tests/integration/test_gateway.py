@@ -176,10 +176,12 @@ async def test_a_key_expires_records_its_last_use_and_every_request_it_made(stac
     used = await stack.gateway.get("/api/v1/invoices?limit=5", headers={"X-API-Key": key})
     assert used.status_code == 200, used.text
     refused = await stack.gateway.get("/api/v1/payslips", headers={"X-API-Key": key})
-    assert refused.status_code == 403  # never reached a service: nothing done, nothing to audit
+    assert refused.status_code == 403  # never reached a service, yet what the key tried is on record
     audit = await stack.gateway.get(f"/api/v1/admin/api-keys/{key_id}/audit", headers=admin)
     assert audit.status_code == 200, audit.text
-    [entry] = audit.json()["items"]
+    tried, entry = audit.json()["items"]
+    assert (tried["method"], tried["path"], tried["status"]) == ("GET", "/api/v1/payslips", 403)
+    assert tried["request_id"] == refused.headers["x-request-id"]
     assert (entry["method"], entry["path"], entry["status"]) == ("GET", "/api/v1/invoices", 200)
     assert entry["request_id"] == used.headers["x-request-id"]
     listed = {k["id"]: k for k in (await stack.gateway.get("/api/v1/admin/api-keys", headers=admin)).json()["items"]}
@@ -189,7 +191,8 @@ async def test_a_key_expires_records_its_last_use_and_every_request_it_made(stac
     await asyncio.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.1)
     expired = await stack.gateway.get("/api/v1/invoices", headers={"X-API-Key": key})
     assert expired.status_code == 401 and expired.json()["error"]["code"] == "api_key_expired"
-    assert len((await stack.gateway.get(f"/api/v1/admin/api-keys/{key_id}/audit", headers=admin)).json()["items"]) == 1
+    # An expired key is no longer the partner's: its attempts are not written to the key's trail.
+    assert len((await stack.gateway.get(f"/api/v1/admin/api-keys/{key_id}/audit", headers=admin)).json()["items"]) == 2
     missing = await stack.gateway.get("/api/v1/admin/api-keys/no-such-key/audit", headers=admin)
     assert missing.status_code == 404
     member = await stack.gateway.get(f"/api/v1/admin/api-keys/{key_id}/audit", headers=token_for("m-4"))

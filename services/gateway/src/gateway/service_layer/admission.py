@@ -37,6 +37,7 @@ class Admission:
 
 
 RATE_LIMIT_STATE = "rate_limit"
+API_KEY_STATE = "api_key_id"
 
 
 async def limit(limiter: RateLimiter, key: str, request: Request | None = None) -> None:
@@ -99,6 +100,8 @@ async def admit(request: Request, path: str, *, limits: Limits, verifier: TokenV
             raise ApiError(401, "invalid_api_key", "The API key is invalid or revoked.")
         if record.expired(wall_time()):
             raise ApiError(401, "api_key_expired", "The API key has expired: ask for a new one.")
+        # From here on a refusal is the key's own doing: the proxy audits it too.
+        setattr(request.state, API_KEY_STATE, record.id)
         await limit(limits.per_principal, f"key:{record.id}", request)
         if limits.per_token is not None:
             await limit(limits.per_token, _token_key(api_key), request)
