@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
+from coop_shared.testing.dates import cooperative_today
 from coop_shared.testing.servers import SecantusProcess, free_port, start_secantusdb
 from tests.faults.broker import Broker
 from tests.faults.platform import ADMIN_EMAIL, ADMIN_PASSWORD, Services
@@ -169,7 +170,7 @@ def operation(api: Client, actors: dict[str, str]) -> None:
              key=str(uuid.uuid4()))
     api.send("POST", "/api/v1/payments", "admin",
              lambda r: r.status_code in (200, 201) or (r.status_code == 409 and "already_paid" in r.text),
-             json={"invoice_id": invoice_id, "amount": PAYMENT, "received_on": date.today().isoformat(),
+             json={"invoice_id": invoice_id, "amount": PAYMENT, "received_on": cooperative_today().isoformat(),
                    "reference": f"fault-{invoice_id[:8]}"}, key=str(uuid.uuid4()))
 
 

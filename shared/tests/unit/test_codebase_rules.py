@@ -39,6 +39,31 @@ def test_the_time_is_read_in_one_module() -> None:
     assert offenders == []
 
 
+def modules_of_tests() -> Iterator[Path]:
+    for top in (ROOT / "tests", ROOT / "shared" / "tests", *(ROOT / "services" / s / "tests" for s in SERVICES)):
+        yield from sorted(top.rglob("*.py"))
+
+
+def takes_the_machine_day(node: ast.AST) -> bool:
+    """``date.today()`` or ``datetime.now(…).date()``: the machine's day, not the cooperative's."""
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+        return False
+    if node.func.attr == "date" and not node.args:
+        return reads_the_machine_time(node.func.value)
+    return node.func.attr == "today" and reads_the_machine_time(node)
+
+
+def test_tests_count_days_as_the_services_do() -> None:
+    """The services' today is Belgian; the machine's (UTC) is yesterday for an hour or two each night."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in modules_of_tests() if path.name != Path(__file__).name
+        for node in ast.walk(ast.parse(path.read_text(), str(path))) if takes_the_machine_day(node)
+    ]
+    # Use coop_shared.testing.dates.cooperative_today, or the service's (fake) clock.
+    assert offenders == []
+
+
 def test_no_service_imports_another() -> None:
     crossings = []
     for owner, path in sources():
@@ -54,4 +79,7 @@ def test_the_rules_see_what_they_look_for() -> None:
     """The scanners find an offence when there is one (an empty list above proves nothing otherwise)."""
     tree = ast.parse("import datetime\nfrom datetime import date\na = datetime.datetime.now()\nb = date.today()\n")
     assert sum(reads_the_machine_time(node) for node in ast.walk(tree)) == 2
+    days = ast.parse("from datetime import UTC, date, datetime\na = date.today()\nb = datetime.now(UTC).date()\n"
+                     "c = datetime.now(UTC).date().isoformat()\nd = datetime.now(UTC)\n")
+    assert sum(takes_the_machine_day(node) for node in ast.walk(days)) == 3
     assert len(SERVICES) >= 7 and "payroll" in SERVICES

@@ -4,9 +4,10 @@ accepted and turned into an invoice once."""
 from __future__ import annotations
 
 import hashlib
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
+from coop_shared.testing.dates import cooperative_today
 from invoicing.service_layer.clock import FixedClock
 
 from .conftest import Platform, line
@@ -120,7 +121,7 @@ async def test_a_quote_needs_a_future_validity_and_good_standing_to_be_sent(plat
     member, activity, headers = await platform.member_with_activity()
     client = await platform.client(headers, activity)
     http = platform.http
-    past = (date.today() - timedelta(days=400)).isoformat()
+    past = (cooperative_today() - timedelta(days=400)).isoformat()
     created = (await http.post("/api/v1/quotes", headers=headers, json={
         "activity_id": activity, "client_id": client["id"], "valid_until": past, "lines": [line()]})).json()
     refused = await http.post(f"/api/v1/quotes/{created['id']}/send", headers=headers)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+from coop_shared.testing.dates import cooperative_today
+
 from .conftest import Platform, line
 
 
@@ -17,7 +19,7 @@ async def test_lists_give_what_changed_since_a_moment(platform: Platform) -> Non
     paid = await platform.issued(owner, activity, client["id"], [line("Mix", "1", "HUR", "100.00", "21")])
     staff = platform.auth("adv-1", "advisor")
     before = await platform.http.post("/api/v1/payments", headers=staff, json={
-        "invoice_id": paid["id"], "amount": "21.00", "received_on": datetime.now(UTC).date().isoformat()})
+        "invoice_id": paid["id"], "amount": "21.00", "received_on": cooperative_today().isoformat()})
     assert before.status_code == 201, before.text
 
     await asyncio.sleep(0.05)
@@ -27,7 +29,7 @@ async def test_lists_give_what_changed_since_a_moment(platform: Platform) -> Non
                                         json={"buyer_reference": "PO-7"})
     assert patched.status_code == 200, patched.text
     after = await platform.http.post("/api/v1/payments", headers=staff, json={
-        "invoice_id": paid["id"], "amount": "100.00", "received_on": datetime.now(UTC).date().isoformat()})
+        "invoice_id": paid["id"], "amount": "100.00", "received_on": cooperative_today().isoformat()})
     assert after.status_code == 201, after.text
 
     params = {"updated_since": since.isoformat(), "activity_id": activity}

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
+from coop_shared.testing.dates import cooperative_today
+
 from .conftest import Api, EventTap
 
 
@@ -123,7 +125,7 @@ async def test_transfer_resignation_and_refund_are_appended_to_the_register(api:
     resigned = await api.call("POST", "/api/v1/shares/resignations", headers=giver.headers, json={"quantity": 2})
     assert resigned.status_code == 201, resigned.text
     due = date.fromisoformat(resigned.json()["refund_due_on"])
-    today = date.today()
+    today = cooperative_today()
     assert today < due <= today.replace(year=today.year + 3)
     assert resigned.json()["amount"] == "60.00"
     none_left = await api.call("POST", "/api/v1/shares/resignations", headers=giver.headers, json={"quantity": 1})

@@ -4,12 +4,12 @@ approves it from the review queue (fr)."""
 from __future__ import annotations
 
 import time
-from datetime import date
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
+from coop_shared.testing.dates import cooperative_today
 from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Platform
 from tests.e2e.journey import Api, eventually
 
@@ -40,7 +40,8 @@ def test_an_advisor_approves_an_expense_claim(platform: Platform, visitor_factor
                                          "vat_rate": "21"}]}).json()["id"]
         assert api.post(f"/api/v1/invoices/{invoice_id}/issue", member).status_code == 200
         assert api.post("/api/v1/payments", admin, json={"invoice_id": invoice_id, "amount": "605.00",
-                                                         "received_on": date.today().isoformat()}).status_code == 201
+                                                         "received_on": cooperative_today().isoformat()}
+                        ).status_code == 201
         eventually(lambda: api.get(f"/api/v1/ledger/activities/{activity_id}", member),
                    lambda r: r.status_code == 200 and float(r.json()["available_budget"]) > 100)
 
@@ -53,7 +54,7 @@ def test_an_advisor_approves_an_expense_claim(platform: Platform, visitor_factor
     deadline = time.monotonic() + 30
     while True:  # invoicing learns the budget from payroll's event: the form keeps what was typed
         spender.label("Activity").select_option(label="Studio Sam")
-        spender.label("Date of the expense").fill(date.today().isoformat())
+        spender.label("Date of the expense").fill(cooperative_today().isoformat())
         spender.label("Supplier").fill("Music Store SRL")
         spender.label("Amount incl. VAT").fill("121.00")
         spender.label("VAT amount").fill("21.00")

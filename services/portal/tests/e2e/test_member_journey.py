@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from coop_shared.testing.dates import cooperative_today
 from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Platform
 
 PASSWORD = "a long enough passphrase 123"
@@ -209,7 +210,7 @@ def test_sign_up_subscribe_open_activity_invoice_and_download_pdf(platform: Plat
     # A salary for tomorrow's work, paid from the budget the client's payment brought in.
     member.page.goto(gateway + "/app/salary/requests")
     member.label("Activity").select_option(label="Atelier " + language)
-    member.label("First work day").fill((date.today() + timedelta(days=1)).isoformat())
+    member.label("First work day").fill((cooperative_today() + timedelta(days=1)).isoformat())
     member.label("Consecutive work days").fill("1")
     member.label("Budget").fill("150")
     member.button("Request the salary").click()

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from coop_shared.testing.dates import cooperative_today
 from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Platform
 from tests.e2e.journey import PASSWORD, Api, eventually
 
@@ -27,7 +28,8 @@ def test_a_salary_request_is_refused_in_the_members_language_then_signed(  # typ
             "lines": [{"description": "Concert", "quantity": "1", "unit_price": "1000.00", "vat_rate": "21"}]}).json()
         assert api.post(f"/api/v1/invoices/{invoice['id']}/issue", member["headers"]).status_code == 200
         assert api.post("/api/v1/payments", admin, json={"invoice_id": invoice["id"], "amount": "1210.00",
-                                                         "received_on": date.today().isoformat()}).status_code == 201
+                                                         "received_on": cooperative_today().isoformat()}
+                        ).status_code == 201
         eventually(lambda: api.get(f"/api/v1/ledger/activities/{member['activity_id']}", member["headers"]),
                    lambda r: r.status_code == 200 and float(r.json()["available_budget"]) > 300)
 
@@ -49,14 +51,14 @@ def test_a_salary_request_is_refused_in_the_members_language_then_signed(  # typ
         paul.label("Budget").fill(budget)
         paul.button("Request the salary").click()
 
-    ask(date.today(), "300")  # the Dimona is declared before work starts: today has started
+    ask(cooperative_today(), "300")  # the Dimona is declared before work starts: today has started
     expect(page.locator("#first_work_day-error")).to_have_text(
         paul._("Work is declared before it starts: choose a later first work day."))
     expect(paul.label("Budget")).to_have_value("300")
     paul.check("salary-request-refused")
-    ask(date.today() + timedelta(days=1), "100000")  # far more than the activity and the guarantee fund hold
+    ask(cooperative_today() + timedelta(days=1), "100000")  # far more than the activity and the guarantee fund hold
     expect(page.locator("#budget-error")).to_have_text(paul._("The activity's budget does not cover this salary."))
-    ask(date.today() + timedelta(days=1), "300")
+    ask(cooperative_today() + timedelta(days=1), "300")
     expect(page.get_by_role("status")).to_have_text(paul._("Your contract is signed; the payslip follows."))
     expect(page.get_by_text(paul._("No payslip yet."))).to_be_visible()
 
