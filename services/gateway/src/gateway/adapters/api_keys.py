@@ -65,6 +65,8 @@ class ApiKeyStore:
         self._pepper = pepper.encode()
         self._cache: dict[str, tuple[float, ApiKeyRecord | None]] = {}
         self._cache_seconds = cache_seconds
+        # When this replica last wrote each key's last-used date: a busy key costs one write a minute.
+        self._last_used_written: dict[str, datetime] = {}
 
     def _hash(self, key: str) -> str:
         return hmac.new(self._pepper, key.encode(), hashlib.sha256).hexdigest()
@@ -116,9 +118,14 @@ class ApiKeyStore:
         await self._audit.insert_one({"_id": str(uuid.uuid4()), "key_id": key_id, "at": now, "method": method,
                                       "path": path, "status": status, "client_ip": client_ip,
                                       "request_id": request_id})
+        written = self._last_used_written.get(key_id)
+        if written is not None and now - written < LAST_USED_PRECISION:
+            return
+        # The filter keeps several replicas from each writing within the same minute.
         await self._keys.update_one(
             {"_id": key_id, "$or": [{"last_used_at": None}, {"last_used_at": {"$lt": now - LAST_USED_PRECISION}}]},
             {"$set": {"last_used_at": now}})
+        self._last_used_written[key_id] = now
 
     async def audit(self, key_id: str, *, limit: int,
                     cursor: str | None) -> tuple[builtins.list[dict[str, Any]], str | None]:
