@@ -55,10 +55,21 @@ def _entry_out(entry: JournalEntry) -> JournalEntryOut:
                               debit=line.debit, credit=line.credit) for line in entry.lines])
 
 
-def _csv_line(row: tuple[str, ...]) -> str:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow(row)
-    return out.getvalue()
+class _CsvChunks:
+    """Rows to CSV text through one buffer and one writer, emptied as each chunk is taken."""
+
+    def __init__(self) -> None:
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, lineterminator="\r\n")
+
+    def write(self, row: tuple[str, ...]) -> None:
+        self._writer.writerow(row)
+
+    def take(self) -> str:
+        chunk = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        return chunk
 
 
 @router.get("/journal", response_model=JournalPage, summary="The double-entry journal of a period",
@@ -78,10 +89,13 @@ async def get_journal(
     ledger = LedgerRepository(runtime.db, runtime.clock)
     if format == "csv":
         async def rows() -> AsyncIterator[str]:
-            yield _csv_line(CSV_HEADER)
+            chunks = _CsvChunks()
+            chunks.write(CSV_HEADER)
             async for transaction in ledger.journal(start, end):
                 for row in csv_rows(journal_entry(transaction, context.chart)):
-                    yield _csv_line(row)
+                    chunks.write(row)
+                yield chunks.take()  # one chunk per entry: its lines stay together
+            yield chunks.take()
 
         filename = f"journal-{from_.isoformat()}-{to.isoformat()}.csv"
         return StreamingResponse(rows(), media_type="text/csv; charset=utf-8",
