@@ -13,25 +13,20 @@ import zipfile
 from collections.abc import AsyncIterator
 from datetime import date
 
-from coop_shared.errors import InvalidValue
+from coop_shared import periods
 from invoicing.adapters.documents.from_invoice import invoice_document
 from invoicing.adapters.documents.model import DocumentKind
 from invoicing.service_layer.context import Context
 from invoicing.service_layer.issued_files import IssuedFiles
 
 # An accounting year and a bit: a longer archive is asked for in several periods.
-MAX_PERIOD_DAYS = 400
 INDEX_HEADER = ("number", "kind", "issue_date", "due_date", "credited_number", "activity_id", "client_name",
                 "client_vat_id", "total_excl_vat", "vat", "total_incl_vat", "pdf", "ubl")
 _FOLDER = {DocumentKind.INVOICE: "invoices", DocumentKind.CREDIT_NOTE: "credit-notes"}
 
 
 def check_period(first: date, last: date) -> None:
-    if last < first:
-        raise InvalidValue("period_reversed", "The period ends before it starts.", "to")
-    if (last - first).days >= MAX_PERIOD_DAYS:
-        raise InvalidValue("period_too_long",
-                           f"An archive covers at most {MAX_PERIOD_DAYS} days: ask for several periods.", "to")
+    periods.check_period(first, last, what="An archive")
 
 
 class _Chunks:

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
+from coop_shared.periods import check_period, day_bounds
 from payroll.domain.chart_of_accounts import ChartOfAccounts
 from payroll.domain.contracts import BRUSSELS
-from payroll.domain.errors import DomainError, ErrorCode
 from payroll.domain.ledger import Transaction
 from payroll.domain.money import ZERO, fmt
 
 # An accounting year and a bit: a longer export is asked for in several periods.
-MAX_PERIOD_DAYS = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +43,8 @@ class JournalEntry:
 
 def period_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     """The instants from the start of ``first`` to the end of ``last``, both Brussels days, ``[start, end)``."""
-    if last < first:
-        raise DomainError(ErrorCode.INVALID_VALUE, "The period ends before it starts.", "to")
-    if (last - first).days >= MAX_PERIOD_DAYS:
-        raise DomainError(ErrorCode.INVALID_VALUE,
-                          f"A journal export covers at most {MAX_PERIOD_DAYS} days: ask for several periods.", "to")
-    start = datetime.combine(first, time(0), BRUSSELS)
-    end = datetime.combine(last + timedelta(days=1), time(0), BRUSSELS)
-    return start, end
+    check_period(first, last, what="A journal export")
+    return day_bounds(first, last, BRUSSELS)
 
 
 def journal_entry(transaction: Transaction, chart: ChartOfAccounts) -> JournalEntry:

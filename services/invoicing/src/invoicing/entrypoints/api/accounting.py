@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from coop_shared.auth.dependencies import AdminPrincipal
+from coop_shared.periods import MAX_PERIOD_DAYS
 from invoicing.entrypoints.api.deps import ContextDep
-from invoicing.service_layer.sales_archive import INDEX_HEADER, MAX_PERIOD_DAYS, check_period, sales_archive
+from invoicing.service_layer.sales_archive import INDEX_HEADER, check_period, sales_archive
 
 router = APIRouter(prefix="/api/v1/accounting", tags=["accounting"])
 

@@ -13,8 +13,9 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from coop_shared.auth.dependencies import AdminPrincipal
+from coop_shared.periods import MAX_PERIOD_DAYS
 from payroll.adapters.ledger_repository import LedgerRepository
-from payroll.domain.journal import CSV_HEADER, MAX_PERIOD_DAYS, JournalEntry, csv_rows, journal_entry, period_bounds
+from payroll.domain.journal import CSV_HEADER, JournalEntry, csv_rows, journal_entry, period_bounds
 from payroll.entrypoints.api.deps import ContextDep, PageDep, RuntimeDep
 from payroll.entrypoints.api.schemas import Money
 
