@@ -101,11 +101,11 @@ async def test_a_year_of_use_needs_a_second_share(platform: Platform) -> None:
     from invoicing.service_layer.clock import FixedClock
 
     member = await platform.member()
-    await platform.deliver("members.share.paid.v1", {
-        "member_id": member, "shares_paid": 1, "shares_required": 1, "in_good_standing": True,
-        "usage_started_on": "2025-03-01", "entry_id": "e", "subscription_id": "s", "category": "A", "quantity": 1,
-        "amount": "30.00", "paid_at": "2025-03-01T10:00:00Z"})
     activity = await platform.activity(member)
+    # Opening the first activity on 1 March 2025 started the first year of use: one share covers it to 28 February.
+    await platform.deliver("members.member.standing_changed.v1", {
+        "member_id": member, "shares_paid": 1, "shares_required": 1, "in_good_standing": True,
+        "usage_started_on": "2025-03-01", "good_standing_until": "2026-02-28"})
     headers = platform.auth(member)
     client = await platform.client(headers, activity)
     platform.ctx.clock = FixedClock(date(2026, 2, 28))
@@ -115,6 +115,13 @@ async def test_a_year_of_use_needs_a_second_share(platform: Platform) -> None:
     refused = await platform.http.post("/api/v1/invoices", headers=headers, json={
         "activity_id": activity, "client_id": client["id"], "lines": [line()]})
     assert refused.json()["error"]["code"] == "member_not_in_good_standing"
+    # The second share paid: members says how far it reaches.
+    await platform.deliver("members.share.paid.v1", {
+        "member_id": member, "shares_paid": 2, "shares_required": 2, "in_good_standing": True,
+        "usage_started_on": "2025-03-01", "good_standing_until": "2027-02-28", "entry_id": "e2",
+        "subscription_id": "s2", "category": "A", "quantity": 1, "amount": "30.00", "paid_at": "2026-03-01T10:00:00Z"})
+    assert (await platform.http.post("/api/v1/invoices", headers=headers, json={
+        "activity_id": activity, "client_id": client["id"], "lines": [line()]})).status_code == 201
 
 
 async def test_requests_without_a_valid_token_are_refused(platform: Platform) -> None:

@@ -4,28 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
-from invoicing.domain.access import ActivityRecord, MemberRecord, required_shares, supported_by
+from invoicing.domain.access import ActivityRecord, MemberRecord, supported_by
 
 
-@pytest.mark.parametrize(("started", "today", "needed"), [
-    (None, date(2026, 5, 1), 1),
-    (date(2026, 5, 1), date(2026, 5, 1), 1),
-    (date(2025, 5, 1), date(2026, 4, 30), 1),
-    (date(2025, 5, 1), date(2026, 5, 1), 2),
-    (date(2020, 2, 29), date(2026, 3, 1), 7),
-])
-def test_one_share_per_started_year_of_use(started: date | None, today: date, needed: int) -> None:
-    assert required_shares(started, today) == needed
-
-
-def test_good_standing_moves_with_the_calendar_and_erasure() -> None:
-    member = MemberRecord("m1", shares_paid=1, usage_started_on=date(2025, 3, 1))
+def test_good_standing_is_the_members_services_word_until_the_day_it_gave() -> None:
+    member = MemberRecord("m1", shares_paid=1, standing=True, good_standing_until=date(2026, 2, 28))
     assert member.in_good_standing(date(2026, 2, 28))
-    assert not member.in_good_standing(date(2026, 3, 1))
-    assert not MemberRecord("m2", shares_paid=0).in_good_standing(date(2026, 1, 1))
-    assert not MemberRecord("m3", shares_paid=5, erased=True).in_good_standing(date(2026, 1, 1))
+    assert not member.in_good_standing(date(2026, 3, 1))  # the second year of use has started
+    assert MemberRecord("m2", shares_paid=1, standing=True).in_good_standing(date(2040, 1, 1))  # no use started yet
+    assert not MemberRecord("m3", shares_paid=3, standing=False).in_good_standing(date(2026, 1, 1))
+    assert not MemberRecord("m4", shares_paid=5, standing=True, erased=True).in_good_standing(date(2026, 1, 1))
+    # A record from before standing was reported: one paid share, as before.
+    assert MemberRecord("m5", shares_paid=1).in_good_standing(date(2026, 1, 1))
+    assert not MemberRecord("m6", shares_paid=0).in_good_standing(date(2026, 1, 1))
 
 
 def test_managers_and_advisors() -> None:

@@ -38,14 +38,16 @@ def test_producer_payloads_parse_in_our_views() -> None:
     now = datetime.now(UTC)
     samples: list[EventPayload] = [
         members.SharePaid(member_id="m", shares_paid=2, shares_required=1, in_good_standing=True,
-                          usage_started_on=date(2025, 1, 1), entry_id="e", subscription_id="s", category="A",
+                          usage_started_on=date(2025, 1, 1), good_standing_until=date(2026, 12, 31),
+                          entry_id="e", subscription_id="s", category="A",
                           quantity=1, amount=Decimal("30.00"), paid_at=now),
         members.ActivityUpdated(activity_id="a", name="Studio", sector="digital", owner_id="m",
                                 co_manager_ids=["m2"], kind="individual", status="suspended"),
         payroll.BudgetChanged(activity_id="a", available_budget=Decimal("12.30"), ledger_sequence=4),
     ]
     standing = up.Standing.model_validate(samples[0].model_dump(mode="json"))
-    assert (standing.shares_paid, standing.usage_started_on) == (2, date(2025, 1, 1))
+    assert (standing.shares_paid, standing.in_good_standing, standing.good_standing_until) == (
+        2, True, date(2026, 12, 31))
     activity = up.ActivityState.model_validate(samples[1].model_dump(mode="json"))
     assert (activity.co_manager_ids, activity.status) == (["m2"], "suspended")
     budget = up.BudgetChanged.model_validate(samples[2].model_dump(mode="json"))

@@ -4,7 +4,7 @@ announced exactly once on the broker."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 from coop_shared.testing.dates import cooperative_today
 
@@ -52,11 +52,19 @@ async def test_no_paid_share_no_activity_until_an_admin_confirms_the_payment(api
     counts = Counter(e["type"] for e in tap.events if e["subject"] == member.id or
                      e["data"].get("owner_id") == member.id)
     assert counts == {"members.member.registered.v1": 1, "members.share.subscribed.v1": 1,
-                      "members.share.paid.v1": 1, "members.activity.opened.v1": 1}
+                      "members.share.paid.v1": 1, "members.member.standing_changed.v1": 1,
+                      "members.activity.opened.v1": 1}
     assert len({e["id"] for e in tap.events}) == len(tap.events)
     [paid_event] = tap.of("members.share.paid.v1")
     assert paid_event["data"]["shares_paid"] == 2 and paid_event["data"]["in_good_standing"] is True
     assert paid_event["data"]["amount"] == "60.00" and paid_event["data"]["subscription_id"] == entry["id"]
+    assert paid_event["data"]["good_standing_until"] is None  # no year of use had started
+    # The first activity starts the first year of use; two shares cover it and the next.
+    [started] = tap.of("members.member.standing_changed.v1")
+    began = date.fromisoformat(started["data"]["usage_started_on"])
+    assert started["data"]["in_good_standing"] is True and started["data"]["shares_paid"] == 2
+    assert date.fromisoformat(started["data"]["good_standing_until"]) == \
+        began.replace(year=began.year + 2) - timedelta(days=1)
     [subscribed] = tap.of("members.share.subscribed.v1")
     assert subscribed["data"]["in_good_standing"] is False
     [opened_event] = tap.of("members.activity.opened.v1")

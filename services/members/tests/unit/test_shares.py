@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from members.domain.errors import Conflict, InvalidInput, NotFound
-from members.domain.shares import Category, EntryKind, ShareAccount, required_shares
+from members.domain.shares import Category, EntryKind, ShareAccount, good_standing_until, required_shares
 
 NOW = datetime(2026, 3, 1, 10, tzinfo=UTC)
 PRICE = Decimal("30.00")
@@ -149,3 +149,20 @@ def test_quantity_bounds() -> None:
         with pytest.raises(InvalidInput) as error:
             ShareAccount("m1").subscribe(category=Category.A, quantity=quantity, unit_price=PRICE, now=NOW, by="m1")
         assert error.value.field == "quantity"
+
+
+@given(started=st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 12, 31)), paid=st.integers(1, 40),
+       later=st.integers(0, 50 * 366))
+def test_the_last_day_of_good_standing_is_where_the_shares_stop_covering(started: date, paid: int,
+                                                                          later: int) -> None:
+    """Consumers compare their day with good_standing_until: it must agree with counting the years of use."""
+    until = good_standing_until(started, paid)
+    assert until is not None
+    day = started + timedelta(days=later)
+    assert (required_shares(started, day) <= paid) == (day <= until)
+
+
+def test_no_last_day_before_use_starts_or_without_a_paid_share() -> None:
+    assert good_standing_until(None, 3) is None
+    assert good_standing_until(date(2026, 3, 1), 0) is None
+    assert good_standing_until(date(2024, 2, 29), 1) == date(2025, 2, 28)

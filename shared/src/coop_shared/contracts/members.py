@@ -117,6 +117,16 @@ class _Standing(EventPayload):
     shares_required: int = Field(description="Fully paid shares good standing needs today (one per year of use).")
     in_good_standing: bool
     usage_started_on: date | None = Field(default=None, description="Start of the first year of use.")
+    good_standing_until: date | None = Field(
+        default=None, description="Last day the shares paid keep the member in good standing, as the statute counts "
+                                  "years of use: consumers compare their day with it instead of recounting. Null: "
+                                  "no year of use has started, or the shares do not cover today.")
+
+
+class StandingChanged(_Standing):
+    """The standing moved without a share movement: the first activity started the first year of use."""
+
+    event_type: ClassVar[str] = "members.member.standing_changed.v1"
 
 
 class ShareSubscribed(_Standing):
@@ -150,9 +160,11 @@ class ShareTransferred(EventPayload):
     from_member_id: str
     from_shares_paid: int
     from_in_good_standing: bool
+    from_good_standing_until: date | None = Field(default=None, description="As `good_standing_until`.")
     to_member_id: str
     to_shares_paid: int
     to_in_good_standing: bool
+    to_good_standing_until: date | None = Field(default=None, description="As `good_standing_until`.")
 
 
 class ShareResigned(_Standing):
@@ -216,6 +228,7 @@ CONTRACTS: tuple[Contract, ...] = (
     Contract(TokenVersionChanged, "members", ("gateway", *EVERYONE)),
     Contract(AdvisorAssigned, "members", ("notifications", "invoicing", "payroll")),
     Contract(AttestationRecorded, "members", ("notifications", "payroll")),
+    Contract(StandingChanged, "members", ("invoicing",)),
     Contract(ShareSubscribed, "members", ("notifications",)),
     Contract(SharePaid, "members", EVERYONE),
     Contract(ShareTransferred, "members", EVERYONE),

@@ -30,7 +30,8 @@ def member_record(doc: Document) -> MemberRecord:
     return MemberRecord(
         id=str(doc["_id"]),
         shares_paid=int(doc.get("shares_paid", 0)),
-        usage_started_on=_day(doc.get("usage_started_on")),
+        standing=doc.get("in_good_standing"),
+        good_standing_until=_day(doc.get("good_standing_until")),
         advisor_id=doc.get("advisor_id"),
         erased=bool(doc.get("erased", False)),
     )
@@ -70,11 +71,13 @@ class ReadModel:
                          session: AsyncClientSession, unset: Iterable[str] = ()) -> None:
         await self._guarded_set(self._members, member_id, aspect, at, fields, session, unset)
 
-    async def set_standing(self, member_id: str, at: datetime, shares_paid: int, usage_started_on: date | None,
-                           session: AsyncClientSession) -> None:
+    async def set_standing(self, member_id: str, at: datetime, shares_paid: int, in_good_standing: bool | None,
+                           good_standing_until: date | None, session: AsyncClientSession) -> None:
+        """The members service's word on the member's standing (None from a producer older than that field)."""
         fields: Document = {"shares_paid": shares_paid}
-        if usage_started_on is not None:  # set once by the members service, never cleared
-            fields["usage_started_on"] = usage_started_on.isoformat()
+        if in_good_standing is not None:
+            fields["in_good_standing"] = in_good_standing
+            fields["good_standing_until"] = None if good_standing_until is None else good_standing_until.isoformat()
         await self.set_member(member_id, "standing", at, fields, session)
 
     async def set_activity(self, activity_id: str, at: datetime, state: Document,

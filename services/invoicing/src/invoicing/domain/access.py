@@ -2,11 +2,12 @@
 
 Pure rules over the read model fed by the members service's events:
 - the owner and the co-managers of an activity manage its documents;
-- only a manager in good standing (one fully paid category A share per
-  started year of use) invoices through it, and only while it is open;
+- only a manager in good standing invoices through it, and only while it is open;
 - an advisor sees the activities of the members they support; an admin sees all.
-Good standing moves with the calendar, so it is recomputed for the day asked,
-from the paid shares and the start of use carried by the events.
+The statute (one fully paid category A share per started year of use) is the
+members service's: its events say whether a member is in good standing and
+the last day the shares paid keep them so, and this side compares its day
+with that date.
 """
 
 from __future__ import annotations
@@ -16,26 +17,21 @@ from dataclasses import dataclass, field
 from datetime import date
 
 
-def required_shares(usage_started_on: date | None, today: date) -> int:
-    """Fully paid shares needed on ``today``: one per started year of use, at least one."""
-    if usage_started_on is None or today <= usage_started_on:
-        return 1
-    years = today.year - usage_started_on.year
-    if (today.month, today.day) < (usage_started_on.month, usage_started_on.day):
-        years -= 1
-    return years + 1
-
-
 @dataclass(frozen=True, slots=True)
 class MemberRecord:
     id: str
     shares_paid: int = 0
-    usage_started_on: date | None = None
+    # As the members service last reported; None: a record from before it reported standing (then one paid share).
+    standing: bool | None = None
+    good_standing_until: date | None = None
     advisor_id: str | None = None
     erased: bool = False
 
     def in_good_standing(self, today: date) -> bool:
-        return not self.erased and self.shares_paid >= required_shares(self.usage_started_on, today)
+        if self.erased:
+            return False
+        reported = self.shares_paid >= 1 if self.standing is None else self.standing
+        return reported and (self.good_standing_until is None or today <= self.good_standing_until)
 
 
 @dataclass(frozen=True, slots=True)

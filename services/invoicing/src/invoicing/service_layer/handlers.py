@@ -51,12 +51,15 @@ def build_handlers(runtime: Runtime) -> Mapping[str, Handler]:
 
     async def standing(envelope: Envelope, session: AsyncClientSession) -> None:
         event = up.Standing.model_validate(envelope.data)
-        await model.set_standing(event.member_id, envelope.time, event.shares_paid, event.usage_started_on, session)
+        await model.set_standing(event.member_id, envelope.time, event.shares_paid, event.in_good_standing,
+                                 event.good_standing_until, session)
 
     async def transferred(envelope: Envelope, session: AsyncClientSession) -> None:
         event = up.ShareTransferred.model_validate(envelope.data)
-        await model.set_standing(event.from_member_id, envelope.time, event.from_shares_paid, None, session)
-        await model.set_standing(event.to_member_id, envelope.time, event.to_shares_paid, None, session)
+        await model.set_standing(event.from_member_id, envelope.time, event.from_shares_paid,
+                                 event.from_in_good_standing, event.from_good_standing_until, session)
+        await model.set_standing(event.to_member_id, envelope.time, event.to_shares_paid,
+                                 event.to_in_good_standing, event.to_good_standing_until, session)
 
     async def activity(envelope: Envelope, session: AsyncClientSession) -> None:
         event = up.ActivityState.model_validate(envelope.data)
@@ -86,6 +89,7 @@ def build_handlers(runtime: Runtime) -> Mapping[str, Handler]:
         up.MEMBER_ERASED: ("read_model.member_erased", erased),
         up.MEMBER_ROLE_CHANGED: ("read_model.member_role", role_changed),
         up.ADVISOR_ASSIGNED: ("read_model.member_advisor", advisor_assigned),
+        up.STANDING_CHANGED: ("read_model.member_standing", standing),
         up.SHARE_PAID: ("read_model.member_standing", standing),
         up.SHARE_RESIGNED: ("read_model.member_standing", standing),
         up.SHARE_TRANSFERRED: ("read_model.member_standing", transferred),

@@ -22,6 +22,7 @@ MEMBER_UPDATED = "members.member.updated.v1"
 MEMBER_ERASED = "members.member.erased.v1"
 MEMBER_ROLE_CHANGED = "members.member.role_changed.v1"
 ADVISOR_ASSIGNED = "members.member.advisor_assigned.v1"
+STANDING_CHANGED = "members.member.standing_changed.v1"
 SHARE_PAID = "members.share.paid.v1"
 SHARE_RESIGNED = "members.share.resigned.v1"
 SHARE_TRANSFERRED = "members.share.transferred.v1"
@@ -56,18 +57,23 @@ class AdvisorAssigned(_View):
 
 
 class Standing(_View):
-    """share.paid.v1 and share.resigned.v1: the member's holding after the movement."""
+    """share.paid.v1, share.resigned.v1 and member.standing_changed.v1: the member's standing after the change."""
 
     member_id: str
     shares_paid: int
-    usage_started_on: date | None = None
+    in_good_standing: bool | None = None
+    good_standing_until: date | None = None
 
 
 class ShareTransferred(_View):
     from_member_id: str
     from_shares_paid: int
+    from_in_good_standing: bool | None = None
+    from_good_standing_until: date | None = None
     to_member_id: str
     to_shares_paid: int
+    to_in_good_standing: bool | None = None
+    to_good_standing_until: date | None = None
 
 
 class ActivityState(_View):

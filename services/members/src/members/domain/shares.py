@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -77,6 +77,20 @@ def required_shares(usage_started_on: date | None, today: date) -> int:
     if (today.month, today.day) < (usage_started_on.month, usage_started_on.day):
         years -= 1
     return years + 1
+
+
+def good_standing_until(usage_started_on: date | None, paid: int) -> date | None:
+    """The last day ``paid`` fully paid shares keep a member in good standing: the eve of the year of use they
+    no longer cover. None when no year of use has started (the first activity starts one, and says so) or when
+    they do not cover even today's."""
+    if usage_started_on is None or paid < 1:
+        return None
+    year = usage_started_on.year + paid
+    try:
+        uncovered = usage_started_on.replace(year=year)
+    except ValueError:  # started on 29 February: the year is counted from 1 March (see required_shares)
+        uncovered = date(year, 3, 1)
+    return uncovered - timedelta(days=1)
 
 
 def _amount(quantity: int, unit_price: Decimal) -> Decimal:
@@ -145,6 +159,9 @@ class ShareAccount:
 
     def in_good_standing(self, usage_started_on: date | None, today: date) -> bool:
         return self.paid_shares(Category.A) >= required_shares(usage_started_on, today)
+
+    def good_standing_until(self, usage_started_on: date | None) -> date | None:
+        return good_standing_until(usage_started_on, self.paid_shares(Category.A))
 
     def subscribe(self, *, category: Category, quantity: int, unit_price: Decimal, now: datetime,
                   by: str) -> RegisterEntry:

@@ -8,6 +8,7 @@ from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from coop_shared.messaging.envelope import EventPayload
 from members.domain.activities import Activity, ActivityKind, ActivityStatus, Sector
 from members.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from members.domain.member import Member
@@ -46,11 +47,13 @@ def not_in_good_standing() -> Conflict:
                     "year of use. Subscribe to a share and wait for the payment to be confirmed.")
 
 
-async def _require_good_standing(ctx: Context, member: Member, session: AsyncClientSession | None) -> None:
+async def _require_good_standing(ctx: Context, member: Member,
+                                 session: AsyncClientSession | None) -> ShareAccount:
     account = ShareAccount.of(member.id, await ctx.register.of_member(member.id, session))
     # The year of use that opening would start counts as well.
     if not account.in_good_standing(member.usage_started_on or ctx.today(), ctx.today()):
         raise not_in_good_standing()
+    return account
 
 
 async def _check_co_managers(ctx: Context, ids: tuple[str, ...]) -> None:
@@ -68,11 +71,13 @@ async def open_activity(ctx: Context, viewer: Viewer, cmd: OpenActivity) -> Acti
                              budget_manager_id=cmd.budget_manager_id, now=now)
 
     async def work(session: AsyncClientSession) -> None:
-        await _require_good_standing(ctx, owner, session)
+        account = await _require_good_standing(ctx, owner, session)
+        emitted: list[tuple[EventPayload, str]] = []
         if owner.start_usage(ctx.today()):
             await ctx.members.save(owner, session)  # the first activity starts the first year of use
+            emitted.append((events.standing_changed(owner, account, ctx.today()), owner.id))
         await ctx.activities.add(activity, session)
-        await ctx.emit([(events.activity_opened(activity), activity.id)], session)
+        await ctx.emit([*emitted, (events.activity_opened(activity), activity.id)], session)
 
     await ctx.commit(work)
     return activity

@@ -27,7 +27,12 @@ def standing(member: Member, account: ShareAccount, today: date) -> dict[str, ob
         "shares_required": required_shares(member.usage_started_on, today),
         "in_good_standing": account.in_good_standing(member.usage_started_on, today),
         "usage_started_on": member.usage_started_on,
+        "good_standing_until": account.good_standing_until(member.usage_started_on),
     }
+
+
+def standing_changed(member: Member, account: ShareAccount, today: date) -> contracts.StandingChanged:
+    return contracts.StandingChanged.model_validate(standing(member, account, today))
 
 
 def share_subscribed(member: Member, account: ShareAccount, entry: RegisterEntry, today: date
@@ -63,8 +68,10 @@ def share_transferred(sender: Member, sender_account: ShareAccount, receiver: Me
         transfer_id=out.transfer_id or "", category=out.category.value, quantity=out.quantity, amount=out.amount,
         from_member_id=sender.id, from_shares_paid=sender_account.paid_shares(),
         from_in_good_standing=sender_account.in_good_standing(sender.usage_started_on, today),
+        from_good_standing_until=sender_account.good_standing_until(sender.usage_started_on),
         to_member_id=receiver.id, to_shares_paid=receiver_account.paid_shares(),
-        to_in_good_standing=receiver_account.in_good_standing(receiver.usage_started_on, today))
+        to_in_good_standing=receiver_account.in_good_standing(receiver.usage_started_on, today),
+        to_good_standing_until=receiver_account.good_standing_until(receiver.usage_started_on))
 
 
 def _activity_state(activity: Activity) -> dict[str, object]:
