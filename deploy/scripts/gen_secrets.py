@@ -137,6 +137,7 @@ def dev_k8s_secrets(namespace: str, key_type: str) -> list[dict[str, Any]]:
         )
     )
     docs.append(secret("portal-secrets", {"SESSION_KEY": fernet_key()}))
+    docs.append(secret("governance-secrets", {"BALLOT_SEALING_KEY": token()}))
     docs.append(secret("notifications-secrets", {"WEBHOOK_SIGNING_KEY": token()}))
     docs.append(secret("coop-service-token", {"SERVICE_TOKEN_SECRET": token()}))
     docs.append(

@@ -34,6 +34,7 @@ SECRET_ENV = {
     "members": {"JWT_PRIVATE_KEY", "BOOTSTRAP_ADMIN_EMAIL", "BOOTSTRAP_ADMIN_PASSWORD"},
     "notifications": {"SMTP_USERNAME", "SMTP_PASSWORD", "WEBHOOK_SIGNING_KEY"},
     "portal": {"SESSION_KEY"},
+    "governance": {"BALLOT_SEALING_KEY"},
 }
 
 

@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 
+from governance.adapters.ballot_seal import BallotSeal
 from governance.adapters.ballots import BallotRepository, BallotSealed
 from governance.domain.resolution import BallotKind, Choice
 from governance.service_layer.clock import to_millis
@@ -103,7 +104,9 @@ async def test_a_vote_after_the_seal_is_refused(gov: Gov) -> None:
     aid, rid = assembly["id"], assembly["agenda"][0]["id"]
     await gov.convene(aid)
     await gov.open(aid)
-    ballots = BallotRepository(gov.db, shards=gov.app.state.runtime.settings.ballot_counter_shards)
+    settings = gov.app.state.runtime.settings
+    ballots = BallotRepository(gov.db, shards=settings.ballot_counter_shards,
+                               seal=BallotSeal(settings.ballot_sealing_key.get_secret_value().encode()))
     runtime = gov.app.state.runtime
 
     async def seal(session: object) -> None:

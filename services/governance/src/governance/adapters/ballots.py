@@ -9,14 +9,19 @@ ballot cannot be traced back to a person:
   many identical requests race. For an *open* ballot the document also holds
   the choice and the time. For a *secret* ballot it holds neither: no choice,
   no time, and a random ``_id`` (an ObjectId would embed a timestamp).
+- ``sealed_ballots``: while voting is open, a secret choice exists only as a
+  sealed box (``ballot_seal``: encrypted, every box the same size, a random
+  ``_id``, no voter, no time), inserted in the participation's transaction.
+  A reader of the collections, the backups, the replication log or a change
+  stream sees that somebody voted, never how. The closing transaction opens
+  the boxes, adds them to the counters and deletes them.
 - ``ballot_counters``: per resolution, a few shard documents with counters.
-  A secret choice exists only as ``$inc`` of one of ``for`` / ``against`` /
-  ``abstain`` on a randomly picked shard, in the same transaction as the
-  participation insert: no voter id, no time, no order, nothing to join on.
-  Every vote (open or secret) also increments ``participants`` there, and
-  closing the vote sets ``sealed`` on every shard: that write conflicts with
-  any vote still in flight, which then retries, sees the seal and is refused.
-  So no vote can be added to a resolution after its result was computed.
+  Every vote (open or secret) increments ``participants`` on a random shard;
+  the choice counters change only when closing folds the boxes in, all at
+  once, so no increment can be paired with a voter. Closing also sets
+  ``sealed`` on every shard: that write conflicts with any vote still in
+  flight, which then retries, sees the seal and is refused. So no vote can
+  be added to a resolution after its result was computed.
 - ``proxies``: one document per giver and assembly (unique).
 """
 
@@ -32,12 +37,14 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from coop_shared.persistence.mongo import Document, IndexSpec
+from governance.adapters.ballot_seal import BallotSeal
 from governance.domain.resolution import BallotKind, Choice
 from governance.domain.tally import OpenVote, Participation
 from governance.domain.voting import Proxy
 
 PARTICIPATIONS = "participations"
 COUNTERS = "ballot_counters"
+SEALED = "sealed_ballots"
 PROXIES = "proxies"
 
 INDEXES = [
@@ -47,6 +54,7 @@ INDEXES = [
     IndexSpec(PARTICIPATIONS, [("assembly_id", 1), ("cast_by", 1)], "participations_by_caster"),
     IndexSpec(COUNTERS, [("assembly_id", 1)], "counters_by_assembly"),
     IndexSpec(COUNTERS, [("resolution_id", 1), ("shard", 1)], "counters_unique", unique=True),
+    IndexSpec(SEALED, [("assembly_id", 1), ("resolution_id", 1)], "sealed_ballots_by_resolution"),
     IndexSpec(PROXIES, [("assembly_id", 1), ("giver_id", 1)], "proxy_per_giver_unique", unique=True),
     IndexSpec(PROXIES, [("assembly_id", 1), ("holder_id", 1)], "proxies_by_holder"),
 ]
@@ -59,10 +67,12 @@ class BallotSealed(Exception):
 
 
 class BallotRepository:
-    def __init__(self, db: AsyncDatabase[Document], shards: int) -> None:
+    def __init__(self, db: AsyncDatabase[Document], shards: int, seal: BallotSeal) -> None:
         self._participations = db[PARTICIPATIONS]
         self._counters = db[COUNTERS]
+        self._sealed = db[SEALED]
         self._shards = shards
+        self._seal = seal
 
     async def create_counters(self, assembly_id: str, resolution_ids: Iterable[str],
                               session: AsyncClientSession) -> None:
@@ -96,7 +106,9 @@ class BallotRepository:
             if ballot is BallotKind.OPEN:
                 doc |= {"choice": choice.value, "cast_at": now}
             else:
-                counter_inc[CHOICE_FIELDS[choice]] = 1
+                await self._sealed.insert_one(
+                    {"_id": secrets.token_hex(16), "assembly_id": assembly_id, "resolution_id": resolution_id,
+                     "box": self._seal.seal(resolution_id, choice)}, session=session)
             await self._participations.insert_one(doc, session=session)
             counter_inc["participants"] = 1
         shard = secrets.randbelow(self._shards)
@@ -108,6 +120,17 @@ class BallotRepository:
     async def seal(self, assembly_id: str, session: AsyncClientSession) -> None:
         await self._counters.update_many({"assembly_id": assembly_id}, {"$set": {"sealed": True}},
                                          session=session)
+
+    async def fold_sealed(self, assembly_id: str, session: AsyncClientSession) -> None:
+        """In the closing transaction, after the count: the boxes' choices join the counters, the boxes go."""
+        totals: dict[str, Counter[Choice]] = {}
+        async for doc in self._sealed.find({"assembly_id": assembly_id}, session=session):
+            totals.setdefault(doc["resolution_id"], Counter())[self._seal.open(doc["resolution_id"], doc["box"])] += 1
+        for resolution_id, counted in totals.items():
+            await self._counters.update_one(
+                {"_id": f"{resolution_id}:0"},
+                {"$inc": {CHOICE_FIELDS[choice]: n for choice, n in counted.items()}}, session=session)
+        await self._sealed.delete_many({"assembly_id": assembly_id}, session=session)
 
     # -- reading what was stored (tallies, minutes, recounts) -------------------
 
@@ -128,6 +151,8 @@ class BallotRepository:
         async for shard in self._counters.find({"resolution_id": resolution_id}, session=session):
             for choice, field in CHOICE_FIELDS.items():
                 totals[choice] += int(shard.get(field, 0))
+        async for doc in self._sealed.find({"resolution_id": resolution_id}, {"box": 1}, session=session):
+            totals[self._seal.open(resolution_id, doc["box"])] += 1  # not folded yet: voting still open
         return [choice for choice, n in sorted(totals.items()) for _ in range(n)]
 
     async def counted_participants(self, resolution_id: str,

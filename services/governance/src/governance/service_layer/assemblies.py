@@ -157,6 +157,7 @@ async def close_voting(ctx: Context, assembly_id: str) -> Document:
         # flight conflicts with it, retries, and finds voting closed.
         await ctx.ballots.seal(assembly.id, session)
         results = await tally_all(ctx, assembly, session)
+        await ctx.ballots.fold_sealed(assembly.id, session)  # from here on, totals only
         participants = await ctx.ballots.distinct_participants(assembly.id, session)
         assembly.publish_results(results, now)
         await ctx.assemblies.save(

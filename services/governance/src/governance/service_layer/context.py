@@ -11,6 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from coop_shared.messaging.envelope import Envelope, EventPayload
 from coop_shared.service import Runtime
 from governance.adapters.assemblies import AssemblyRepository
+from governance.adapters.ballot_seal import BallotSeal
 from governance.adapters.ballots import BallotRepository, ProxyRepository
 from governance.adapters.read_model import ReadModel
 from governance.adapters.recommendations import RecommendationRepository
@@ -43,7 +44,8 @@ class Context:
 
     @property
     def ballots(self) -> BallotRepository:
-        return BallotRepository(self.db, self.settings.ballot_counter_shards)
+        return BallotRepository(self.db, self.settings.ballot_counter_shards,
+                                BallotSeal(self.settings.ballot_sealing_key.get_secret_value().encode()))
 
     @property
     def proxies(self) -> ProxyRepository:
