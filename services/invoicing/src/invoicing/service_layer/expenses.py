@@ -162,15 +162,23 @@ class ExpenseService:
 
         return await self._commit(work)
 
-    async def approve(self, principal: Principal, claim_id: str) -> Document:
+    async def _require_reviewer(self, principal: Principal, claim_id: str) -> None:
         current = await self.get(principal, claim_id)
         await self.ctx.access.require_reviewer(principal, current["activity_id"], claim_not_found())
 
+    async def _decidable(self, claim_id: str, session: AsyncClientSession) -> Document:
+        """The claim as stored in this transaction, still waiting for a decision."""
+        doc = await self.ctx.expense_claims.get(claim_id, session)
+        if doc is None:
+            raise claim_not_found()
+        check_decidable(ExpenseStatus(doc["status"]))
+        return doc
+
+    async def approve(self, principal: Principal, claim_id: str) -> Document:
+        await self._require_reviewer(principal, claim_id)
+
         async def work(session: AsyncClientSession) -> Document:
-            doc = await self.ctx.expense_claims.get(claim_id, session)
-            if doc is None:
-                raise claim_not_found()
-            check_decidable(ExpenseStatus(doc["status"]))
+            doc = await self._decidable(claim_id, session)
             receipt = _receipt(doc)
             # The budget may have been spent since submission (a salary): checked again.
             check_budget(receipt.amount_charged, await self._available(doc["activity_id"]))
@@ -190,14 +198,10 @@ class ExpenseService:
 
     async def request_changes(self, principal: Principal, claim_id: str, message: str) -> Document:
         """Back to the member as a draft (a receipt to replace, an amount to correct), with the advisor's words."""
-        current = await self.get(principal, claim_id)
-        await self.ctx.access.require_reviewer(principal, current["activity_id"], claim_not_found())
+        await self._require_reviewer(principal, claim_id)
 
         async def work(session: AsyncClientSession) -> Document:
-            doc = await self.ctx.expense_claims.get(claim_id, session)
-            if doc is None:
-                raise claim_not_found()
-            check_decidable(ExpenseStatus(doc["status"]))
+            doc = await self._decidable(claim_id, session)
             saved: Document = await self.ctx.expense_claims.update(claim_id, doc["version"], {
                 "status": ExpenseStatus.DRAFT.value, "review_message": message, "review_message_by": principal.id,
                 "updated_at": self.ctx.clock.now()}, session)
@@ -206,14 +210,10 @@ class ExpenseService:
         return await self._commit(work)
 
     async def reject(self, principal: Principal, claim_id: str, reason: str) -> Document:
-        current = await self.get(principal, claim_id)
-        await self.ctx.access.require_reviewer(principal, current["activity_id"], claim_not_found())
+        await self._require_reviewer(principal, claim_id)
 
         async def work(session: AsyncClientSession) -> Document:
-            doc = await self.ctx.expense_claims.get(claim_id, session)
-            if doc is None:
-                raise claim_not_found()
-            check_decidable(ExpenseStatus(doc["status"]))
+            doc = await self._decidable(claim_id, session)
             now = self.ctx.clock.now()
             saved = await self.ctx.expense_claims.update(claim_id, doc["version"], {
                 "status": ExpenseStatus.REJECTED.value, "decided_by": principal.id, "decided_at": now,
