@@ -88,6 +88,12 @@ async def deliver_and_apply(infrastructure: Infrastructure, order: list[Envelope
         if total:
             await asyncio.wait_for(done.wait(), timeout=30)
         assert applied == {s: seqs for s, seqs in expected.items() if seqs}
+        # A twin parked while its first delivery was being released is applied (and ignored) just after
+        # the handler saw the last event: nothing stays parked, within the sweeper's round.
+        for _ in range(100):
+            if await db.parked_events.count_documents({}) == 0:
+                break
+            await asyncio.sleep(0.05)
         assert await db.parked_events.count_documents({}) == 0
         await publisher.close()
     finally:

@@ -228,7 +228,7 @@ CONTRACTS: tuple[Contract, ...] = (
     Contract(TokenVersionChanged, "members", ("gateway", *EVERYONE)),
     Contract(AdvisorAssigned, "members", ("notifications", "invoicing", "payroll")),
     Contract(AttestationRecorded, "members", ("notifications", "payroll")),
-    Contract(StandingChanged, "members", ("invoicing",)),
+    Contract(StandingChanged, "members", ("notifications", "invoicing")),
     Contract(ShareSubscribed, "members", ("notifications",)),
     Contract(SharePaid, "members", EVERYONE),
     Contract(ShareTransferred, "members", EVERYONE),
