@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from payroll.domain import payslip
 from payroll.domain.errors import DomainError
-from payroll.domain.rules import default_rule_book
-from payroll.domain.salary import minimum_gross, salary_from_budget, salary_from_gross
+from payroll.domain.rules import PayrollRules, RuleBook, default_rule_book
+from payroll.domain.salary import contract_salary, minimum_gross, salary_from_budget, salary_from_gross
 
 RULES = default_rule_book().for_date(date(2026, 5, 1))
 days_st = st.integers(1, 31)
@@ -62,3 +62,22 @@ def test_a_payslip_that_does_not_add_up_is_refused() -> None:
     with pytest.raises(DomainError) as refused:
         payslip.check_lines(lines)
     assert refused.value.field == "net"
+
+
+def test_a_contract_across_a_rule_change_prints_each_period_then_the_totals() -> None:
+    book = RuleBook([RULES, PayrollRules.from_dict({**RULES.to_dict(), "effective_from": "2026-06-01",
+                                                    "employer_social_security_rate": "0.27"})])
+    salary = contract_salary(book, [date(2026, 5, 29), date(2026, 6, 1)], gross=Decimal("400.00"))
+    lines = payslip.contract_lines(salary)
+    by_code = {line.code: line for line in lines}
+    assert by_code["period_1.employer_social_security"].rate == Decimal("0.25")
+    assert by_code["period_2.employer_social_security"].rate == Decimal("0.27")
+    assert by_code["period_2.gross"].label.startswith("2026-06-01 to 2026-06-01 (rules from 2026-06-01): ")
+    assert by_code["employment_budget"].amount == (by_code["period_1.employment_budget"].amount
+                                                   + by_code["period_2.employment_budget"].amount)
+    assert [line.code for line in lines[-8:]] == ["employment_budget", "employer_social_security",
+                                                  "other_employer_costs", "gross", "employee_social_security",
+                                                  "taxable", "withholding_tax", "net"]
+    assert by_code["net"].amount == salary.net
+    single = contract_salary(book, [date(2026, 6, 1), date(2026, 6, 2)], gross=Decimal("400.00"))
+    assert payslip.contract_lines(single) == payslip.lines(single.periods[0].salary)

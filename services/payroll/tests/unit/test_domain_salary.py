@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,6 +13,7 @@ from payroll.domain.errors import DomainError
 from payroll.domain.rules import PayrollRules, RuleBook, TaxBracket, WithholdingTaxTable, default_rule_book
 from payroll.domain.salary import (
     SalaryBreakdown,
+    contract_salary,
     employment_budget_for_gross,
     gross_for_budget,
     minimum_gross,
@@ -267,3 +268,78 @@ def test_any_progressive_table_is_monotonic(
 def test_rule_book_is_used_by_date_in_simulate() -> None:
     book = RuleBook([RULES, PayrollRules.from_dict({**RULES.to_dict(), "effective_from": "2026-09-01"})])
     assert simulate(book, date(2026, 9, 1), 1, gross=Decimal("100")).rules_effective_from == date(2026, 9, 1)
+
+
+# -- a contract across a change of rules ---------------------------------------
+
+CHANGE = date(2026, 6, 1)
+RAISED = PayrollRules.from_dict({**RULES.to_dict(), "effective_from": CHANGE.isoformat(),
+                                 "employer_social_security_rate": "0.27", "minimum_gross_per_day": "95.00",
+                                 "employee_social_security_rate": "0.1350"})
+TWO_SETS = RuleBook([RULES, RAISED])
+ACROSS = [date(2026, 5, 28), date(2026, 5, 29), date(2026, 6, 1), date(2026, 6, 2), date(2026, 6, 3)]
+
+
+def test_days_under_one_rule_set_give_exactly_the_single_rule_salary() -> None:
+    inside = contract_salary(TWO_SETS, ACROSS[2:], gross=Decimal("1000.00"))
+    assert len(inside.periods) == 1
+    assert inside.periods[0].salary == salary_from_gross(Decimal("1000.00"), 3, RAISED)
+    from_budget = contract_salary(TWO_SETS, ACROSS[:2], budget=Decimal("500.00"))
+    assert from_budget.periods[0].salary == salary_from_budget(Decimal("500.00"), 2, RULES)
+    assert from_budget.unused_budget == from_budget.periods[0].salary.unused_budget
+
+
+def test_each_day_is_computed_under_the_rules_in_force_that_day() -> None:
+    s = contract_salary(TWO_SETS, list(reversed(ACROSS)), gross=Decimal("1000.00"))
+    assert [(p.first_work_day, p.last_work_day, p.salary.rules_effective_from) for p in s.periods] == [
+        (date(2026, 5, 28), date(2026, 5, 29), RULES.effective_from),
+        (date(2026, 6, 1), date(2026, 6, 3), CHANGE),
+    ]
+    first, second = (p.salary for p in s.periods)
+    assert (first.gross, second.gross) == (Decimal("400.00"), Decimal("600.00"))  # 200.00 a day throughout
+    assert (first.employer_social_security, second.employer_social_security) == (Decimal("100.00"), Decimal("162.00"))
+    assert second.employee_social_security == Decimal("81.00")
+    assert s.employment_budget == Decimal("540.00") + Decimal("822.00")
+    assert s.gross == Decimal("1000.00") and s.worked_days == 5 and s.rules_effective_from == RULES.effective_from
+    # The first day's rules for all five days, which is what a contract used to get:
+    assert s.employment_budget != salary_from_gross(Decimal("1000.00"), 5, RULES).employment_budget
+
+
+def test_a_budget_across_a_change_is_split_per_day_and_never_exceeded() -> None:
+    s = contract_salary(TWO_SETS, ACROSS, budget=Decimal("1500.00"))
+    assert [p.salary.requested_budget for p in s.periods] == [Decimal("600.00"), Decimal("900.00")]
+    assert s.direction == "from_budget" and s.requested_budget == Decimal("1500.00")
+    assert s.employment_budget + s.unused_budget == Decimal("1500.00")
+    assert all(p.salary.employment_budget <= (p.salary.requested_budget or 0) for p in s.periods)
+
+
+def test_a_share_below_the_minimum_of_its_own_days_is_refused() -> None:
+    # 460.00 over 5 days is 92.00 a day: above 90.00 in May, below 95.00 from June.
+    with pytest.raises(DomainError) as refused:
+        contract_salary(TWO_SETS, ACROSS, gross=Decimal("460.00"))
+    assert refused.value.code == "below_minimum_gross" and refused.value.field == "gross"
+    assert "2026-06-01 to 2026-06-03" in str(refused.value)
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=30), min_size=1, max_size=31, unique=True),
+    cents(135_00 * 31, 40_000_00),  # above 95.00 gross a day even from a budget
+    st.booleans(),
+)
+def test_a_split_salary_adds_up_and_pays_every_day_alike(offsets: list[int], amount: Decimal, by_gross: bool) -> None:
+    work_dates = [date(2026, 5, 17) + timedelta(days=n) for n in offsets]
+    s = (contract_salary(TWO_SETS, work_dates, gross=amount) if by_gross
+         else contract_salary(TWO_SETS, work_dates, budget=amount))
+    assert sum(len(p.work_dates) for p in s.periods) == len(work_dates)
+    for period in s.periods:
+        assert_steps_add_up(period.salary)
+        assert {TWO_SETS.for_date(day) for day in period.work_dates} == {
+            TWO_SETS.for_date(period.first_work_day)}
+    assert s.employment_budget == s.gross + s.employer_social_security + s.other_employer_costs
+    assert s.net == s.taxable - s.withholding_tax
+    if by_gross:
+        assert s.gross == amount
+        daily = [p.salary.gross / len(p.work_dates) for p in s.periods]
+        assert max(daily) - min(daily) < CENT * len(work_dates)
+    else:
+        assert s.employment_budget + s.unused_budget == amount and s.unused_budget >= 0

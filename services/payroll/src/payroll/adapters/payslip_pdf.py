@@ -31,6 +31,14 @@ def _rate(value: Decimal | None) -> str:
     return f"{(value * 100).normalize():f} %"
 
 
+def _rules_in_force(payslip: Document) -> str:
+    periods = payslip.get("periods") or []
+    if len(periods) < 2:
+        return str(payslip["rules_effective_from"])
+    return "; ".join(f"from {p['rules_effective_from']} for {p['first_work_day']} to {p['last_work_day']} "
+                     f"({p['work_days']} day(s))" for p in periods)
+
+
 def render(payslip: Document, member_name: str, employer: str) -> bytes:
     buffer = io.BytesIO()
     styles = getSampleStyleSheet()
@@ -43,7 +51,7 @@ def render(payslip: Document, member_name: str, employer: str) -> bytes:
         ["Activity", payslip["activity_id"]],
         ["Contract", f"{payslip['contract_id']} ({basis})"],
         ["Work days", f"{payslip['work_days']} day(s), {payslip['first_work_day']} to {payslip['last_work_day']}"],
-        ["Rules in force", payslip["rules_effective_from"]],
+        ["Rules in force", _rules_in_force(payslip)],
         ["Paid by", payslip["due_date"]],
     ]
     rows: list[list[str]] = [["", "Rate", "EUR"]]

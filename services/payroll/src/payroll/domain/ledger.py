@@ -42,7 +42,7 @@ from typing import Final
 from payroll.domain.errors import DomainError, ErrorCode
 from payroll.domain.guarantee import repayment_on_payment
 from payroll.domain.money import CENT, ZERO, fmt, money, round_cents, to_decimal
-from payroll.domain.salary import SalaryBreakdown
+from payroll.domain.salary import SalaryTotals
 
 BANK: Final = "bank"
 COOPERATIVE_CONTRIBUTION: Final = "cooperative:contribution"
@@ -277,7 +277,7 @@ def expense_approved(
 
 
 def salary_booked(
-    source_key: str, activity_id: str, salary: SalaryBreakdown, occurred_at: datetime, memo: str = ""
+    source_key: str, activity_id: str, salary: SalaryTotals, occurred_at: datetime, memo: str = ""
 ) -> Transaction:
     """The activity pays the full employer cost; it is split into what is owed to whom."""
     return _transaction(

@@ -15,7 +15,7 @@ from typing import Final
 
 from payroll.domain.errors import DomainError, ErrorCode
 from payroll.domain.money import ZERO, fmt
-from payroll.domain.salary import SalaryBreakdown
+from payroll.domain.salary import ContractSalary, SalaryBreakdown
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,18 +63,44 @@ def lines(salary: SalaryBreakdown) -> tuple[Line, ...]:
     return tuple(result)
 
 
+# The totals of a contract under several rule sets, after each period's own lines.
+_CONTRACT_TOTALS: Final[tuple[tuple[str, str], ...]] = (
+    ("employment_budget", "Total employment budget"),
+    ("employer_social_security", "Total employer social security"),
+    ("other_employer_costs", "Total other employer costs"),
+    ("gross", "Total gross salary"),
+    ("employee_social_security", "Total employee social security"),
+    ("taxable", "Total taxable pay"),
+    ("withholding_tax", "Total withholding tax"),
+    ("net", "Total net salary"),
+)
+
+
+def contract_lines(salary: ContractSalary) -> tuple[Line, ...]:
+    """A contract's payslip: its single period's lines, or each period's lines and then the totals.
+
+    Under several rule sets, a period's lines are coded ``period_<n>.<code>``
+    and labelled with its days and the rules they fall under, so a reader sees
+    which rate applied to which days; the totals keep the plain codes.
+    """
+    if len(salary.periods) == 1:
+        return lines(salary.periods[0].salary)
+    result: list[Line] = []
+    for number, period in enumerate(salary.periods, start=1):
+        prefix = (f"{period.first_work_day.isoformat()} to {period.last_work_day.isoformat()} "
+                  f"(rules from {period.salary.rules_effective_from.isoformat()}): ")
+        result += [Line(f"period_{number}.{line.code}", prefix + line.label, line.amount, line.rate)
+                   for line in lines(period.salary)]
+    totals = [Line(code, label, getattr(salary, code)) for code, label in _CONTRACT_TOTALS]
+    _check_sums({line.code: line.amount for line in totals})
+    return (*result, *totals)
+
+
 def check_lines(payslip_lines: Iterable[Line]) -> None:
     """Refuse a payslip whose printed lines do not add up to the cent."""
     ordered = list(payslip_lines)
     by_code = {line.code: line.amount for line in ordered}
-    for total, parts in SUMS.items():
-        computed = sum((sign * by_code[code] for sign, code in parts), ZERO)
-        if computed != by_code[total]:
-            raise DomainError(
-                ErrorCode.INVALID_VALUE,
-                f"payslip line {total} is {fmt(by_code[total])} but its parts add up to {fmt(computed)}",
-                total,
-            )
+    _check_sums(by_code)
     slices = sum((line.amount for line in ordered if line.code.startswith("tax_slice_")), ZERO)
     if slices != by_code["monthly_equivalent_tax"]:
         raise DomainError(
@@ -83,3 +109,14 @@ def check_lines(payslip_lines: Iterable[Line]) -> None:
             f"{fmt(by_code['monthly_equivalent_tax'])}",
             "monthly_equivalent_tax",
         )
+
+
+def _check_sums(by_code: Mapping[str, Decimal]) -> None:
+    for total, parts in SUMS.items():
+        computed = sum((sign * by_code[code] for sign, code in parts), ZERO)
+        if computed != by_code[total]:
+            raise DomainError(
+                ErrorCode.INVALID_VALUE,
+                f"payslip line {total} is {fmt(by_code[total])} but its parts add up to {fmt(computed)}",
+                total,
+            )

@@ -48,7 +48,7 @@ from payroll.domain.errors import DomainError, ErrorCode
 from payroll.domain.guarantee import advance_needed, uncovered_advance
 from payroll.domain.ledger import Transaction
 from payroll.domain.money import ZERO, fmt, money
-from payroll.domain.salary import SalaryBreakdown
+from payroll.domain.salary import SalaryTotals
 
 
 class Settlement(StrEnum):
@@ -509,7 +509,7 @@ def salary_committed(
     position: ActivityPosition,
     *,
     contract_id: str,
-    salary: SalaryBreakdown,
+    salary: SalaryTotals,
     occurred_at: datetime,
     memo: str = "",
 ) -> Outcome:

@@ -15,14 +15,20 @@ reader can redo the sums by hand and land on the same cent:
 Rounding is half-up to the cent at each printed step; the budget is the
 *sum* of rounded parts (not a rounded product) so that the ledger posting of
 the employer cost splits exactly into the payables it credits.
+
+A contract whose days fall under more than one rule set (a rate changed
+mid-contract) is a ``ContractSalary`` of one ``SalaryPeriod`` per rule set:
+each day is paid the same share of the gross (or of the budget), and each
+period is computed, rounded and taxed under the rules in force on its days.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, Protocol
 
 from payroll.domain.errors import DomainError, ErrorCode
 from payroll.domain.money import CENT, ZERO, floor_cents, fmt, money, round_cents
@@ -83,6 +89,97 @@ class SalaryBreakdown:
             PayslipLine("net salary", self.net),
         ]
         return tuple(lines)
+
+
+class SalaryTotals(Protocol):
+    """What the ledger books of a salary: its totals, whether one rule set or several made them."""
+
+    @property
+    def employment_budget(self) -> Decimal: ...
+    @property
+    def employer_social_security(self) -> Decimal: ...
+    @property
+    def other_employer_costs(self) -> Decimal: ...
+    @property
+    def gross(self) -> Decimal: ...
+    @property
+    def employee_social_security(self) -> Decimal: ...
+    @property
+    def withholding_tax(self) -> Decimal: ...
+    @property
+    def net(self) -> Decimal: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SalaryPeriod:
+    """The work days of a contract that fall under one rule set, and their salary under it."""
+
+    work_dates: tuple[date, ...]
+    salary: SalaryBreakdown
+
+    @property
+    def first_work_day(self) -> date:
+        return self.work_dates[0]
+
+    @property
+    def last_work_day(self) -> date:
+        return self.work_dates[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class ContractSalary:
+    """The salary of a whole contract: one period per rule set its days fall under, and their sums."""
+
+    direction: Direction
+    requested_budget: Decimal | None
+    periods: tuple[SalaryPeriod, ...]
+
+    def _sum(self, attribute: str) -> Decimal:
+        return sum((getattr(p.salary, attribute) for p in self.periods), ZERO)
+
+    @property
+    def rules_effective_from(self) -> date:
+        return self.periods[0].salary.rules_effective_from
+
+    @property
+    def worked_days(self) -> int:
+        return sum(p.salary.worked_days for p in self.periods)
+
+    @property
+    def employment_budget(self) -> Decimal:
+        return self._sum("employment_budget")
+
+    @property
+    def unused_budget(self) -> Decimal:
+        return ZERO if self.requested_budget is None else self.requested_budget - self.employment_budget
+
+    @property
+    def employer_social_security(self) -> Decimal:
+        return self._sum("employer_social_security")
+
+    @property
+    def other_employer_costs(self) -> Decimal:
+        return self._sum("other_employer_costs")
+
+    @property
+    def gross(self) -> Decimal:
+        return self._sum("gross")
+
+    @property
+    def employee_social_security(self) -> Decimal:
+        return self._sum("employee_social_security")
+
+    @property
+    def taxable(self) -> Decimal:
+        return self._sum("taxable")
+
+    @property
+    def withholding_tax(self) -> Decimal:
+        return self._sum("withholding_tax")
+
+    @property
+    def net(self) -> Decimal:
+        return self._sum("net")
 
 
 def minimum_gross(worked_days: int, rules: PayrollRules) -> Decimal:
@@ -154,6 +251,95 @@ def simulate(
         return salary_from_gross(gross, worked_days, rules)
     assert budget is not None  # narrowed by the check above
     return salary_from_budget(budget, worked_days, rules)
+
+
+def contract_salary(
+    rule_book: RuleBook,
+    work_dates: Sequence[date],
+    *,
+    gross: Decimal | None = None,
+    budget: Decimal | None = None,
+) -> ContractSalary:
+    """The salary of a contract for ``work_dates``, each day under the rules in force that day.
+
+    Days under one rule set give exactly the single-rule salary. Across a
+    change of rules, every day gets the same share of the amount asked: each
+    period but the last takes its days' share rounded down to the cent and the
+    last takes the rest, so the shares add up to the amount exactly. A share
+    below its own period's daily minimum is refused, naming that period.
+    """
+    if (gross is None) == (budget is None):
+        raise DomainError(ErrorCode.INVALID_VALUE, "give exactly one of gross or budget", "gross")
+    groups = _by_rule_set(rule_book, work_dates)
+    if len(groups) == 1:
+        rules, days = groups[0]
+        if gross is not None:
+            return ContractSalary("from_gross", None, (SalaryPeriod(days, salary_from_gross(gross, len(days), rules)),))
+        assert budget is not None  # narrowed by the check above
+        single = salary_from_budget(budget, len(days), rules)
+        return ContractSalary("from_budget", single.requested_budget, (SalaryPeriod(days, single),))
+    from_gross = gross is not None
+    direction: Direction = "from_gross" if from_gross else "from_budget"
+    field = "gross" if from_gross else "budget"
+    total = money(gross if from_gross else budget, field, allow_zero=False)
+    periods = []
+    for (rules, days), share in zip(groups, _equal_daily_shares(total, [len(days) for _, days in groups]), strict=True):
+        period_gross = share if from_gross else gross_for_budget(share, rules)
+        _check_period_minimum(period_gross, days, rules, field)
+        breakdown = _breakdown(period_gross, len(days), rules, direction, None if from_gross else share)
+        periods.append(SalaryPeriod(days, breakdown))
+    return ContractSalary(direction, None if from_gross else total, tuple(periods))
+
+
+def salary_of_periods(periods: Sequence[tuple[PayrollRules, Sequence[date], Decimal]]) -> ContractSalary:
+    """Recompute a contract's salary from each period's rules, days and gross (what a payslip is issued from)."""
+    return ContractSalary("from_gross", None, tuple(
+        SalaryPeriod(tuple(days), salary_from_gross(gross, len(days), rules)) for rules, days, gross in periods
+    ))
+
+
+def _by_rule_set(rule_book: RuleBook, work_dates: Sequence[date]) -> list[tuple[PayrollRules, tuple[date, ...]]]:
+    """The sorted work days, cut wherever the rules in force change."""
+    groups: list[tuple[PayrollRules, list[date]]] = []
+    for day in sorted(set(work_dates)):
+        rules = rule_book.for_date(day)
+        if groups and groups[-1][0] is rules:
+            groups[-1][1].append(day)
+        else:
+            groups.append((rules, [day]))
+    if not groups:
+        raise DomainError(ErrorCode.INVALID_WORK_DATES, "at least one work date is required", "work_dates")
+    return [(rules, tuple(days)) for rules, days in groups]
+
+
+def _equal_daily_shares(total: Decimal, day_counts: Sequence[int]) -> list[Decimal]:
+    """Split ``total`` so every day gets the same part: round down all but the last, which takes the rest."""
+    all_days = sum(day_counts)
+    shares = [floor_cents(total * days / all_days) for days in day_counts[:-1]]
+    return [*shares, total - sum(shares, ZERO)]
+
+
+def _check_period_minimum(gross: Decimal, days: tuple[date, ...], rules: PayrollRules, field: str) -> None:
+    minimum = minimum_gross(len(days), rules)
+    if gross >= minimum:
+        return
+    details: dict[str, object] = {
+        "first_work_day": days[0].isoformat(),
+        "last_work_day": days[-1].isoformat(),
+        "rules_effective_from": rules.effective_from.isoformat(),
+        "minimum_gross_per_day": fmt(rules.minimum_gross_per_day),
+        "worked_days": len(days),
+        "minimum_gross": fmt(minimum),
+        "gross": fmt(gross),
+    }
+    raise DomainError(
+        ErrorCode.BELOW_MINIMUM_GROSS,
+        f"the {len(days)} day(s) from {days[0].isoformat()} to {days[-1].isoformat()} fall under the rules from "
+        f"{rules.effective_from.isoformat()} and get a gross of {fmt(gross)}, below their minimum of "
+        f"{fmt(rules.minimum_gross_per_day)} per day ({fmt(minimum)})",
+        field,
+        details,
+    )
 
 
 def _days(worked_days: int) -> int:

@@ -28,22 +28,21 @@ from payroll.adapters.contracts_repository import ContractRepository
 from payroll.adapters.payslips_repository import ISSUED, PayslipRepository
 from payroll.adapters.runs_repository import RunInProgress, RunRepository
 from payroll.domain.money import ZERO
-from payroll.domain.rules import RuleBook
-from payroll.domain.salary import salary_from_gross
+from payroll.domain.rules import PayrollRules, RuleBook
+from payroll.domain.salary import salary_of_periods
 from payroll.service_layer.salary_requests import salary_document
 
 LEASE = timedelta(minutes=15)
 
 
 def issue_payslip(contract: Document, rules: RuleBook, run_id: str, now: datetime) -> Document:
-    """The payslip of one contract, computed with the rules of its first work day.
+    """The payslip of one contract, each period recomputed from its gross under the rules of its days.
 
     The employer cost was committed on the ledger when the salary was
     requested; recomputing it must give the same cent, or rules were changed
     after the fact (a dated rule set must never be edited once used).
     """
-    first = date.fromisoformat(contract["first_work_day"])
-    salary = salary_from_gross(contract["salary"]["gross"], contract["work_days"], rules.for_date(first))
+    salary = salary_of_periods(_rule_periods(contract, rules))
     if salary.employment_budget != contract["salary"]["employment_budget"]:
         raise ValueError(f"contract {contract['_id']}: the employer cost no longer matches the booked one")
     document = salary_document(salary)
@@ -65,6 +64,17 @@ def issue_payslip(contract: Document, rules: RuleBook, run_id: str, now: datetim
         "updated_at": now,
     })
     return document
+
+
+def _rule_periods(contract: Document, rules: RuleBook) -> list[tuple[PayrollRules, list[date], Decimal]]:
+    """Each stored period's rules, days and gross; a contract stored before periods existed is one period
+    under the rules of its first work day, as it was computed then."""
+    periods = contract["salary"].get("periods")
+    if not periods:
+        days = [date.fromisoformat(d) for d in contract["work_dates"]]
+        return [(rules.for_date(days[0]), days, contract["salary"]["gross"])]
+    return [(rules.for_date(date.fromisoformat(p["first_work_day"])),
+             [date.fromisoformat(d) for d in p["work_dates"]], p["gross"]) for p in periods]
 
 
 def payslip_event(runtime: Runtime, payslip: Document) -> Envelope:

@@ -33,7 +33,7 @@ from payroll.domain.contracts import declare_dimona, fixed_term_contract
 from payroll.domain.errors import DomainError, ErrorCode
 from payroll.domain.guarantee import salary_due_date
 from payroll.domain.position import advance_source_key, salary_committed
-from payroll.domain.salary import SalaryBreakdown, salary_from_budget, salary_from_gross
+from payroll.domain.salary import ContractSalary, SalaryBreakdown, contract_salary
 from payroll.service_layer.bookkeeping import store_outcome
 from payroll.service_layer.context import PayrollContext
 from payroll.service_layer.retry import retrying
@@ -50,8 +50,7 @@ class SalaryRequest:
     budget: Decimal | None = None
 
 
-def salary_document(salary: SalaryBreakdown) -> Document:
-    """The salary as stored on a contract or a payslip: key figures and every printed line."""
+def _key_figures(salary: ContractSalary | SalaryBreakdown) -> Document:
     return {
         "direction": salary.direction,
         "rules_effective_from": iso_day(salary.rules_effective_from),
@@ -66,25 +65,46 @@ def salary_document(salary: SalaryBreakdown) -> Document:
         "taxable": salary.taxable,
         "withholding_tax": salary.withholding_tax,
         "net": salary.net,
-        "lines": [{"code": line.code, "label": line.label, "amount": line.amount, "rate": line.rate}
-                  for line in payslip.lines(salary)],
     }
 
 
-def compute_salary(context: PayrollContext, request: SalaryRequest) -> SalaryBreakdown:
-    if (request.gross is None) == (request.budget is None):
-        raise DomainError(ErrorCode.INVALID_VALUE, "give exactly one of gross or budget", "gross")
+def _line_documents(lines: Sequence[payslip.Line]) -> list[Document]:
+    return [{"code": line.code, "label": line.label, "amount": line.amount, "rate": line.rate} for line in lines]
+
+
+def simulation_document(salary: SalaryBreakdown) -> Document:
+    """A simulated salary (one rule set, no contract yet) in the shape of a stored one."""
+    return {**_key_figures(salary), "lines": _line_documents(payslip.lines(salary))}
+
+
+def salary_document(salary: ContractSalary) -> Document:
+    """The salary as stored on a contract or a payslip: key figures, each rule period and every printed line."""
+    return {
+        **_key_figures(salary),
+        "periods": [{
+            "rules_effective_from": iso_day(period.salary.rules_effective_from),
+            "work_dates": iso_days(period.work_dates),
+            "first_work_day": iso_day(period.first_work_day),
+            "last_work_day": iso_day(period.last_work_day),
+            "work_days": period.salary.worked_days,
+            "gross": period.salary.gross,
+            "employment_budget": period.salary.employment_budget,
+            "withholding_tax": period.salary.withholding_tax,
+            "net": period.salary.net,
+        } for period in salary.periods],
+        "lines": _line_documents(payslip.contract_lines(salary)),
+    }
+
+
+def compute_salary(context: PayrollContext, request: SalaryRequest) -> ContractSalary:
+    """Each work day under the rules in force that day (a contract can span a change of rules)."""
     dates = sorted(set(request.work_dates))
     if not dates:
         raise DomainError(ErrorCode.INVALID_WORK_DATES, "at least one work date is required", "work_dates")
     if len(dates) > MAX_WORK_DAYS:
         raise DomainError(ErrorCode.INVALID_WORK_DATES,
                           f"a salary request covers at most {MAX_WORK_DAYS} work days", "work_dates")
-    rules = context.rules.for_date(dates[0])
-    if request.gross is not None:
-        return salary_from_gross(request.gross, len(dates), rules)
-    assert request.budget is not None  # narrowed by the check above
-    return salary_from_budget(request.budget, len(dates), rules)
+    return contract_salary(context.rules, dates, gross=request.gross, budget=request.budget)
 
 
 async def request_salary(runtime: Runtime, context: PayrollContext, request: SalaryRequest) -> Document:

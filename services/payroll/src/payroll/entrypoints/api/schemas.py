@@ -18,8 +18,25 @@ class LineOut(BaseModel):
     rate: Decimal | None = Field(default=None, examples=["0.25"])
 
 
+class SalaryPeriodOut(BaseModel):
+    """The work days that fall under one rule set, and what they are paid under it."""
+
+    rules_effective_from: date
+    first_work_day: date
+    last_work_day: date
+    work_days: int
+    gross: Money
+    employment_budget: Money
+    withholding_tax: Money
+    net: Money
+
+
 class SalaryOut(BaseModel):
-    """Every step from the employment budget to the net pay; ``lines`` is the payslip as printed."""
+    """Every step from the employment budget to the net pay; ``lines`` is the payslip as printed.
+
+    ``periods`` has one entry per rule set the work days fall under: two when
+    the rates changed during the contract, each day computed under its own.
+    """
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "direction": "from_gross", "rules_effective_from": "2026-01-01", "worked_days": 5,
@@ -42,6 +59,7 @@ class SalaryOut(BaseModel):
     taxable: Money
     withholding_tax: Money
     net: Money
+    periods: list[SalaryPeriodOut] = Field(default_factory=list)
     lines: list[LineOut]
 
 

@@ -13,7 +13,7 @@ from coop_shared.auth.dependencies import CurrentPrincipal
 from payroll.domain.salary import minimum_gross, simulate
 from payroll.entrypoints.api.deps import ContextDep
 from payroll.entrypoints.api.schemas import Money, SalaryOut, salary_out
-from payroll.service_layer.salary_requests import salary_document
+from payroll.service_layer.salary_requests import simulation_document
 
 router = APIRouter(prefix="/api/v1/payroll", tags=["simulator"])
 
@@ -60,7 +60,7 @@ async def simulate_salary(body: SimulationIn, _: CurrentPrincipal, context: Cont
     """What a budget pays net, or what a gross costs and pays: every rounded step, as a payslip would print it."""
     work_date = body.work_date or context.today()
     salary = simulate(context.rules, work_date, body.worked_days, gross=body.gross, budget=body.budget)
-    base = salary_out(salary_document(salary))
+    base = salary_out(simulation_document(salary))
     return SimulationOut(
         **base.model_dump(),
         employer_cost_factor=salary.employer_cost_factor,
