@@ -6,16 +6,28 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from types import SimpleNamespace
+from typing import Annotated, Any
 
+import httpx
 import pytest
+from fastapi import Depends, FastAPI, Header
+from pydantic import BaseModel
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from coop_shared.http.errors import ApiError
-from coop_shared.http.idempotency import IDEMPOTENCY_COLLECTION, LEASE, idempotent, request_fingerprint
+from coop_shared.http.errors import ApiError, install_error_handlers
+from coop_shared.http.idempotency import (
+    IDEMPOTENCY_COLLECTION,
+    LEASE,
+    idempotent,
+    idempotent_route,
+    no_fingerprint,
+    request_fingerprint,
+)
 from coop_shared.persistence.mongo import database, make_client
 from coop_shared.testing.servers import Infrastructure
 
@@ -124,3 +136,77 @@ async def test_a_failed_use_case_frees_its_key_and_another_body_is_refused(
     assert (reused.value.status, reused.value.code) == (422, "idempotency_key_reused")
     assert use_case.runs == 1
 
+
+
+# -- the route decorator ---------------------------------------------------------
+
+
+class Caller(BaseModel):
+    id: str
+    signed_in_at: str  # differs on every token: a dependency must not count as "the request"
+
+
+class Thing(BaseModel):
+    name: str
+
+
+class Secret(BaseModel):
+    password: str
+
+
+def caller(x_caller: Annotated[str, Header()]) -> Caller:
+    return Caller(id=x_caller, signed_in_at=str(uuid.uuid4()))
+
+
+CallerDep = Annotated[Caller, Depends(caller)]
+
+
+def decorated_app(db: AsyncDatabase[dict[str, Any]]) -> tuple[FastAPI, list[str]]:
+    app = FastAPI()
+    app.state.runtime = SimpleNamespace(db=db)
+    install_error_handlers(app)
+    runs: list[str] = []
+
+    @app.post("/folders/{folder}/things", status_code=201, response_model=Thing)
+    @idempotent_route("things:{caller.id}:{folder}")
+    async def create(folder: str, body: Thing, caller: CallerDep) -> Thing:
+        runs.append(f"{caller.id}:{folder}:{body.name}")
+        return Thing(name=f"{body.name} in {folder}")
+
+    @app.post("/secrets")
+    @idempotent_route("secrets", fingerprint=no_fingerprint)
+    async def keep(body: Secret) -> dict[str, int]:
+        runs.append("secret")
+        return {"length": len(body.password)}
+
+    return app, runs
+
+
+async def test_a_decorated_route_runs_once_per_key_and_caller(db: AsyncDatabase[dict[str, Any]]) -> None:
+    app, runs = decorated_app(db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        async def post(name: str, key: str | None, who: str = "ada") -> httpx.Response:
+            headers = {"X-Caller": who, **({"Idempotency-Key": key} if key else {})}
+            return await client.post("/folders/f1/things", json={"name": name}, headers=headers)
+
+        first, replay = await post("lamp", "k"), await post("lamp", "k")
+        assert (first.status_code, replay.status_code) == (201, 201)  # the route's own status, replayed too
+        assert replay.json() == first.json() == {"name": "lamp in f1"}
+        assert replay.headers["Idempotent-Replayed"] == "true" and runs == ["ada:f1:lamp"]
+        reused = await post("chair", "k")
+        assert reused.status_code == 422 and reused.json()["error"]["code"] == "idempotency_key_reused"
+        assert (await post("lamp", "k", who="bob")).status_code == 201  # keys are scoped to the caller
+        await post("lamp", None)
+        await post("lamp", None)
+        assert runs == ["ada:f1:lamp", "bob:f1:lamp", "ada:f1:lamp", "ada:f1:lamp"]
+
+        kept = await client.post("/secrets", json={"password": "hunter2"}, headers={"Idempotency-Key": "s"})
+        again = await client.post("/secrets", json={"password": "other"}, headers={"Idempotency-Key": "s"})
+        assert kept.status_code == again.status_code == 200 and again.json() == {"length": 7}
+        stored = await db[IDEMPOTENCY_COLLECTION].find_one({"_id": "secrets:s"})
+        assert stored is not None and stored["fingerprint"] == request_fingerprint({})
+
+    spec = app.openapi()["paths"]["/folders/{folder}/things"]["post"]
+    assert sorted((p["name"], p["in"]) for p in spec["parameters"]) == [
+        ("Idempotency-Key", "header"), ("folder", "path"), ("x-caller", "header")]
+    assert spec["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/Thing")

@@ -8,21 +8,34 @@ lease: while it runs, a retry gets ``409 request_in_progress`` with
 runs to the end and records its answer, which the retry then receives; only a
 placeholder whose process died is taken over, by one retry, once its lease
 has passed.
+
+Routes use ``idempotent_route``: the route is written as if it ran once and
+returns its response model; the decorator adds the header, scopes the key to
+the caller, fingerprints the body and replays the first answer::
+
+    @router.post("", status_code=201, response_model=ShareEntry)
+    @idempotent_route("shares:subscribe:{viewer.id}")
+    async def subscribe(body: SubscribeRequest, ctx: Ctx, viewer: CurrentViewer) -> ShareEntry:
+        return presenters.share_entry(await shares.subscribe(ctx, viewer.id, body.quantity))
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
+import inspect
 import json
 import math
-from collections.abc import Awaitable, Callable
+import typing
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, ParamSpec, TypeVar
 
-from fastapi import Header
+from fastapi import Header, Request, params
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -106,6 +119,83 @@ async def _run_and_record(keys: Any, doc_id: str, run: Callable[[], Awaitable[tu
     await keys.update_one({"_id": doc_id}, {"$set": {"state": "done", "status": status, "content": encoded},
                                             "$unset": {"lease_until": ""}})
     return JSONResponse(encoded, status_code=status)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+# What identifies "the same request" beside the key: a function of the route's arguments, plain or async.
+Fingerprint = Callable[[Mapping[str, Any]], Any]
+
+
+def idempotent_route(
+    scope: str | Callable[[Mapping[str, Any]], str], *, fingerprint: Fingerprint | None = None,
+) -> Callable[[Callable[P, Awaitable[R]]], Callable[..., Awaitable[JSONResponse]]]:
+    """Run a write route at most once per ``Idempotency-Key`` (see ``idempotent``).
+
+    ``scope`` names the write and whose key it is: a ``str.format`` template
+    over the route's arguments (``"refunds.paid:{principal.id}:{refund_id}"``)
+    or a function of them. The fingerprint is the body (the pydantic-model
+    arguments that are not dependencies), or what ``fingerprint`` returns
+    when the body must not be stored as it is (a password, a secret ballot's
+    choice). The answer's status is the route's own ``status_code``; the
+    route's return value is its content.
+    """
+
+    def decorate(endpoint: Callable[P, Awaitable[R]]) -> Callable[..., Awaitable[JSONResponse]]:
+        signature = inspect.signature(endpoint)
+        # Resolved here: FastAPI would read string annotations in this module's globals, not the route's.
+        hints = typing.get_type_hints(endpoint, include_extras=True)
+        parameters = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values()]
+        models = [p.name for p in parameters if _is_body(p)]
+        parameters += [
+            inspect.Parameter("idempotency_key", inspect.Parameter.KEYWORD_ONLY, default=None,
+                              annotation=IdempotencyKey),
+            inspect.Parameter("idempotency_request", inspect.Parameter.KEYWORD_ONLY, annotation=Request),
+        ]
+
+        @functools.wraps(endpoint)
+        async def route(*, idempotency_key: str | None, idempotency_request: Request,
+                        **arguments: Any) -> JSONResponse:
+            named = scope(arguments) if callable(scope) else scope.format(**arguments)
+            body = _body(arguments, models) if fingerprint is None else fingerprint(arguments)
+            if inspect.isawaitable(body):
+                body = await body
+            status = getattr(idempotency_request.scope.get("route"), "status_code", None) or 200
+
+            async def run() -> tuple[int, Any]:
+                return status, await endpoint(**arguments)  # type: ignore[call-arg]
+
+            return await idempotent(idempotency_request.app.state.runtime.db, key=idempotency_key, scope=named,
+                                    body=body, run=run)
+
+        route.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=parameters, return_annotation=hints.get("return", signature.return_annotation))
+        return route
+
+    return decorate
+
+
+def _is_body(parameter: inspect.Parameter) -> bool:
+    """A pydantic model (or an optional one) that is not a dependency: the request's body."""
+    annotation, metadata = parameter.annotation, [parameter.default]
+    if typing.get_origin(annotation) is Annotated:
+        annotation, *extra = typing.get_args(annotation)
+        metadata += extra
+    if any(isinstance(m, params.Depends) for m in metadata):
+        return False
+    candidates = typing.get_args(annotation) or (annotation,)
+    return any(isinstance(c, type) and issubclass(c, BaseModel) for c in candidates)
+
+
+def _body(arguments: Mapping[str, Any], models: list[str]) -> Any:
+    dumped = {name: m.model_dump(mode="json") if isinstance(m := arguments[name], BaseModel) else m
+              for name in models}
+    return next(iter(dumped.values())) if len(dumped) == 1 else dumped
+
+
+def no_fingerprint(_: Mapping[str, Any]) -> dict[str, Any]:
+    """For a body that must not be kept even hashed (a password): the key alone identifies the request."""
+    return {}
 
 
 def _aware(moment: datetime) -> datetime:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from fractions import Fraction
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import anyio
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, Response
 
 from coop_shared.auth.dependencies import PersonPrincipal
 from coop_shared.http.errors import ApiError
-from coop_shared.http.idempotency import IdempotencyKey, idempotent
+from coop_shared.http.idempotency import idempotent_route, no_fingerprint
 from coop_shared.http.pagination import Page, PageParams, decode_cursor, encode_cursor, page_params
 from coop_shared.persistence.keyset import next_cursor, position
 from governance.adapters.assemblies import result_to_doc
@@ -57,17 +56,13 @@ async def _your_part(ctx: Context, assembly_id: str, member_id: str) -> YourPart
 
 @router.post("", status_code=201, response_model=AssemblyOut, summary="Create a draft assembly (admin)",
              responses={422: {"description": "Invalid window or values"}})
-async def create_assembly(body: CreateAssembly, admin: AdminOnly, ctx: ContextDep,
-                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, AssemblyOut]:
-        doc = await use_cases.create_assembly(
-            ctx, admin_id=admin.id, kind=AssemblyKind(body.kind), title=body.title, opens_at=body.opens_at,
-            closes_at=body.closes_at, allow_vote_change=body.allow_vote_change,
-            max_proxies_per_voter=body.max_proxies_per_voter)
-        return 201, assembly_out(doc)
-
-    return await idempotent(ctx.db, key=idempotency_key, scope=f"assemblies:create:{admin.id}",
-                            body=body.model_dump(mode="json"), run=run)
+@idempotent_route("assemblies:create:{admin.id}")
+async def create_assembly(body: CreateAssembly, admin: AdminOnly, ctx: ContextDep) -> AssemblyOut:
+    doc = await use_cases.create_assembly(
+        ctx, admin_id=admin.id, kind=AssemblyKind(body.kind), title=body.title, opens_at=body.opens_at,
+        closes_at=body.closes_at, allow_vote_change=body.allow_vote_change,
+        max_proxies_per_voter=body.max_proxies_per_voter)
+    return assembly_out(doc)
 
 
 @router.get("", response_model=Page[AssemblyOut], summary="List assemblies (newest first)")
@@ -90,49 +85,34 @@ async def get_assembly(assembly_id: str, principal: PersonPrincipal, ctx: Contex
     return assembly_out(doc, you)
 
 
-async def _transition(ctx: Context, assembly_id: str, step: str, key: str | None,
-                      action: Callable[[], Awaitable[dict[str, Any]]]) -> JSONResponse:
-    async def run() -> tuple[int, AssemblyOut]:
-        return 200, assembly_out(await action())
-
-    return await idempotent(ctx.db, key=key, scope=f"assemblies:{step}:{assembly_id}", body={}, run=run)
-
-
 @router.post("/{assembly_id}/convene", response_model=AssemblyOut, responses=_ERRORS,
              summary="Convene: freeze the agenda and the electorate, tell the electorate (admin)")
-async def convene(assembly_id: str, admin: AdminOnly, ctx: ContextDep,
-                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return await _transition(ctx, assembly_id, "convene", idempotency_key,
-                             lambda: use_cases.convene(ctx, assembly_id, admin.id))
+@idempotent_route("assemblies:convene:{assembly_id}", fingerprint=no_fingerprint)
+async def convene(assembly_id: str, admin: AdminOnly, ctx: ContextDep) -> AssemblyOut:
+    return assembly_out(await use_cases.convene(ctx, assembly_id, admin.id))
 
 
 @router.post("/{assembly_id}/open-voting", response_model=AssemblyOut, responses=_ERRORS,
              summary="Open the vote, once the window has started (admin)")
-async def open_voting(assembly_id: str, _: AdminOnly, ctx: ContextDep,
-                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return await _transition(ctx, assembly_id, "open-voting", idempotency_key,
-                             lambda: use_cases.open_voting(ctx, assembly_id))
+@idempotent_route("assemblies:open-voting:{assembly_id}", fingerprint=no_fingerprint)
+async def open_voting(assembly_id: str, _: AdminOnly, ctx: ContextDep) -> AssemblyOut:
+    return assembly_out(await use_cases.open_voting(ctx, assembly_id))
 
 
 @router.post("/{assembly_id}/close-voting", response_model=AssemblyOut, responses=_ERRORS,
              summary="Close the vote once the window has ended; results are counted and published (admin)")
-async def close_voting(assembly_id: str, _: AdminOnly, ctx: ContextDep,
-                       idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return await _transition(ctx, assembly_id, "close-voting", idempotency_key,
-                             lambda: use_cases.close_voting(ctx, assembly_id))
+@idempotent_route("assemblies:close-voting:{assembly_id}", fingerprint=no_fingerprint)
+async def close_voting(assembly_id: str, _: AdminOnly, ctx: ContextDep) -> AssemblyOut:
+    return assembly_out(await use_cases.close_voting(ctx, assembly_id))
 
 
 @router.post("/{assembly_id}/resolutions", status_code=201, response_model=ResolutionOut, responses=_ERRORS,
              summary="Add a resolution to a draft's agenda (admin)")
-async def add_resolution(assembly_id: str, body: CreateResolution, admin: AdminOnly, ctx: ContextDep,
-                         idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, ResolutionOut]:
-        doc, resolution = await use_cases.add_resolution(ctx, assembly_id, text=body.text, majority=body.majority,
-                                                         quorum=Fraction(body.quorum), ballot=body.ballot)
-        return 201, next(r for r in resolutions_out(doc) if r.id == resolution.id)
-
-    return await idempotent(ctx.db, key=idempotency_key, scope=f"resolutions:add:{assembly_id}",
-                            body=body.model_dump(mode="json"), run=run)
+@idempotent_route("resolutions:add:{assembly_id}")
+async def add_resolution(assembly_id: str, body: CreateResolution, admin: AdminOnly, ctx: ContextDep) -> ResolutionOut:
+    doc, resolution = await use_cases.add_resolution(ctx, assembly_id, text=body.text, majority=body.majority,
+                                                     quorum=Fraction(body.quorum), ballot=body.ballot)
+    return next(r for r in resolutions_out(doc) if r.id == resolution.id)
 
 
 @router.get("/{assembly_id}/resolutions", response_model=Page[ResolutionOut], responses=_ERRORS,

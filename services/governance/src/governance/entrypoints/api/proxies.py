@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 
 from coop_shared.auth.dependencies import PersonPrincipal
-from coop_shared.http.idempotency import IdempotencyKey, idempotent
+from coop_shared.http.idempotency import idempotent_route
 from governance.entrypoints.api.deps import ContextDep
 from governance.entrypoints.api.schemas import MyProxies, ProxyOut, RegisterProxy, proxy_out
 from governance.service_layer import voting
@@ -18,14 +17,11 @@ router = APIRouter(prefix="/api/v1/assemblies/{assembly_id}/proxies", tags=["pro
              responses={403: {"description": "You or the holder are not in the electorate"},
                         404: {"description": "No such assembly"},
                         409: {"description": "Registration closed, proxy already given, holder's limit, chain"}})
-async def register_proxy(assembly_id: str, body: RegisterProxy, principal: PersonPrincipal, ctx: ContextDep,
-                         idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, ProxyOut]:
-        proxy = await voting.register_proxy(ctx, assembly_id, principal.id, body.holder_id)
-        return 201, proxy_out(assembly_id, proxy)
-
-    return await idempotent(ctx.db, key=idempotency_key, scope=f"proxies:{assembly_id}:{principal.id}",
-                            body=body.model_dump(), run=run)
+@idempotent_route("proxies:{assembly_id}:{principal.id}")
+async def register_proxy(assembly_id: str, body: RegisterProxy, principal: PersonPrincipal,
+                         ctx: ContextDep) -> ProxyOut:
+    proxy = await voting.register_proxy(ctx, assembly_id, principal.id, body.holder_id)
+    return proxy_out(assembly_id, proxy)
 
 
 @router.get("", response_model=MyProxies, summary="The proxy you gave and those you hold",

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
 
 from coop_shared.auth.dependencies import PersonPrincipal
-from coop_shared.http.idempotency import IdempotencyKey, idempotent
+from coop_shared.http.idempotency import idempotent_route
 from coop_shared.http.pagination import Page, PageParams, page_params
 from coop_shared.persistence.keyset import next_cursor, position
 from governance.adapters.recommendations import to_domain
@@ -30,15 +29,11 @@ def _out(r: Recommendation) -> RecommendationOut:
 
 @router.post("", status_code=201, response_model=RecommendationOut, summary="Submit a recommendation",
              responses={404: {"description": "No such assembly"}})
-async def submit(body: SubmitRecommendation, principal: PersonPrincipal, ctx: ContextDep,
-                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, RecommendationOut]:
-        r = await use_cases.submit(ctx, author_id=principal.id, title=body.title, text=body.text,
-                                   assembly_id=body.assembly_id)
-        return 201, _out(r)
-
-    return await idempotent(ctx.db, key=idempotency_key, scope=f"recommendations:submit:{principal.id}",
-                            body=body.model_dump(), run=run)
+@idempotent_route("recommendations:submit:{principal.id}")
+async def submit(body: SubmitRecommendation, principal: PersonPrincipal, ctx: ContextDep) -> RecommendationOut:
+    r = await use_cases.submit(ctx, author_id=principal.id, title=body.title, text=body.text,
+                               assembly_id=body.assembly_id)
+    return _out(r)
 
 
 @router.get("", response_model=Page[RecommendationOut], summary="Every recommendation and its status (newest first)")
@@ -63,11 +58,7 @@ async def get_recommendation(recommendation_id: str, _: PersonPrincipal, ctx: Co
               responses={404: {"description": "No such recommendation"},
                          409: {"description": "Not a transition its current status allows"},
                          422: {"description": "A rejection or 'not done' needs a note"}})
-async def change_status(recommendation_id: str, body: ChangeStatus, _: AdminOnly, ctx: ContextDep,
-                        idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, RecommendationOut]:
-        r = await use_cases.change_status(ctx, recommendation_id, to=body.status, note=body.note)
-        return 200, _out(r)
-
-    return await idempotent(ctx.db, key=idempotency_key, scope=f"recommendations:status:{recommendation_id}",
-                            body=body.model_dump(mode="json"), run=run)
+@idempotent_route("recommendations:status:{recommendation_id}")
+async def change_status(recommendation_id: str, body: ChangeStatus, _: AdminOnly, ctx: ContextDep) -> RecommendationOut:
+    r = await use_cases.change_status(ctx, recommendation_id, to=body.status, note=body.note)
+    return _out(r)

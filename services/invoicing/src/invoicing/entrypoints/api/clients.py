@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from coop_shared.auth.dependencies import CurrentPrincipal
-from coop_shared.http.idempotency import IdempotencyKey
+from coop_shared.http.idempotency import idempotent_route
 from coop_shared.http.pagination import PageParams, page_params
 from invoicing.entrypoints.api import presenters
-from invoicing.entrypoints.api.deps import Clients, ContextDep, once
+from invoicing.entrypoints.api.deps import Clients, ContextDep
 from invoicing.entrypoints.api.schemas import ClientCreate, ClientOut, ClientPage, ClientPatch
 
 router = APIRouter(prefix="/api/v1/clients", tags=["clients"])
@@ -25,13 +24,11 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 
 
 @router.post("", status_code=201, response_model=ClientOut, responses=_ERRORS, summary="Add a client")
-async def create_client(body: ClientCreate, principal: CurrentPrincipal, ctx: ContextDep, clients: Clients,
-                        idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, BaseModel]:
-        doc = await clients.create(principal, body.activity_id, body.model_dump(exclude={"activity_id"}))
-        return 201, presenters.client_out(doc)
-
-    return await once(ctx, idempotency_key, f"clients.create:{principal.id}", body.model_dump(mode="json"), run)
+@idempotent_route("clients.create:{principal.id}")
+async def create_client(body: ClientCreate, principal: CurrentPrincipal, ctx: ContextDep,
+                        clients: Clients) -> BaseModel:
+    doc = await clients.create(principal, body.activity_id, body.model_dump(exclude={"activity_id"}))
+    return presenters.client_out(doc)
 
 
 @router.get("", response_model=ClientPage, summary="List clients (newest first)")

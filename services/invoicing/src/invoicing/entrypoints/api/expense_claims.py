@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from coop_shared.auth.dependencies import CurrentPrincipal
-from coop_shared.http.idempotency import IdempotencyKey
+from coop_shared.http.idempotency import IdempotencyKey, idempotent_route, no_fingerprint
 from coop_shared.http.pagination import PageParams, page_params
 from coop_shared.persistence.mongo import Document
 from invoicing.domain.expenses import Receipt
@@ -120,14 +120,12 @@ def _out(doc: Document) -> ExpenseClaimOut:
 
 @router.post("", status_code=201, response_model=ExpenseClaimOut, responses=_ERRORS,
              summary="File a receipt against an activity (a draft until submitted)")
-async def create_claim(body: ExpenseClaimCreate, principal: CurrentPrincipal, ctx: ContextDep, expenses: Expenses,
-                       idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, BaseModel]:
-        receipt = Receipt(body.expense_date, body.supplier, body.amount_incl_vat, body.vat_amount,
-                          body.vat_deductible_percent)
-        return 201, _out(await expenses.create(principal, body.activity_id, receipt, body.description))
-
-    return await once(ctx, idempotency_key, f"expenses.create:{principal.id}", body.model_dump(mode="json"), run)
+@idempotent_route("expenses.create:{principal.id}")
+async def create_claim(body: ExpenseClaimCreate, principal: CurrentPrincipal, ctx: ContextDep,
+                       expenses: Expenses) -> BaseModel:
+    receipt = Receipt(body.expense_date, body.supplier, body.amount_incl_vat, body.vat_amount,
+                      body.vat_deductible_percent)
+    return _out(await expenses.create(principal, body.activity_id, receipt, body.description))
 
 
 @router.get("", response_model=ExpenseClaimPage, summary="Expense claims you see (newest first)")
@@ -147,42 +145,32 @@ async def get_claim(claim_id: str, principal: CurrentPrincipal, expenses: Expens
 
 @router.post("/{claim_id}/submit", response_model=ExpenseClaimOut, responses=_ERRORS,
              summary="Submit for review: dated in the fiscal year, receipt attached, within the available budget")
-async def submit(claim_id: str, principal: CurrentPrincipal, ctx: ContextDep, expenses: Expenses,
-                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, BaseModel]:
-        return 200, _out(await expenses.submit(principal, claim_id))
-
-    return await once(ctx, idempotency_key, f"expenses.submit:{principal.id}:{claim_id}", {}, run)
+@idempotent_route("expenses.submit:{principal.id}:{claim_id}", fingerprint=no_fingerprint)
+async def submit(claim_id: str, principal: CurrentPrincipal, ctx: ContextDep, expenses: Expenses) -> BaseModel:
+    return _out(await expenses.submit(principal, claim_id))
 
 
 @router.post("/{claim_id}/approve", response_model=ExpenseClaimOut, responses=_ERRORS,
              summary="Approve (the member's advisor or an admin): payroll debits the activity")
-async def approve(claim_id: str, principal: CurrentPrincipal, ctx: ContextDep, expenses: Expenses,
-                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, BaseModel]:
-        return 200, _out(await expenses.approve(principal, claim_id))
-
-    return await once(ctx, idempotency_key, f"expenses.approve:{principal.id}:{claim_id}", {}, run)
+@idempotent_route("expenses.approve:{principal.id}:{claim_id}", fingerprint=no_fingerprint)
+async def approve(claim_id: str, principal: CurrentPrincipal, ctx: ContextDep, expenses: Expenses) -> BaseModel:
+    return _out(await expenses.approve(principal, claim_id))
 
 
 @router.post("/{claim_id}/request-changes", response_model=ExpenseClaimOut, responses=_ERRORS,
              summary="Send a submitted claim back to draft with a message (the member's advisor or an admin)")
+@idempotent_route("expenses.changes:{principal.id}:{claim_id}")
 async def request_changes(claim_id: str, body: ChangesIn, principal: CurrentPrincipal, ctx: ContextDep,
-                          expenses: Expenses, idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, BaseModel]:
-        return 200, _out(await expenses.request_changes(principal, claim_id, body.message))
-
-    return await once(ctx, idempotency_key, f"expenses.changes:{principal.id}:{claim_id}", body.model_dump(), run)
+                          expenses: Expenses) -> BaseModel:
+    return _out(await expenses.request_changes(principal, claim_id, body.message))
 
 
 @router.post("/{claim_id}/reject", response_model=ExpenseClaimOut, responses=_ERRORS,
              summary="Reject with a reason (the member's advisor or an admin)")
-async def reject(claim_id: str, body: RejectIn, principal: CurrentPrincipal, ctx: ContextDep, expenses: Expenses,
-                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, BaseModel]:
-        return 200, _out(await expenses.reject(principal, claim_id, body.reason))
-
-    return await once(ctx, idempotency_key, f"expenses.reject:{principal.id}:{claim_id}", body.model_dump(), run)
+@idempotent_route("expenses.reject:{principal.id}:{claim_id}")
+async def reject(claim_id: str, body: RejectIn, principal: CurrentPrincipal, ctx: ContextDep,
+                 expenses: Expenses) -> BaseModel:
+    return _out(await expenses.reject(principal, claim_id, body.reason))
 
 
 @router.post("/{claim_id}/attachments", status_code=201, response_model=AttachmentOut, responses=_ERRORS,

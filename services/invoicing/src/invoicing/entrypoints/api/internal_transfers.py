@@ -7,13 +7,12 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from coop_shared.auth.dependencies import CurrentPrincipal
-from coop_shared.http.idempotency import IdempotencyKey
+from coop_shared.http.idempotency import idempotent_route, no_fingerprint
 from coop_shared.http.pagination import PageParams, page_params
-from invoicing.entrypoints.api.deps import ContextDep, Transfers, once
+from invoicing.entrypoints.api.deps import ContextDep, Transfers
 
 router = APIRouter(prefix="/api/v1/internal-transfers", tags=["internal transfers"])
 
@@ -76,20 +75,14 @@ async def get_transfer(transfer_id: str, principal: CurrentPrincipal, transfers:
 
 @router.post("/{transfer_id}/approve", response_model=TransferOut, responses=_ERRORS,
              summary="Approve: payroll moves the amount from the buying activity to the selling one")
-async def approve(transfer_id: str, principal: CurrentPrincipal, ctx: ContextDep, transfers: Transfers,
-                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, BaseModel]:
-        return 200, _out(await transfers.approve(principal, transfer_id))
-
-    return await once(ctx, idempotency_key, f"transfers.approve:{principal.id}:{transfer_id}", {}, run)
+@idempotent_route("transfers.approve:{principal.id}:{transfer_id}", fingerprint=no_fingerprint)
+async def approve(transfer_id: str, principal: CurrentPrincipal, ctx: ContextDep, transfers: Transfers) -> BaseModel:
+    return _out(await transfers.approve(principal, transfer_id))
 
 
 @router.post("/{transfer_id}/reject", response_model=TransferOut, responses=_ERRORS,
              summary="Reject: nothing moves and the internal invoice is cancelled")
+@idempotent_route("transfers.reject:{principal.id}:{transfer_id}")
 async def reject(transfer_id: str, body: RejectIn, principal: CurrentPrincipal, ctx: ContextDep,
-                 transfers: Transfers, idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, BaseModel]:
-        return 200, _out(await transfers.reject(principal, transfer_id, body.reason))
-
-    return await once(ctx, idempotency_key, f"transfers.reject:{principal.id}:{transfer_id}", body.model_dump(),
-                      run)
+                 transfers: Transfers) -> BaseModel:
+    return _out(await transfers.reject(principal, transfer_id, body.reason))

@@ -9,12 +9,11 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from coop_shared.auth.dependencies import CurrentPrincipal
 from coop_shared.errors import Conflict
-from coop_shared.http.idempotency import IdempotencyKey
+from coop_shared.http.idempotency import idempotent_route, no_fingerprint
 from coop_shared.http.pagination import PageParams, page_params
 from coop_shared.http.updated_since import UpdatedSince
 from invoicing.adapters.documents.from_invoice import invoice_document
@@ -22,7 +21,7 @@ from invoicing.domain.contribution import contribution_for, contribution_rate, p
 from invoicing.domain.errors import DomainValidationError
 from invoicing.domain.invoice import CreditLine
 from invoicing.entrypoints.api import presenters
-from invoicing.entrypoints.api.deps import ContextDep, Dunning, Invoices, once
+from invoicing.entrypoints.api.deps import ContextDep, Dunning, Invoices
 from invoicing.entrypoints.api.payment_schemas import WriteOffIn
 from invoicing.entrypoints.api.schemas import (
     ClientLinkOut,
@@ -67,18 +66,16 @@ async def pricing(principal: CurrentPrincipal, ctx: ContextDep, labour: Money, e
 
 
 @router.post("", status_code=201, response_model=InvoiceOut, responses=_ERRORS, summary="Draft an invoice")
-async def create_invoice(body: InvoiceCreate, principal: CurrentPrincipal, ctx: ContextDep, invoices: Invoices,
-                         idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, BaseModel]:
-        doc = await invoices.create(
-            principal, body.activity_id, body.client_id, [line.to_input() for line in body.lines],
-            exemption_reference=body.exemption_reference, buyer_reference=body.buyer_reference,
-            payment_term_days=body.payment_term_days, review_required=body.review_required,
-            supply={"supply_date": body.supply_date, "supply_type": body.supply_type,
-                    "service_period": None if body.service_period is None else body.service_period.model_dump()})
-        return 201, presenters.invoice_out(doc, ctx.clock.today())
-
-    return await once(ctx, idempotency_key, f"invoices.create:{principal.id}", body.model_dump(mode="json"), run)
+@idempotent_route("invoices.create:{principal.id}")
+async def create_invoice(body: InvoiceCreate, principal: CurrentPrincipal, ctx: ContextDep,
+                         invoices: Invoices) -> BaseModel:
+    doc = await invoices.create(
+        principal, body.activity_id, body.client_id, [line.to_input() for line in body.lines],
+        exemption_reference=body.exemption_reference, buyer_reference=body.buyer_reference,
+        payment_term_days=body.payment_term_days, review_required=body.review_required,
+        supply={"supply_date": body.supply_date, "supply_type": body.supply_type,
+                "service_period": None if body.service_period is None else body.service_period.model_dump()})
+    return presenters.invoice_out(doc, ctx.clock.today())
 
 
 @router.get("", response_model=InvoicePage, summary="List invoices and credit notes (newest first)")
@@ -138,63 +135,48 @@ def _action(name: str, summary: str) -> Callable[[F], F]:
 
 
 @_action("submit-for-review", "Ask the advisor to review the draft")
-async def submit_for_review(invoice_id: str, principal: CurrentPrincipal, ctx: ContextDep, invoices: Invoices,
-                            idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, BaseModel]:
-        return 200, presenters.invoice_out(await invoices.submit_for_review(principal, invoice_id), ctx.clock.today())
-
-    return await once(ctx, idempotency_key, f"invoices.submit:{principal.id}:{invoice_id}", {}, run)
+@idempotent_route("invoices.submit:{principal.id}:{invoice_id}", fingerprint=no_fingerprint)
+async def submit_for_review(invoice_id: str, principal: CurrentPrincipal, ctx: ContextDep,
+                            invoices: Invoices) -> BaseModel:
+    return presenters.invoice_out(await invoices.submit_for_review(principal, invoice_id), ctx.clock.today())
 
 
 @_action("approve", "Approve an invoice in review (advisor of the member, or admin)")
-async def approve(invoice_id: str, principal: CurrentPrincipal, ctx: ContextDep, invoices: Invoices,
-                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, BaseModel]:
-        return 200, presenters.invoice_out(await invoices.approve(principal, invoice_id), ctx.clock.today())
-
-    return await once(ctx, idempotency_key, f"invoices.approve:{principal.id}:{invoice_id}", {}, run)
+@idempotent_route("invoices.approve:{principal.id}:{invoice_id}", fingerprint=no_fingerprint)
+async def approve(invoice_id: str, principal: CurrentPrincipal, ctx: ContextDep, invoices: Invoices) -> BaseModel:
+    return presenters.invoice_out(await invoices.approve(principal, invoice_id), ctx.clock.today())
 
 
 @_action("request-changes", "Send an invoice in review back to draft (advisor of the member, or admin)")
+@idempotent_route("invoices.changes:{principal.id}:{invoice_id}")
 async def request_changes(invoice_id: str, body: ReviewChangesIn, principal: CurrentPrincipal, ctx: ContextDep,
-                          invoices: Invoices, idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, BaseModel]:
-        doc = await invoices.request_changes(principal, invoice_id, body.message)
-        return 200, presenters.invoice_out(doc, ctx.clock.today())
-
-    return await once(ctx, idempotency_key, f"invoices.changes:{principal.id}:{invoice_id}", body.model_dump(), run)
+                          invoices: Invoices) -> BaseModel:
+    doc = await invoices.request_changes(principal, invoice_id, body.message)
+    return presenters.invoice_out(doc, ctx.clock.today())
 
 
 @_action("reject", "Refuse an invoice in review: cancelled unnumbered, with the reason (advisor or admin)")
+@idempotent_route("invoices.reject:{principal.id}:{invoice_id}")
 async def reject(invoice_id: str, body: ReviewChangesIn, principal: CurrentPrincipal, ctx: ContextDep,
-                 invoices: Invoices, idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, BaseModel]:
-        doc = await invoices.reject(principal, invoice_id, body.message)
-        return 200, presenters.invoice_out(doc, ctx.clock.today())
-
-    return await once(ctx, idempotency_key, f"invoices.reject:{principal.id}:{invoice_id}", body.model_dump(), run)
+                 invoices: Invoices) -> BaseModel:
+    doc = await invoices.reject(principal, invoice_id, body.message)
+    return presenters.invoice_out(doc, ctx.clock.today())
 
 
 @_action("issue", "Issue: gives the next number of the year, the structured communication and the due date")
-async def issue(invoice_id: str, principal: CurrentPrincipal, ctx: ContextDep, invoices: Invoices,
-                idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, BaseModel]:
-        return 200, await full_view(ctx, await invoices.issue(principal, invoice_id))
-
-    return await once(ctx, idempotency_key, f"invoices.issue:{principal.id}:{invoice_id}", {}, run)
+@idempotent_route("invoices.issue:{principal.id}:{invoice_id}", fingerprint=no_fingerprint)
+async def issue(invoice_id: str, principal: CurrentPrincipal, ctx: ContextDep, invoices: Invoices) -> BaseModel:
+    return await full_view(ctx, await invoices.issue(principal, invoice_id))
 
 
 @_action("send", "E-mail the invoice or credit note to the client, with its PDF and UBL (and hand it to the "
                  "Peppol access point, once, when the client has a Peppol id)")
-async def send(invoice_id: str, principal: CurrentPrincipal, ctx: ContextDep, invoices: Invoices,
-               idempotency_key: IdempotencyKey = None) -> JSONResponse:
+@idempotent_route("invoices.send:{principal.id}:{invoice_id}", fingerprint=no_fingerprint)
+async def send(invoice_id: str, principal: CurrentPrincipal, ctx: ContextDep, invoices: Invoices) -> BaseModel:
     """Each request is one sending (see ``sendings`` in the answer); a replay with
     the same Idempotency-Key sends nothing more. The first sending marks an invoice sent."""
-    async def run() -> tuple[int, BaseModel]:
-        doc, _ = await invoices.send(principal, invoice_id)
-        return 200, await full_view(ctx, doc)
-
-    return await once(ctx, idempotency_key, f"invoices.send:{principal.id}:{invoice_id}", {}, run)
+    doc, _ = await invoices.send(principal, invoice_id)
+    return await full_view(ctx, doc)
 
 
 @router.post("/{invoice_id}/client-link", response_model=ClientLinkOut, responses=_ERRORS,
@@ -217,29 +199,24 @@ async def revoke_client_link(invoice_id: str, principal: CurrentPrincipal, invoi
              description="Without `lines` or `amount_excl_vat` the whole invoice is cancelled. The note first "
                          "cancels what the client still owes; what it credits beyond that was already paid and "
                          "becomes a refund owed to the client (`GET /api/v1/refunds`).")
+@idempotent_route("invoices.credit:{principal.id}:{invoice_id}")
 async def credit_note(invoice_id: str, body: CreditNoteIn, principal: CurrentPrincipal, ctx: ContextDep,
-                      invoices: Invoices, idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, BaseModel]:
-        lines = None if body.lines is None else [CreditLine(item.line, item.quantity) for item in body.lines]
-        doc = await invoices.credit(principal, invoice_id, body.reason, lines=lines,
-                                    amount_excl_vat=body.amount_excl_vat)
-        return 201, await full_view(ctx, doc)
-
-    return await once(ctx, idempotency_key, f"invoices.credit:{principal.id}:{invoice_id}", body.model_dump(), run)
+                      invoices: Invoices) -> BaseModel:
+    lines = None if body.lines is None else [CreditLine(item.line, item.quantity) for item in body.lines]
+    doc = await invoices.credit(principal, invoice_id, body.reason, lines=lines,
+                                amount_excl_vat=body.amount_excl_vat)
+    return await full_view(ctx, doc)
 
 
 @router.post("/{invoice_id}/write-off", response_model=InvoiceOut, responses=_ERRORS,
              summary="Write off an uncollectable invoice (the member's advisor or an admin)",
              description="Only after the formal notice (409 invoice.reminders_pending before). The guarantee fund "
                          "absorbs the loss: invoicing.invoice.written_off.v1 tells payroll what was never paid.")
+@idempotent_route("invoices.write-off:{principal.id}:{invoice_id}")
 async def write_off(invoice_id: str, body: WriteOffIn, principal: CurrentPrincipal, ctx: ContextDep,
-                    dunning: Dunning, idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, BaseModel]:
-        written_off = await dunning.write_off(principal, invoice_id, body.reason)
-        return 200, presenters.invoice_out(written_off, ctx.clock.today())
-
-    return await once(ctx, idempotency_key, f"invoices.write-off:{principal.id}:{invoice_id}", body.model_dump(),
-                      run)
+                    dunning: Dunning) -> BaseModel:
+    written_off = await dunning.write_off(principal, invoice_id, body.reason)
+    return presenters.invoice_out(written_off, ctx.clock.today())
 
 
 def _refuse_internal(doc: dict[str, Any]) -> None:

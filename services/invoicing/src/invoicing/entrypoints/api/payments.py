@@ -6,15 +6,14 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from coop_shared.auth.dependencies import CurrentPrincipal, StaffPrincipal
-from coop_shared.http.idempotency import IdempotencyKey
+from coop_shared.http.idempotency import idempotent_route
 from coop_shared.http.pagination import PageParams, page_params
 from coop_shared.http.updated_since import UpdatedSince
 from invoicing.entrypoints.api import payment_schemas as s
-from invoicing.entrypoints.api.deps import ContextDep, Payments, once
+from invoicing.entrypoints.api.deps import ContextDep, Payments
 from invoicing.service_layer.invoices import outstanding
 
 router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
@@ -31,16 +30,14 @@ _ERRORS: dict[int | str, dict[str, str]] = {
              summary="Record a payment by hand (advisor or admin)",
              description="The invoice takes at most its outstanding amount; an excess is kept as an unmatched "
                          "amount to assign or refund.")
-async def record_payment(body: s.ManualPaymentIn, principal: StaffPrincipal, ctx: ContextDep, payments: Payments,
-                         idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, BaseModel]:
-        payment, invoice, excess = await payments.record_manual(
-            principal, body.invoice_id, body.amount, body.received_on, body.reference, body.note)
-        return 201, s.PaymentRecordedOut(payment=s.payment_out(payment),
-                                         invoice=s.balance_out(invoice, outstanding(invoice)),
-                                         unmatched=None if excess is None else s.unmatched_out(excess))
-
-    return await once(ctx, idempotency_key, f"payments.manual:{principal.id}", body.model_dump(mode="json"), run)
+@idempotent_route("payments.manual:{principal.id}")
+async def record_payment(body: s.ManualPaymentIn, principal: StaffPrincipal, ctx: ContextDep,
+                         payments: Payments) -> BaseModel:
+    payment, invoice, excess = await payments.record_manual(
+        principal, body.invoice_id, body.amount, body.received_on, body.reference, body.note)
+    return s.PaymentRecordedOut(payment=s.payment_out(payment),
+                                     invoice=s.balance_out(invoice, outstanding(invoice)),
+                                     unmatched=None if excess is None else s.unmatched_out(excess))
 
 
 @router.get("", response_model=s.PaymentPage, summary="Payments applied to the invoices you see (newest first)")
@@ -75,27 +72,21 @@ async def get_unmatched(unmatched_id: str, _: StaffPrincipal, payments: Payments
              summary="Apply an unmatched amount to an invoice (advisor or admin)",
              description="Without `amount`, the invoice takes as much as it still asks for; what is left stays "
                          "unmatched.")
+@idempotent_route("payments.assign:{principal.id}:{unmatched_id}")
 async def assign(unmatched_id: str, body: s.AssignIn, principal: StaffPrincipal, ctx: ContextDep,
-                 payments: Payments, idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, BaseModel]:
-        payment, invoice, kept = await payments.assign(principal, unmatched_id, body.invoice_id, body.amount)
-        return 200, s.PaymentRecordedOut(payment=s.payment_out(payment),
-                                         invoice=s.balance_out(invoice, outstanding(invoice)),
-                                         unmatched=s.unmatched_out(kept))
-
-    return await once(ctx, idempotency_key, f"payments.assign:{principal.id}:{unmatched_id}",
-                      body.model_dump(mode="json"), run)
+                 payments: Payments) -> BaseModel:
+    payment, invoice, kept = await payments.assign(principal, unmatched_id, body.invoice_id, body.amount)
+    return s.PaymentRecordedOut(payment=s.payment_out(payment),
+                                     invoice=s.balance_out(invoice, outstanding(invoice)),
+                                     unmatched=s.unmatched_out(kept))
 
 
 @router.post("/unmatched/{unmatched_id}/refund", response_model=s.UnmatchedOut, responses=_ERRORS,
              summary="Record that what is left of an unmatched amount is returned to the payer")
+@idempotent_route("payments.refund:{principal.id}:{unmatched_id}")
 async def refund(unmatched_id: str, body: s.RefundIn, principal: StaffPrincipal, ctx: ContextDep,
-                 payments: Payments, idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, BaseModel]:
-        return 200, s.unmatched_out(await payments.refund(principal, unmatched_id, body.reason))
-
-    return await once(ctx, idempotency_key, f"payments.refund:{principal.id}:{unmatched_id}",
-                      body.model_dump(mode="json"), run)
+                 payments: Payments) -> BaseModel:
+    return s.unmatched_out(await payments.refund(principal, unmatched_id, body.reason))
 
 
 @router.get("/{payment_id}", response_model=s.PaymentOut, responses=_ERRORS, summary="A payment")

@@ -6,16 +6,17 @@ decide; unknown tokens are 404, expired ones 410.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from coop_shared.http.idempotency import IdempotencyKey
+from coop_shared.http.idempotency import idempotent_route, no_fingerprint
+from coop_shared.persistence.mongo import Document
 from invoicing.domain.quote_links import MAX_TOKEN_LENGTH, token_hash
 from invoicing.entrypoints.api import presenters
-from invoicing.entrypoints.api.deps import ContextDep, Quotes, once
+from invoicing.entrypoints.api.deps import ContextDep, Quotes
 from invoicing.entrypoints.api.schemas import AcceptIn, PublicQuoteOut, RejectIn, RequestChangesIn, SellerOut
 from invoicing.service_layer.context import Context
 from invoicing.service_layer.quotes import Answer
@@ -41,29 +42,29 @@ async def read_quote(token: Token, ctx: ContextDep, quotes: Quotes) -> PublicQuo
     return presenters.public_quote_out(await quotes.by_token(token), ctx.clock.today(), seller_out(ctx))
 
 
-async def _answer(ctx: Context, quotes: Quotes, token: str, answer: Answer, message: str | None,
-                  key: str | None, body: dict[str, str | None]) -> JSONResponse:
-    async def run() -> tuple[int, BaseModel]:
-        doc = await quotes.answer(token, answer, message)
-        return 200, presenters.public_quote_out(doc, ctx.clock.today(), seller_out(ctx))
+def _answer_scope(answer: Answer) -> Callable[[Mapping[str, Any]], str]:
+    """Keyed by the link (hashed: the token is a secret) and the answer, not by a caller: there is none."""
+    return lambda arguments: f"public.quote:{token_hash(arguments['token'])}:{answer}"
 
-    return await once(ctx, key, f"public.quote:{token_hash(token)}:{answer}", body, run)
+
+def _quote_out(doc: Document, ctx: Context) -> BaseModel:
+    return presenters.public_quote_out(doc, ctx.clock.today(), seller_out(ctx))
 
 
 @router.post("/{token}/accept", response_model=PublicQuoteOut, responses=_ERRORS, summary="Accept the quote")
-async def accept(token: Token, ctx: ContextDep, quotes: Quotes, body: AcceptIn | None = None,
-                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return await _answer(ctx, quotes, token, "accepted", None, idempotency_key, {})
+@idempotent_route(_answer_scope("accepted"), fingerprint=no_fingerprint)
+async def accept(token: Token, ctx: ContextDep, quotes: Quotes, body: AcceptIn | None = None) -> BaseModel:
+    return _quote_out(await quotes.answer(token, "accepted", None), ctx)
 
 
 @router.post("/{token}/request-changes", response_model=PublicQuoteOut, responses=_ERRORS,
              summary="Ask the member for changes")
-async def request_changes(token: Token, body: RequestChangesIn, ctx: ContextDep, quotes: Quotes,
-                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return await _answer(ctx, quotes, token, "changes_requested", body.message, idempotency_key, body.model_dump())
+@idempotent_route(_answer_scope("changes_requested"))
+async def request_changes(token: Token, body: RequestChangesIn, ctx: ContextDep, quotes: Quotes) -> BaseModel:
+    return _quote_out(await quotes.answer(token, "changes_requested", body.message), ctx)
 
 
 @router.post("/{token}/reject", response_model=PublicQuoteOut, responses=_ERRORS, summary="Reject the quote")
-async def reject(token: Token, body: RejectIn, ctx: ContextDep, quotes: Quotes,
-                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return await _answer(ctx, quotes, token, "rejected", body.reason, idempotency_key, body.model_dump())
+@idempotent_route(_answer_scope("rejected"))
+async def reject(token: Token, body: RejectIn, ctx: ContextDep, quotes: Quotes) -> BaseModel:
+    return _quote_out(await quotes.answer(token, "rejected", body.reason), ctx)

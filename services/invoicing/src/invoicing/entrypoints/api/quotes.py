@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from coop_shared.auth.dependencies import CurrentPrincipal
-from coop_shared.http.idempotency import IdempotencyKey
+from coop_shared.http.idempotency import IdempotencyKey, idempotent_route, no_fingerprint
 from coop_shared.http.pagination import PageParams, page_params
 from invoicing.entrypoints.api import presenters
 from invoicing.entrypoints.api.deps import ContextDep, Invoices, Quotes, once
@@ -32,14 +32,11 @@ QuoteStatusName = Literal["draft", "sent", "accepted", "changes_requested", "rej
 
 
 @router.post("", status_code=201, response_model=QuoteOut, responses=_ERRORS, summary="Draft a quote")
-async def create_quote(body: QuoteCreate, principal: CurrentPrincipal, ctx: ContextDep, quotes: Quotes,
-                       idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, BaseModel]:
-        doc = await quotes.create(principal, body.activity_id, body.client_id, body.valid_until,
-                                  [line.to_input() for line in body.lines], body.exemption_reference)
-        return 201, presenters.quote_out(doc, ctx.clock.today())
-
-    return await once(ctx, idempotency_key, f"quotes.create:{principal.id}", body.model_dump(mode="json"), run)
+@idempotent_route("quotes.create:{principal.id}")
+async def create_quote(body: QuoteCreate, principal: CurrentPrincipal, ctx: ContextDep, quotes: Quotes) -> BaseModel:
+    doc = await quotes.create(principal, body.activity_id, body.client_id, body.valid_until,
+                              [line.to_input() for line in body.lines], body.exemption_reference)
+    return presenters.quote_out(doc, ctx.clock.today())
 
 
 @router.get("", response_model=QuotePage, summary="List quotes (newest first)")
@@ -123,10 +120,7 @@ async def revoke_link(quote_id: str, principal: CurrentPrincipal, quotes: Quotes
 
 @router.post("/{quote_id}/invoice", status_code=201, response_model=InvoiceOut, responses=_ERRORS,
              summary="Turn an accepted quote into a draft invoice")
-async def invoice_quote(quote_id: str, principal: CurrentPrincipal, ctx: ContextDep, invoices: Invoices,
-                        idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, BaseModel]:
-        doc = await invoices.from_quote(principal, quote_id)
-        return 201, presenters.invoice_out(doc, ctx.clock.today())
-
-    return await once(ctx, idempotency_key, f"quotes.invoice:{principal.id}:{quote_id}", {}, run)
+@idempotent_route("quotes.invoice:{principal.id}:{quote_id}", fingerprint=no_fingerprint)
+async def invoice_quote(quote_id: str, principal: CurrentPrincipal, ctx: ContextDep, invoices: Invoices) -> BaseModel:
+    doc = await invoices.from_quote(principal, quote_id)
+    return presenters.invoice_out(doc, ctx.clock.today())

@@ -6,14 +6,13 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from coop_shared.auth.dependencies import CurrentPrincipal
-from coop_shared.http.idempotency import IdempotencyKey
+from coop_shared.http.idempotency import idempotent_route
 from coop_shared.http.pagination import PageParams, page_params
 from invoicing.entrypoints.api import presenters
-from invoicing.entrypoints.api.deps import ContextDep, Refunds, once
+from invoicing.entrypoints.api.deps import ContextDep, Refunds
 from invoicing.entrypoints.api.schemas import RefundOut, RefundPage, RefundPaidIn
 
 router = APIRouter(prefix="/api/v1/refunds", tags=["refunds"])
@@ -74,10 +73,7 @@ async def get_refund(refund_id: str, principal: CurrentPrincipal, refunds: Refun
 
 @router.post("/{refund_id}/mark-paid", response_model=RefundOut, responses=_ERRORS,
              summary="Record that the refund left the bank (advisor or admin)")
+@idempotent_route("refunds.paid:{principal.id}:{refund_id}")
 async def mark_paid(refund_id: str, body: RefundPaidIn, principal: CurrentPrincipal, ctx: ContextDep,
-                    refunds: Refunds, idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> tuple[int, BaseModel]:
-        return 200, presenters.refund_out(await refunds.mark_paid(principal, refund_id, body.paid_on, body.reference))
-
-    return await once(ctx, idempotency_key, f"refunds.paid:{principal.id}:{refund_id}", body.model_dump(mode="json"),
-                      run)
+                    refunds: Refunds) -> BaseModel:
+    return presenters.refund_out(await refunds.mark_paid(principal, refund_id, body.paid_on, body.reference))

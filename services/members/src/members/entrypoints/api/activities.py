@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse
 
-from coop_shared.http.idempotency import IdempotencyKey
+from coop_shared.http.idempotency import idempotent_route
 from coop_shared.http.pagination import Page, decode_cursor, encode_cursor
 from members.domain.activities import ActivityStatus
 from members.entrypoints.api import presenters, schemas
-from members.entrypoints.api.deps import Ctx, CurrentViewer, Paging, once
+from members.entrypoints.api.deps import Ctx, CurrentViewer, Paging
 from members.service_layer import activities
 
 router = APIRouter(prefix="/api/v1/activities", tags=["activities"])
@@ -23,16 +22,12 @@ _NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"description": "Unknown,
 @router.post("", status_code=201, response_model=schemas.ActivityView, summary="Open an activity",
              responses={409: {"description": "`membership_not_in_good_standing`: no fully paid share for "
                                              "this year of use"}})
-async def open_activity(body: schemas.ActivityCreate, ctx: Ctx, viewer: CurrentViewer,
-                        idempotency_key: IdempotencyKey = None) -> JSONResponse:
+@idempotent_route("activities:open:{viewer.id}")
+async def open_activity(body: schemas.ActivityCreate, ctx: Ctx, viewer: CurrentViewer) -> schemas.ActivityView:
     command = activities.OpenActivity(name=body.name, sector=body.sector, kind=body.kind,
                                       co_manager_ids=tuple(body.co_manager_ids),
                                       budget_manager_id=body.budget_manager_id)
-
-    async def run() -> schemas.ActivityView:
-        return presenters.activity(await activities.open_activity(ctx, viewer, command))
-
-    return await once(ctx, idempotency_key, f"activities:open:{viewer.id}", body.model_dump(), 201, run)
+    return presenters.activity(await activities.open_activity(ctx, viewer, command))
 
 
 @router.get("", response_model=Page[schemas.ActivityView], summary="Activities I run or support",
@@ -52,16 +47,13 @@ async def get_activity(activity_id: ActivityId, ctx: Ctx, viewer: CurrentViewer)
 
 @router.patch("/{activity_id}", response_model=schemas.ActivityView, summary="Rename, suspend, reopen, close...",
               responses={**_NOT_FOUND, 409: {"description": "Closed activity, or a transition that does not exist"}})
-async def change_activity(activity_id: ActivityId, body: schemas.ActivityUpdate, ctx: Ctx, viewer: CurrentViewer,
-                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
+@idempotent_route("activities:change:{viewer.id}:{activity_id}",
+                  fingerprint=lambda arguments: arguments["body"].model_dump(exclude_unset=True))
+async def change_activity(activity_id: ActivityId, body: schemas.ActivityUpdate, ctx: Ctx,
+                          viewer: CurrentViewer) -> schemas.ActivityView:
     command = activities.ChangeActivity(
         name=body.name, sector=body.sector, kind=body.kind,
         co_manager_ids=None if body.co_manager_ids is None else tuple(body.co_manager_ids),
         budget_manager_id=body.budget_manager_id, budget_manager_given="budget_manager_id" in body.model_fields_set,
         status=body.status)
-
-    async def run() -> schemas.ActivityView:
-        return presenters.activity(await activities.change_activity(ctx, viewer, activity_id, command))
-
-    return await once(ctx, idempotency_key, f"activities:change:{viewer.id}:{activity_id}",
-                      body.model_dump(exclude_unset=True), 200, run)
+    return presenters.activity(await activities.change_activity(ctx, viewer, activity_id, command))

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
-from fastapi.responses import JSONResponse
+from collections.abc import Mapping
+from typing import Any
 
-from coop_shared.http.idempotency import IdempotencyKey
+from fastapi import APIRouter, Response
+
+from coop_shared.http.idempotency import idempotent_route, no_fingerprint
 from members.domain.identity import Address
 from members.entrypoints.api import presenters, schemas
-from members.entrypoints.api.deps import Ctx, CurrentViewer, once
+from members.entrypoints.api.deps import Ctx, CurrentViewer
 from members.service_layer import accounts
+from members.service_layer.context import Context
 from members.service_layer.profiles import Viewer
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -31,25 +34,27 @@ def _no_store(response: Response) -> None:
     response.headers["Pragma"] = "no-cache"
 
 
+def _register_fingerprint(arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """The idempotency store must not hold a fast hash of the password: the
+    fingerprint carries an HMAC of it under a server secret instead, so a
+    replay with another password is a 422, not the first answer."""
+    body: schemas.RegisterRequest = arguments["body"]
+    ctx: Context = arguments["ctx"]
+    return {**body.model_dump(exclude={"password"}), "password": ctx.password_fingerprint(body.password)}
+
+
 @router.post("/register", status_code=201, response_model=schemas.MemberProfile,
              summary="Open a member account",
              responses={409: {"description": "E-mail already registered"},
                         422: {"description": "Invalid input (e-mail, IBAN, NISS, password...), naming the field"}})
-async def register(body: schemas.RegisterRequest, ctx: Ctx, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+@idempotent_route("auth:register", fingerprint=_register_fingerprint)
+async def register(body: schemas.RegisterRequest, ctx: Ctx) -> schemas.MemberProfile:
     address = Address.create(body.address.street, body.address.postal_code, body.address.city,
                              body.address.country)
     command = accounts.RegisterMember(email=str(body.email), password=body.password, full_name=body.full_name,
                                       language=body.language, address=address, iban=body.iban, niss=body.niss)
-
-    async def run() -> schemas.MemberProfile:
-        member = await accounts.register(ctx, command)
-        return presenters.member_profile(member, Viewer(id=member.id, role=member.role), ctx.today())
-
-    # The idempotency store must not hold a fast hash of the password: the
-    # fingerprint carries an HMAC of it under a server secret instead, so a
-    # replay with another password is a 422, not the first answer.
-    fingerprint = {**body.model_dump(exclude={"password"}), "password": ctx.password_fingerprint(body.password)}
-    return await once(ctx, idempotency_key, "auth:register", fingerprint, 201, run)
+    member = await accounts.register(ctx, command)
+    return presenters.member_profile(member, Viewer(id=member.id, role=member.role), ctx.today())
 
 
 @router.post("/login", response_model=schemas.TokenResponse, summary="Log in with e-mail and password",
@@ -80,13 +85,11 @@ async def logout(body: schemas.RefreshRequest, ctx: Ctx) -> Response:
 @router.post("/password", response_model=schemas.PasswordChanged, summary="Change one's password",
              responses={422: {"description": "Wrong current password, or a weak new one"},
                         429: {"description": "Too many failed attempts"}})
-async def change_password(body: schemas.PasswordChangeRequest, ctx: Ctx, viewer: CurrentViewer,
-                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> schemas.PasswordChanged:
-        revoked = await accounts.change_password(ctx, viewer.id, body.current_password, body.new_password)
-        return schemas.PasswordChanged(sessions_revoked=revoked)
-
-    return await once(ctx, idempotency_key, f"auth:password:{viewer.id}", {}, 200, run)
+@idempotent_route("auth:password:{viewer.id}", fingerprint=no_fingerprint)
+async def change_password(body: schemas.PasswordChangeRequest, ctx: Ctx,
+                          viewer: CurrentViewer) -> schemas.PasswordChanged:
+    revoked = await accounts.change_password(ctx, viewer.id, body.current_password, body.new_password)
+    return schemas.PasswordChanged(sessions_revoked=revoked)
 
 
 @router.post("/logout-all", response_model=schemas.LoggedOutEverywhere,

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.responses import JSONResponse
 
 from coop_shared.auth.dependencies import AdminPrincipal, CurrentPrincipal
 from coop_shared.http.errors import ApiError
-from coop_shared.http.idempotency import idempotent
 from coop_shared.http.pagination import PageParams, page_params
 from members.domain.member import Role
 from members.service_layer.context import Context, context_of
@@ -46,13 +43,3 @@ Ctx = Annotated[Context, Depends(get_context)]
 CurrentViewer = Annotated[Viewer, Depends(current_viewer)]
 AdminViewer = Annotated[Viewer, Depends(admin_viewer)]
 Paging = Annotated[PageParams, Depends(page_params)]
-
-
-async def once(ctx: Context, key: str | None, scope: str, body: Any, status: int,
-               run: Callable[[], Awaitable[Any]]) -> JSONResponse:
-    """Run a write at most once per Idempotency-Key (scoped to the caller)."""
-
-    async def go() -> tuple[int, Any]:
-        return status, await run()
-
-    return await idempotent(ctx.runtime.db, key=key, scope=scope, body=body, run=go)

@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
-from coop_shared.http.idempotency import IdempotencyKey
+from coop_shared.http.idempotency import idempotent_route, no_fingerprint
 from coop_shared.http.pagination import Page, decode_cursor, encode_cursor
 from members.domain.identity import Address, format_niss
 from members.domain.member import ProfileChanges, Role
 from members.entrypoints.api import presenters, schemas
-from members.entrypoints.api.deps import Ctx, CurrentViewer, Paging, once
+from members.entrypoints.api.deps import Ctx, CurrentViewer, Paging
 from members.service_layer import gdpr, profiles, shares
 
 router = APIRouter(prefix="/api/v1/members", tags=["members"])
@@ -41,18 +41,14 @@ async def me(ctx: Ctx, viewer: CurrentViewer) -> schemas.MemberProfile:
 
 @router.patch("/me", response_model=schemas.MemberProfile, summary="Change my profile",
               responses={422: {"description": "Invalid value, or a field that cannot be changed here (role...)"}})
-async def update_me(body: schemas.ProfileUpdate, ctx: Ctx, viewer: CurrentViewer,
-                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
+@idempotent_route("members:update:{viewer.id}")
+async def update_me(body: schemas.ProfileUpdate, ctx: Ctx, viewer: CurrentViewer) -> schemas.MemberProfile:
     address = None if body.address is None else Address.create(
         body.address.street, body.address.postal_code, body.address.city, body.address.country)
     changes = ProfileChanges(full_name=body.full_name, language=body.language, address=address, iban=body.iban,
                              niss=body.niss)
-
-    async def run() -> schemas.MemberProfile:
-        member, _ = await profiles.update_profile(ctx, viewer.id, changes)
-        return presenters.member_profile(member, viewer, ctx.today())
-
-    return await once(ctx, idempotency_key, f"members:update:{viewer.id}", body.model_dump(), 200, run)
+    member, _ = await profiles.update_profile(ctx, viewer.id, changes)
+    return presenters.member_profile(member, viewer, ctx.today())
 
 
 @router.get("/me/export", summary="Everything held about me, as JSON (GDPR art. 15 and 20)")
@@ -78,14 +74,11 @@ async def export_me(ctx: Ctx, viewer: CurrentViewer) -> JSONResponse:
              summary="Erase my personal data (GDPR art. 17)",
              description="Personal data is removed now; other services are told by the event "
                          "`members.member.erased.v1`. Records under legal retention are kept, restricted.")
-async def erase_me(body: schemas.ErasureRequest, ctx: Ctx, viewer: CurrentViewer,
-                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> schemas.ErasureResult:
-        erased = await gdpr.erase(ctx, viewer.id, body.password)
-        return schemas.ErasureResult(member_id=erased.member_id, erased_at=erased.erased_at,
-                                     restricted=erased.restricted)
-
-    return await once(ctx, idempotency_key, f"members:erase:{viewer.id}", {}, 202, run)
+@idempotent_route("members:erase:{viewer.id}", fingerprint=no_fingerprint)
+async def erase_me(body: schemas.ErasureRequest, ctx: Ctx, viewer: CurrentViewer) -> schemas.ErasureResult:
+    erased = await gdpr.erase(ctx, viewer.id, body.password)
+    return schemas.ErasureResult(member_id=erased.member_id, erased_at=erased.erased_at,
+                                 restricted=erased.restricted)
 
 
 @router.get("/{member_id}", response_model=schemas.MemberProfile, summary="A member's profile",

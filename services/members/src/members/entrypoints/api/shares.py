@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from fastapi.responses import JSONResponse
 
-from coop_shared.http.idempotency import IdempotencyKey
+from coop_shared.http.idempotency import idempotent_route
 from coop_shared.http.pagination import Page, decode_cursor, encode_cursor
 from members.entrypoints.api import presenters, schemas
-from members.entrypoints.api.deps import Ctx, CurrentViewer, Paging, once
+from members.entrypoints.api.deps import Ctx, CurrentViewer, Paging
 from members.service_layer import shares
 
 router = APIRouter(prefix="/api/v1/shares", tags=["shares"])
@@ -21,13 +20,10 @@ EntryId = Annotated[str, Path(min_length=1, max_length=64)]
 @router.post("", status_code=201, response_model=schemas.ShareEntry, summary="Subscribe to shares",
              description="Appends a subscription to the register; the shares count once an admin confirms "
                          "the payment of their nominal value (EUR 30 each by default).")
-async def subscribe(body: schemas.SubscribeRequest, ctx: Ctx, viewer: CurrentViewer,
-                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> schemas.ShareEntry:
-        entry = await shares.subscribe(ctx, viewer.id, body.category, body.quantity)
-        return presenters.share_entry(entry, set())
-
-    return await once(ctx, idempotency_key, f"shares:subscribe:{viewer.id}", body.model_dump(), 201, run)
+@idempotent_route("shares:subscribe:{viewer.id}")
+async def subscribe(body: schemas.SubscribeRequest, ctx: Ctx, viewer: CurrentViewer) -> schemas.ShareEntry:
+    entry = await shares.subscribe(ctx, viewer.id, body.category, body.quantity)
+    return presenters.share_entry(entry, set())
 
 
 @router.get("", response_model=Page[schemas.ShareEntry], summary="My share register entries, newest first")
@@ -43,13 +39,10 @@ async def my_entries(ctx: Ctx, viewer: CurrentViewer, page: Paging) -> Page[sche
              description="Gives back fully paid shares; their nominal value is refunded by `refund_due_on` "
                          "(within 3 years at most). Good standing may be lost.",
              responses={409: {"description": "Not that many fully paid shares"}})
-async def resign(body: schemas.ResignRequest, ctx: Ctx, viewer: CurrentViewer,
-                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def run() -> schemas.ShareEntry:
-        entry = await shares.resign(ctx, viewer.id, body.category, body.quantity)
-        return presenters.share_entry(entry, set())
-
-    return await once(ctx, idempotency_key, f"shares:resign:{viewer.id}", body.model_dump(), 201, run)
+@idempotent_route("shares:resign:{viewer.id}")
+async def resign(body: schemas.ResignRequest, ctx: Ctx, viewer: CurrentViewer) -> schemas.ShareEntry:
+    entry = await shares.resign(ctx, viewer.id, body.category, body.quantity)
+    return presenters.share_entry(entry, set())
 
 
 @router.get("/{entry_id}", response_model=schemas.ShareEntry, summary="One of my register entries",

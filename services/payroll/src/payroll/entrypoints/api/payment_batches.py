@@ -6,12 +6,12 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from coop_shared.auth.dependencies import AdminPrincipal
 from coop_shared.http.errors import ApiError
-from coop_shared.http.idempotency import IdempotencyKey, idempotent
+from coop_shared.http.idempotency import idempotent_route
 from coop_shared.http.pagination import Page
 from payroll.adapters.batches_repository import BatchRepository
 from payroll.domain.guarantee import SALARY_PAYMENT_DELAY
@@ -90,19 +90,15 @@ async def _batch(runtime: RuntimeDep, batch_id: str) -> dict[str, Any]:
 @router.post("", status_code=201, response_model=BatchOut, responses={
     409: {"description": "The paying account is not configured"},
     422: {"description": "Nothing to pay, or an execution date in the past"}})
+@idempotent_route("payroll:payment-batch")
 async def create_payment_batch(admin: AdminPrincipal, runtime: RuntimeDep, context: ContextDep,
-                               body: BatchIn | None = None, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+                               body: BatchIn | None = None) -> BatchOut:
     """Gathers the issued payslips due by ``due_until`` (each payslip joins one batch only)."""
     request = body or BatchIn()
-
-    async def run() -> tuple[int, BatchOut]:
-        today = context.today()
-        batch = await create_batch(runtime, context, due_until=request.due_until or today + SALARY_PAYMENT_DELAY,
-                                   execution_date=request.execution_date or today, by=admin.id)
-        return 201, _out(batch)
-
-    return await idempotent(runtime.db, key=idempotency_key, scope="payroll:payment-batch",
-                            body=request.model_dump(mode="json"), run=run)
+    today = context.today()
+    batch = await create_batch(runtime, context, due_until=request.due_until or today + SALARY_PAYMENT_DELAY,
+                               execution_date=request.execution_date or today, by=admin.id)
+    return _out(batch)
 
 
 @router.get("", response_model=Page[BatchOut])
@@ -128,16 +124,11 @@ async def get_pain001(batch_id: str, _: AdminPrincipal, runtime: RuntimeDep, con
 
 @router.post("/{batch_id}/mark-paid", response_model=BatchOut, responses={
     404: {"description": "Not found"}, 409: {"description": "Already paid"}})
+@idempotent_route("payroll:mark-paid:{batch_id}")
 async def mark_payment_batch_paid(batch_id: str, admin: AdminPrincipal, runtime: RuntimeDep, context: ContextDep,
-                                  body: MarkPaidIn | None = None,
-                                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
+                                  body: MarkPaidIn | None = None) -> BatchOut:
     """The bank executed the file: books each transfer and emits one salary-paid event per payslip."""
     request = body or MarkPaidIn()
-
-    async def run() -> tuple[int, BatchOut]:
-        batch = await mark_paid(runtime, context, batch_id, paid_on=request.paid_on or context.today(), by=admin.id)
-        return 200, _out(batch)
-
-    return await idempotent(runtime.db, key=idempotency_key, scope=f"payroll:mark-paid:{batch_id}",
-                            body=request.model_dump(mode="json"), run=run)
+    batch = await mark_paid(runtime, context, batch_id, paid_on=request.paid_on or context.today(), by=admin.id)
+    return _out(batch)
 

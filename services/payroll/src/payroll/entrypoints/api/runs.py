@@ -6,12 +6,11 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from coop_shared.auth.dependencies import AdminPrincipal
 from coop_shared.http.errors import ApiError
-from coop_shared.http.idempotency import IdempotencyKey, idempotent
+from coop_shared.http.idempotency import idempotent_route
 from coop_shared.http.pagination import Page
 from payroll.adapters.runs_repository import RunRepository
 from payroll.entrypoints.api.deps import ContextDep, PageDep, RuntimeDep
@@ -57,19 +56,15 @@ def _out(doc: dict[str, Any]) -> RunOut:
 
 @router.post("", status_code=201, response_model=RunOut, responses={
     409: {"description": "Another run is in progress"}, 422: {"description": "as_of is in the future"}})
+@idempotent_route("payroll:run")
 async def start_run(admin: AdminPrincipal, runtime: RuntimeDep, context: ContextDep,
-                    body: RunIn | None = None, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+                    body: RunIn | None = None) -> RunOut:
     """Issues the payslips of every contract whose work ended by ``as_of`` and has none yet."""
     request = body or RunIn()
-
-    async def run() -> tuple[int, RunOut]:
-        record = await run_payroll(runtime, context.rules, as_of=request.as_of or context.today(),
-                                   today=context.today(), now=context.now(), by=admin.id,
-                                   chunk_size=context.settings.payroll_run_chunk_size)
-        return 201, _out(record)
-
-    return await idempotent(runtime.db, key=idempotency_key, scope="payroll:run", body=request.model_dump(mode="json"),
-                            run=run)
+    record = await run_payroll(runtime, context.rules, as_of=request.as_of or context.today(),
+                               today=context.today(), now=context.now(), by=admin.id,
+                               chunk_size=context.settings.payroll_run_chunk_size)
+    return _out(record)
 
 
 @router.get("", response_model=Page[RunOut])

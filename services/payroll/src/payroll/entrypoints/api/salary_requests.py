@@ -7,11 +7,10 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from coop_shared.auth.dependencies import PersonPrincipal
-from coop_shared.http.idempotency import IdempotencyKey, idempotent
+from coop_shared.http.idempotency import idempotent_route
 from coop_shared.http.pagination import Page
 from payroll.adapters.contracts_repository import ContractRepository
 from payroll.adapters.payslips_repository import PayslipRepository
@@ -61,18 +60,14 @@ def _out(doc: dict[str, Any], payslip_id: str | None = None) -> SalaryRequestOut
     409: {"description": "A contract already covers one of the days, or the activity is not open"},
     422: {"description": "Below the minimum gross, Dimona too late, or budget short even with the guarantee"},
 })
+@idempotent_route("payroll:salary-request:{principal.id}")
 async def create_salary_request(body: SalaryRequestIn, principal: PersonPrincipal, runtime: RuntimeDep,
-                                context: ContextDep, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+                                context: ContextDep) -> SalaryRequestOut:
     """Creates the fixed-term contract, its Dimona and commits the employer cost on the activity's ledger."""
-
-    async def run() -> tuple[int, SalaryRequestOut]:
-        doc = await request_salary(runtime, context, SalaryRequest(
-            member_id=principal.id, activity_id=body.activity_id, work_dates=body.work_dates,
-            gross=body.gross, budget=body.budget))
-        return 201, _out(doc)
-
-    return await idempotent(runtime.db, key=idempotency_key, scope=f"payroll:salary-request:{principal.id}",
-                            body=body.model_dump(mode="json"), run=run)
+    doc = await request_salary(runtime, context, SalaryRequest(
+        member_id=principal.id, activity_id=body.activity_id, work_dates=body.work_dates,
+        gross=body.gross, budget=body.budget))
+    return _out(doc)
 
 
 @router.get("", response_model=Page[SalaryRequestOut])
