@@ -49,8 +49,10 @@ async def test_two_app_instances_never_run_the_same_job_at_the_same_time(
                 if len(active) > 1:
                     overlaps.append(tuple(active))
                 runs.append(replica)
-                await asyncio.sleep(0.03)  # long enough for the other replica to poll several times
-                active.remove(replica)
+                try:
+                    await asyncio.sleep(0.03)  # long enough for the other replica to poll several times
+                finally:  # a run cancelled by its replica's shutdown is over too
+                    active.remove(replica)
 
             return [Job("exclusive", Every(0.01), exclusive, description="one at a time")]
         return jobs
@@ -187,3 +189,27 @@ async def test_the_clean_up_deletes_only_old_sent_events_and_old_idempotency_rec
     assert await delete_expired_idempotency(db, clock) == 1
     assert sorted(await db.outbox.distinct("_id")) == ["old-pending", "old-unroutable", "recent-sent"]
     assert await db.idempotency_keys.distinct("_id") == ["fresh"]
+
+
+async def test_stopping_does_not_wait_a_poll_when_a_call_below_swallowed_the_cancel(
+        db: AsyncDatabase[dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
+    entered = asyncio.Event()
+
+    async def swallowing(self: Scheduler, job: Job, *, due_only: bool) -> None:
+        entered.set()
+        try:
+            await asyncio.sleep(5)
+        except asyncio.CancelledError:
+            return None  # what a driver call cancelled mid-way can do: the cancel never reaches the loop
+
+    monkeypatch.setattr(Scheduler, "_attempt", swallowing)
+    job = Job("quiet", Every(3600), lambda c: asyncio.sleep(0))
+    scheduler = Scheduler(db, [job], FakeClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC)), service="t",
+                          poll_seconds=60)
+    await scheduler.prepare()
+    scheduler.start()
+    await entered.wait()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await scheduler.stop()
+    assert loop.time() - started < 2  # without the check: the 10 s stop gives up on a task sleeping 60 s

@@ -30,7 +30,6 @@ def test_every_event_addressed_to_notifications_is_handled_or_deliberately_ignor
         "members.attestation.recorded.v1", "members.share.subscribed.v1", "members.share.transferred.v1",
         "members.share.resigned.v1", "members.share.refunded.v1", "invoicing.quote.sent.v1",
         "invoicing.invoice.sent.v1", "invoicing.invoice.written_off.v1", "invoicing.expense.submitted.v1",
-        "governance.recommendation.submitted.v1",
         "members.member.token_version_changed.v1",  # consumed by the shared token checks, not a message
     }
     addressed = {c.event_type for c in CATALOGUE if "notifications" in c.consumers}

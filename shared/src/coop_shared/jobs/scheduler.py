@@ -144,6 +144,12 @@ class Scheduler:
                 raise
             except Exception:  # the store itself failed (a database hiccup): try again next poll
                 log.exception("job_scheduler_error", job=job.name)
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                # A cancel that arrived inside a database call can be swallowed
+                # below us; honour it here instead of sleeping a whole poll (which
+                # held every shutdown for the 10 s ``stop`` waits).
+                raise asyncio.CancelledError
             await asyncio.sleep(self._poll)
 
     async def _attempt(self, job: Job, *, due_only: bool) -> RunOutcome | None:

@@ -67,6 +67,11 @@ class EventConsumer:
     def topology(self) -> Topology:
         return self._topology
 
+    @property
+    def handled_types(self) -> frozenset[str]:
+        """The event types this consumer's queue is bound to, one handler each."""
+        return frozenset(self._handlers)
+
     async def declare(self) -> AbstractRobustChannel:
         channel: AbstractRobustChannel = await self._connection.channel()  # type: ignore[assignment]
         await channel.set_qos(prefetch_count=self._prefetch)

@@ -99,6 +99,7 @@ RULES: tuple[NotificationRule, ...] = (
     R("governance.voting.opened.v1", "assembly.voting_opened", "voting_opened", _ELECTORS),
     R("governance.voting.closed.v1", "assembly.voting_closed", "voting_closed", _ELECTORS),
     R("governance.results.published.v1", "assembly.results", "results_published", _ELECTORS),
+    R("governance.recommendation.submitted.v1", "recommendation.submitted", "recommendation_submitted", _MEMBER),
     R("governance.recommendation.status_changed.v1", "recommendation.updated", "recommendation_updated", _MEMBER),
 )
 
