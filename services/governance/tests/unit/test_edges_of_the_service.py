@@ -13,6 +13,7 @@ from coop_shared.contracts import by_type
 from coop_shared.contracts import governance as contract
 from coop_shared.contracts.members import MemberErased, MemberUpdated, SharePaid, ShareResigned, ShareTransferred
 from coop_shared.contracts.payroll import ContractCreated
+from coop_shared.contracts.views import view_problems
 from coop_shared.messaging.envelope import EventPayload
 from governance.domain.errors import ErrorCode, InvalidTransition, InvalidValue, InvariantViolation, VotingRuleViolation
 from governance.entrypoints.api.errors import status_of
@@ -116,3 +117,19 @@ def test_a_resignation_takes_the_shares_out_from_its_day() -> None:
                ShareEntry("bob", ShareEntryKind.RESIGNED, 1, date(2026, 3, 1))]
     assert general_assembly_electorate(entries, date(2026, 2, 28)) == ("ann", "bob")
     assert general_assembly_electorate(entries, date(2026, 3, 1)) == ()
+
+
+GOVERNANCE_VIEWS: dict[type[EventPayload], tuple[str, ...]] = {
+    handlers.MemberNamed: ("members.member.registered.v1", "members.member.updated.v1"),
+    handlers.MemberErased: ("members.member.erased.v1",),
+    handlers.SharePaid: ("members.share.paid.v1",),
+    handlers.ShareTransferred: ("members.share.transferred.v1",),
+    handlers.ShareResigned: ("members.share.resigned.v1",),
+    handlers.ContractCreated: ("payroll.contract.created.v1",),
+}
+
+
+@pytest.mark.parametrize("view", GOVERNANCE_VIEWS, ids=lambda v: v.__name__)
+def test_each_view_reads_only_what_its_producer_publishes(view: type[EventPayload]) -> None:
+    assert view_problems(view, GOVERNANCE_VIEWS[view], consumer="governance") == []
+    assert {t for types in GOVERNANCE_VIEWS.values() for t in types} == set(handlers.EFFECTS)

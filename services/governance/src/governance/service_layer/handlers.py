@@ -20,8 +20,9 @@ from typing import ClassVar
 from pydantic import ValidationError
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from coop_shared.contracts.views import ConsumerView
 from coop_shared.messaging.consumer import Handler, PermanentError
-from coop_shared.messaging.envelope import Envelope, EventPayload
+from coop_shared.messaging.envelope import Envelope
 from coop_shared.persistence.idempotency import apply_once
 from coop_shared.service import Runtime
 from governance.adapters.read_model import ReadModel
@@ -30,21 +31,21 @@ from governance.domain.electorate import Contract, ShareEntry, ShareEntryKind
 from governance.domain.errors import DomainError
 
 
-class MemberNamed(EventPayload):  # also members.member.updated.v1: same fields
+class MemberNamed(ConsumerView):  # also members.member.updated.v1: same fields
     event_type: ClassVar[str] = "members.member.registered.v1"
 
     member_id: str
     full_name: str
 
 
-class MemberErased(EventPayload):
+class MemberErased(ConsumerView):
     event_type: ClassVar[str] = "members.member.erased.v1"
 
     member_id: str
     erased_at: datetime | None = None
 
 
-class SharePaid(EventPayload):
+class SharePaid(ConsumerView):
     event_type: ClassVar[str] = "members.share.paid.v1"
 
     member_id: str
@@ -54,7 +55,7 @@ class SharePaid(EventPayload):
     paid_at: datetime
 
 
-class ShareTransferred(EventPayload):
+class ShareTransferred(ConsumerView):
     event_type: ClassVar[str] = "members.share.transferred.v1"
 
     transfer_id: str
@@ -64,7 +65,7 @@ class ShareTransferred(EventPayload):
     to_member_id: str
 
 
-class ShareResigned(EventPayload):
+class ShareResigned(ConsumerView):
     event_type: ClassVar[str] = "members.share.resigned.v1"
 
     member_id: str
@@ -73,7 +74,7 @@ class ShareResigned(EventPayload):
     quantity: int
 
 
-class ContractCreated(EventPayload):
+class ContractCreated(ConsumerView):
     event_type: ClassVar[str] = "payroll.contract.created.v1"
 
     contract_id: str

@@ -28,7 +28,7 @@ def build_handlers(runtime: Runtime) -> Mapping[str, Handler]:
     model = ReadModel(runtime.db)
 
     async def profile(envelope: Envelope, session: AsyncClientSession) -> None:
-        event = up.MemberProfile.model_validate(envelope.data)
+        event = envelope.payload(up.MemberProfile)
         fields = {"email": event.email, "full_name": event.full_name, "language": event.language}
         await model.set_member(event.member_id, "profile", envelope.time, fields, session)
         if event.role is not None:
@@ -36,39 +36,39 @@ def build_handlers(runtime: Runtime) -> Mapping[str, Handler]:
 
     async def erased(envelope: Envelope, session: AsyncClientSession) -> None:
         # Personal data goes; the id stays (issued invoices keep it 10 years).
-        event = up.MemberErased.model_validate(envelope.data)
+        event = envelope.payload(up.MemberErased)
         await model.set_member(event.member_id, "erasure", envelope.time, {"erased": True}, session,
                                unset=("email", "full_name"))
 
     async def role_changed(envelope: Envelope, session: AsyncClientSession) -> None:
-        event = up.MemberRoleChanged.model_validate(envelope.data)
+        event = envelope.payload(up.MemberRoleChanged)
         await model.set_member(event.member_id, "role", envelope.time, {"role": event.role}, session)
 
     async def advisor_assigned(envelope: Envelope, session: AsyncClientSession) -> None:
-        event = up.AdvisorAssigned.model_validate(envelope.data)
+        event = envelope.payload(up.AdvisorAssigned)
         await model.set_member(event.member_id, "advisor", envelope.time, {"advisor_id": event.advisor_id},
                                session)
 
     async def standing(envelope: Envelope, session: AsyncClientSession) -> None:
-        event = up.Standing.model_validate(envelope.data)
+        event = envelope.payload(up.Standing)
         await model.set_standing(event.member_id, envelope.time, event.shares_paid, event.in_good_standing,
                                  event.good_standing_until, session)
 
     async def transferred(envelope: Envelope, session: AsyncClientSession) -> None:
-        event = up.ShareTransferred.model_validate(envelope.data)
+        event = envelope.payload(up.ShareTransferred)
         await model.set_standing(event.from_member_id, envelope.time, event.from_shares_paid,
                                  event.from_in_good_standing, event.from_good_standing_until, session)
         await model.set_standing(event.to_member_id, envelope.time, event.to_shares_paid,
                                  event.to_in_good_standing, event.to_good_standing_until, session)
 
     async def activity(envelope: Envelope, session: AsyncClientSession) -> None:
-        event = up.ActivityState.model_validate(envelope.data)
+        event = envelope.payload(up.ActivityState)
         state = {"name": event.name, "owner_id": event.owner_id, "co_manager_ids": event.co_manager_ids,
                  "status": event.status}
         await model.set_activity(event.activity_id, envelope.time, state, session)
 
     async def budget(envelope: Envelope, session: AsyncClientSession) -> None:
-        event = up.BudgetChanged.model_validate(envelope.data)
+        event = envelope.payload(up.BudgetChanged)
         await model.set_budget(event.activity_id, event.available_budget, event.ledger_sequence, session)
 
     async def sending_status(envelope: Envelope, session: AsyncClientSession) -> None:

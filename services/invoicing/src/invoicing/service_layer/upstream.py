@@ -10,12 +10,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import Field
 
-
-class _View(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
+from coop_shared.contracts.views import ConsumerView
 
 MEMBER_REGISTERED = "members.member.registered.v1"
 MEMBER_UPDATED = "members.member.updated.v1"
@@ -32,7 +29,7 @@ ACTIVITY_CLOSED = "members.activity.closed.v1"
 BUDGET_CHANGED = "payroll.budget.changed.v1"
 
 
-class MemberProfile(_View):
+class MemberProfile(ConsumerView):
     """registered.v1 and updated.v1."""
 
     member_id: str
@@ -42,21 +39,21 @@ class MemberProfile(_View):
     role: str | None = None  # only on registered.v1
 
 
-class MemberErased(_View):
+class MemberErased(ConsumerView):
     member_id: str
 
 
-class MemberRoleChanged(_View):
+class MemberRoleChanged(ConsumerView):
     member_id: str
     role: str
 
 
-class AdvisorAssigned(_View):
+class AdvisorAssigned(ConsumerView):
     member_id: str
     advisor_id: str | None
 
 
-class Standing(_View):
+class Standing(ConsumerView):
     """share.paid.v1, share.resigned.v1 and member.standing_changed.v1: the member's standing after the change."""
 
     member_id: str
@@ -65,7 +62,7 @@ class Standing(_View):
     good_standing_until: date | None = None
 
 
-class ShareTransferred(_View):
+class ShareTransferred(ConsumerView):
     from_member_id: str
     from_shares_paid: int
     from_in_good_standing: bool | None = None
@@ -76,17 +73,17 @@ class ShareTransferred(_View):
     to_good_standing_until: date | None = None
 
 
-class ActivityState(_View):
+class ActivityState(ConsumerView):
     """opened.v1, updated.v1 and closed.v1 all carry the whole state."""
 
     activity_id: str
     name: str
     owner_id: str
-    co_manager_ids: list[str] = []
+    co_manager_ids: list[str] = Field(default_factory=list)
     status: str
 
 
-class BudgetChanged(_View):
+class BudgetChanged(ConsumerView):
     activity_id: str
     available_budget: Decimal
     ledger_sequence: int

@@ -11,8 +11,9 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from coop_shared.contracts.views import ConsumerView
 from coop_shared.messaging.consumer import PermanentError
 from coop_shared.messaging.envelope import Envelope
 from coop_shared.service import Runtime
@@ -31,33 +32,29 @@ ACTIVITY_UPDATED = "members.activity.updated.v1"
 ACTIVITY_CLOSED = "members.activity.closed.v1"
 
 
-class _View(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class MemberProfile(_View):
+class MemberProfile(ConsumerView):
     member_id: str
     full_name: str = ""
     iban: str | None = None
 
 
-class MemberRef(_View):
+class MemberRef(ConsumerView):
     member_id: str
 
 
-class AdvisorChange(_View):
+class AdvisorChange(ConsumerView):
     member_id: str
     advisor_id: str | None = None
 
 
-class Attestation(_View):
+class Attestation(ConsumerView):
     member_id: str
     attestation_type: AttestationType
     valid_from: date
     valid_to: date
 
 
-class ActivityState(_View):
+class ActivityState(ConsumerView):
     activity_id: str
     owner_id: str
     co_manager_ids: list[str] = Field(default_factory=list)
@@ -72,19 +69,19 @@ def directory_handlers(runtime: Runtime) -> dict[str, Handler]:
     directory = DirectoryRepository(runtime.db)
 
     async def profile(envelope: Envelope) -> None:
-        member = MemberProfile.model_validate(envelope.data)
+        member = envelope.payload(MemberProfile)
         await directory.set_member_profile(member.member_id, envelope.time, full_name=member.full_name,
                                            iban=member.iban)
 
     async def erased(envelope: Envelope) -> None:
-        await directory.erase_member(MemberRef.model_validate(envelope.data).member_id, envelope.time)
+        await directory.erase_member(envelope.payload(MemberRef).member_id, envelope.time)
 
     async def advisor(envelope: Envelope) -> None:
-        change = AdvisorChange.model_validate(envelope.data)
+        change = envelope.payload(AdvisorChange)
         await directory.set_advisor(change.member_id, envelope.time, change.advisor_id)
 
     async def attestation(envelope: Envelope) -> None:
-        recorded = Attestation.model_validate(envelope.data)
+        recorded = envelope.payload(Attestation)
         try:
             value = ArtsAttestation(recorded.attestation_type, recorded.valid_from, recorded.valid_to)
         except DomainError as error:
@@ -92,7 +89,7 @@ def directory_handlers(runtime: Runtime) -> dict[str, Handler]:
         await directory.set_attestation(recorded.member_id, envelope.time, value)
 
     async def activity(envelope: Envelope) -> None:
-        state = ActivityState.model_validate(envelope.data)
+        state = envelope.payload(ActivityState)
         status = ActivityStatus.CLOSED if envelope.type == ACTIVITY_CLOSED else ActivityStatus(state.status)
         await directory.set_activity(ActivityView(state.activity_id, state.owner_id, tuple(state.co_manager_ids),
                                                   state.name, status), envelope.time)
