@@ -1,5 +1,5 @@
 """A reminder letter reaches the client as an e-mail with its PDF: invoicing's
-dunning job and the notifications service, each on the real broker and
+reminders job and the notifications service, each on the real broker and
 database, the letter's bytes fetched over HTTP with a service token and
 delivered to a real SMTP server (aiosmtpd)."""
 
@@ -25,7 +25,7 @@ from coop_shared.testing.servers import free_port
 from invoicing.config import InvoicingSettings
 from invoicing.main import create_app as create_invoicing
 from invoicing.service_layer.clock import FixedClock
-from invoicing.service_layer.dunning import DunningService
+from invoicing.service_layer.reminders import ReminderService
 from notifications.config import NotificationsSettings
 from notifications.main import create_app as create_notifications
 from services.invoicing.tests.integration.conftest import BE_COMPANY, INVOICING_EVENTS, Platform
@@ -84,7 +84,7 @@ async def test_a_reminder_letter_is_emailed_to_the_client_with_its_stored_pdf(
     client = await platform.client(headers, activity, BE_COMPANY, email="compta@lune.example", language="nl")
     invoice = await platform.issued(headers, activity, client["id"], payment_term_days=14)
     platform.ctx.clock = FixedClock(issued_on + timedelta(days=14 + 7))
-    await DunningService(platform.ctx).run()
+    await ReminderService(platform.ctx).run()
 
     for _ in range(300):
         if inbox.messages:

@@ -106,7 +106,7 @@ async def test_admins_see_every_services_scheduled_jobs_in_one_list(
     body = response.json()
     assert body["unavailable"] == []
     names = {(j["service"], j["name"]) for j in body["items"]}
-    assert {("governance", "voting-deadlines"), ("invoicing", "dunning"), ("invoicing", "quote-expiry"),
+    assert {("governance", "voting-deadlines"), ("invoicing", "reminders"), ("invoicing", "quote-expiry"),
             ("payroll", "salary-guarantee"), ("payroll", "payroll-month-end")} <= names
     assert {s for s, n in names if n == "outbox-cleanup"} == {"gateway", *FACTORIES}
     assert all("schedule" in j and "next_run_at" in j and "last_outcome" in j for j in body["items"])

@@ -1,7 +1,7 @@
 """The invoicing service's scheduled jobs, declared in one place.
 
 Each runs in the service's process under the shared scheduler's lease (one
-replica at a time) and is idempotent on its own: dunning guards each step by
+replica at a time) and is idempotent on its own: the reminder run guards each step by
 a unique (invoice, level) key, quote expiry by the quote's version, a late refund by its flag.
 """
 
@@ -14,19 +14,19 @@ from coop_shared.jobs import DailyAt, Every, Job
 from coop_shared.service import JobsFactory, Runtime
 from invoicing.config import InvoicingSettings
 from invoicing.service_layer.context import context_of
-from invoicing.service_layer.dunning import DunningService
 from invoicing.service_layer.issued_files import IssuedFiles
 from invoicing.service_layer.peppol import PeppolSender
 from invoicing.service_layer.quote_expiry import expire_quotes
+from invoicing.service_layer.reminders import ReminderService
 
 
 def invoicing_jobs(settings: InvoicingSettings) -> JobsFactory:
     def build(runtime: Runtime) -> list[Job]:
         context = context_of(runtime)
 
-        async def dunning(clock: Clock) -> dict[str, object]:
+        async def reminders(clock: Clock) -> dict[str, object]:
             # Overdue the day after the due date, first reminder and formal notice on their configured days.
-            return await DunningService(context).run(clock.today())
+            return await ReminderService(context).run(clock.today())
 
         async def quote_expiry(clock: Clock) -> dict[str, object]:
             return await expire_quotes(context, clock.today())
@@ -54,8 +54,8 @@ def invoicing_jobs(settings: InvoicingSettings) -> JobsFactory:
                 Job("late-refunds", DailyAt.parse(settings.refund_check_job_at), late_refunds,
                     description="Money held unassigned longer than REFUND_DUE_DAYS is flagged as a late refund.")]
         if settings.reminder_job_enabled:
-            jobs.insert(0, Job("dunning", Every(settings.reminder_job_interval_seconds,
-                                                settings.reminder_job_initial_delay_seconds), dunning,
+            jobs.insert(0, Job("reminders", Every(settings.reminder_job_interval_seconds,
+                                                settings.reminder_job_initial_delay_seconds), reminders,
                                description="Overdue at due date + 1 day (Brussels), first reminder and formal "
                                            "notice on their configured days, each once per invoice."))
         if context.access_point is not None:

@@ -29,7 +29,7 @@ def test_jobs_list_and_run(settings_for: Callable[..., Any], monkeypatch: pytest
 
     code, listed = _cli(["jobs", "list"], capsys)
     assert code == 0
-    assert [j["name"] for j in listed] == ["dunning", "quote-expiry", "late-refunds", "outbox-cleanup",
+    assert [j["name"] for j in listed] == ["reminders", "quote-expiry", "late-refunds", "outbox-cleanup",
                                         "idempotency-cleanup"]
     assert all(j["last_outcome"] is None and j["next_run_at"] for j in listed)
 
@@ -43,4 +43,4 @@ def test_jobs_list_and_run(settings_for: Callable[..., Any], monkeypatch: pytest
     assert expiry["last_outcome"] == "ok" and expiry["runs"] == 1
 
     code, [unknown] = _cli(["jobs", "run", "no-such-job"], capsys)
-    assert code == 2 and unknown["error"] == "unknown_job" and "dunning" in unknown["jobs"]
+    assert code == 2 and unknown["error"] == "unknown_job" and "reminders" in unknown["jobs"]

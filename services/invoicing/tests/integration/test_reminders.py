@@ -10,7 +10,7 @@ from typing import Any
 
 from coop_shared.contracts.invoicing import InvoiceOverdue, InvoiceWrittenOff, ReminderSent
 from invoicing.service_layer.clock import FixedClock
-from invoicing.service_layer.dunning import DunningService
+from invoicing.service_layer.reminders import ReminderService
 
 from .conftest import Platform, line
 
@@ -40,7 +40,7 @@ async def test_each_step_is_taken_once_even_when_the_job_runs_many_times_at_once
     owner, (unpaid, partly, paid) = await _overdue_invoices(platform)
     admin = platform.auth("admin-1", "admin")
     http = platform.http
-    job = DunningService(platform.ctx)
+    job = ReminderService(platform.ctx)
 
     async def run_everywhere(times: int) -> list[dict[str, Any]]:
         # Several replicas' jobs and the admin endpoint, all at once.

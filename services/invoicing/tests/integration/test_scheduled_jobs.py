@@ -48,7 +48,7 @@ async def everywhere(platforms: list[Platform], times: int = 5) -> None:
     """Every replica ticks and forces a run, many times, all at once."""
     async def forced(p: Platform) -> None:
         try:
-            await scheduler(p).run_now("dunning")
+            await scheduler(p).run_now("reminders")
         except JobBusy:
             pass  # the other replica holds the lease at that moment
 
@@ -92,7 +92,7 @@ async def test_overdue_reminder_and_formal_notice_once_each_on_two_replicas(
     assert await db.reminders.count_documents({"invoice_id": invoice["id"]}) == 3
     assert await db.outbox.count_documents({"type": InvoiceOverdue.event_type}) == 1
     assert await db.outbox.count_documents({"type": ReminderSent.event_type}) == 2
-    [state] = [s for s in await scheduler(first).states() if s["name"] == "dunning"]
+    [state] = [s for s in await scheduler(first).states() if s["name"] == "reminders"]
     assert state["last_outcome"] == "ok" and state["runs"] >= 6  # at least once per step of the clock
 
 

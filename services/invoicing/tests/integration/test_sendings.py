@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from coop_shared.auth.service_tokens import issue_service_token
 from coop_shared.contracts.invoicing import DocumentSendRequested
 from invoicing.service_layer.clock import FixedClock
-from invoicing.service_layer.dunning import DunningService
+from invoicing.service_layer.reminders import ReminderService
 
 from .conftest import Platform
 
@@ -49,7 +49,7 @@ async def test_a_reminder_letter_goes_to_the_client_with_its_stored_pdf(platform
     client = await platform.client(headers, activity)
     invoice = await platform.issued(headers, activity, client["id"], payment_term_days=14)
     platform.ctx.clock = FixedClock(issued_on + timedelta(days=14 + 7))
-    await DunningService(platform.ctx).run()
+    await ReminderService(platform.ctx).run()
     [request] = await _requests(platform, 1)
     assert (request.document_kind, request.level, request.document_id) == ("reminder", "first_reminder",
                                                                            invoice["id"])

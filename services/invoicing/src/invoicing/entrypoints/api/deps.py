@@ -13,12 +13,12 @@ from coop_shared.http.idempotency import idempotent
 from invoicing.service_layer.bank_statements import BankStatementService
 from invoicing.service_layer.clients import ClientService
 from invoicing.service_layer.context import Context, context_of
-from invoicing.service_layer.dunning import DunningService
 from invoicing.service_layer.expenses import ExpenseService
 from invoicing.service_layer.invoices import InvoiceService
 from invoicing.service_layer.payments import PaymentService
 from invoicing.service_layer.quotes import QuoteService
 from invoicing.service_layer.refunds import RefundService
+from invoicing.service_layer.reminders import ReminderService
 from invoicing.service_layer.transfers import TransferService
 
 
@@ -49,8 +49,8 @@ def get_statements(ctx: ContextDep) -> BankStatementService:
     return BankStatementService(ctx, PaymentService(ctx))
 
 
-def get_dunning(ctx: ContextDep) -> DunningService:
-    return DunningService(ctx)
+def get_reminders(ctx: ContextDep) -> ReminderService:
+    return ReminderService(ctx)
 
 
 def get_expenses(ctx: ContextDep) -> ExpenseService:
@@ -70,7 +70,7 @@ Quotes = Annotated[QuoteService, Depends(get_quotes)]
 Invoices = Annotated[InvoiceService, Depends(get_invoices)]
 Payments = Annotated[PaymentService, Depends(get_payments)]
 Statements = Annotated[BankStatementService, Depends(get_statements)]
-Dunning = Annotated[DunningService, Depends(get_dunning)]
+Reminders = Annotated[ReminderService, Depends(get_reminders)]
 Expenses = Annotated[ExpenseService, Depends(get_expenses)]
 Refunds = Annotated[RefundService, Depends(get_refunds)]
 Transfers = Annotated[TransferService, Depends(get_transfers)]

@@ -21,7 +21,7 @@ from invoicing.domain.contribution import contribution_for, contribution_rate, p
 from invoicing.domain.errors import DomainValidationError
 from invoicing.domain.invoice import CreditLine
 from invoicing.entrypoints.api import presenters
-from invoicing.entrypoints.api.deps import ContextDep, Dunning, Invoices
+from invoicing.entrypoints.api.deps import ContextDep, Invoices, Reminders
 from invoicing.entrypoints.api.payment_schemas import WriteOffIn
 from invoicing.entrypoints.api.schemas import (
     ClientLinkOut,
@@ -214,8 +214,8 @@ async def credit_note(invoice_id: str, body: CreditNoteIn, principal: CurrentPri
                          "absorbs the loss: invoicing.invoice.written_off.v1 tells payroll what was never paid.")
 @idempotent_route("invoices.write-off:{principal.id}:{invoice_id}")
 async def write_off(invoice_id: str, body: WriteOffIn, principal: CurrentPrincipal, ctx: ContextDep,
-                    dunning: Dunning) -> BaseModel:
-    written_off = await dunning.write_off(principal, invoice_id, body.reason)
+                    reminders: Reminders) -> BaseModel:
+    written_off = await reminders.write_off(principal, invoice_id, body.reason)
     return presenters.invoice_out(written_off, ctx.clock.today())
 
 

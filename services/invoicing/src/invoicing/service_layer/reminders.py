@@ -36,7 +36,7 @@ from invoicing.service_layer.context import Context
 from invoicing.service_layer.issued_files import PDF_TYPE, IssuedFiles, reminder_name
 from invoicing.service_layer.sendings import INTERNAL_FILES, Sendings, new_sending_id
 
-log = get_logger("invoicing.dunning")
+log = get_logger("invoicing.reminders")
 
 
 def _invoice_not_found() -> NotFound:
@@ -44,7 +44,7 @@ def _invoice_not_found() -> NotFound:
 
 
 @dataclass
-class DunningService:
+class ReminderService:
     ctx: Context
 
     async def run(self, today: date | None = None) -> dict[str, Any]:
