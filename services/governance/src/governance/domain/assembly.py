@@ -1,7 +1,8 @@
 """The Assembly aggregate: draft -> convened -> voting_open -> closed -> results_published.
 
-Change an assembly only through its methods; they enforce the lifecycle and
-record domain events in ``events`` for the service layer to publish. Votes
+Change an assembly only through its methods; they enforce the lifecycle.
+The service layer builds the integration events (``service_layer/events.py``)
+from the state a transition leaves, in the transaction that saves it. Votes
 are not stored here (thousands arrive in the same minutes and are guarded by
 a unique index per resolution and elector); the assembly decides whether a
 vote is allowed and tallies the ballots it is handed.
@@ -19,13 +20,6 @@ from governance.domain.errors import (
     InvalidTransition,
     InvalidValue,
     InvariantViolation,
-)
-from governance.domain.events import (
-    AssemblyConvened,
-    DomainEvent,
-    ResultsPublished,
-    VotingClosed,
-    VotingOpened,
 )
 from governance.domain.lifecycle import (
     ASSEMBLY_TRANSITIONS,
@@ -79,7 +73,6 @@ class Assembly:
     convened_at: datetime | None = None
     proxies: list[Proxy] = field(default_factory=list)
     results: dict[str, Result] = field(default_factory=dict)
-    events: list[DomainEvent] = field(default_factory=list, repr=False)
     _electorate_set: frozenset[MemberId] = field(default=frozenset(), init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -198,7 +191,6 @@ class Assembly:
         self.electorate = snapshot
         self._electorate_set = frozenset(snapshot)
         self.convened_at = at
-        self.events.append(AssemblyConvened(self.id, self.kind, len(snapshot), at))
 
     def register_proxy(self, giver_id: MemberId, holder_id: MemberId, at: datetime) -> Proxy:
         proxy = Proxy(giver_id, holder_id, at)
@@ -229,7 +221,6 @@ class Assembly:
                 "opens_at",
             )
         self._move(AssemblyState.VOTING_OPEN)
-        self.events.append(VotingOpened(self.id, now))
 
     def check_can_vote(
         self,
@@ -264,7 +255,6 @@ class Assembly:
                 "closes_at",
             )
         self._move(AssemblyState.CLOSED)
-        self.events.append(VotingClosed(self.id, now))
 
     def tally(self, resolution_id: str, ballots: BallotBox) -> Result:
         if self.state not in (AssemblyState.CLOSED, AssemblyState.RESULTS_PUBLISHED):
@@ -301,11 +291,3 @@ class Assembly:
                 )
         self._move(AssemblyState.RESULTS_PUBLISHED)
         self.results = {r.id: results[r.id] for r in self.agenda}
-        self.events.append(
-            ResultsPublished(
-                self.id,
-                at,
-                adopted=tuple(r.id for r in self.agenda if self.results[r.id].adopted),
-                rejected=tuple(r.id for r in self.agenda if not self.results[r.id].adopted),
-            )
-        )

@@ -14,7 +14,6 @@ from datetime import datetime
 from enum import StrEnum
 
 from governance.domain.errors import ErrorCode, InvalidTransition, InvalidValue
-from governance.domain.events import DomainEvent, RecommendationStatusChanged
 from governance.domain.lifecycle import require_aware
 
 
@@ -61,7 +60,6 @@ class Recommendation:
     title: str = ""
     status: RecommendationStatus = RecommendationStatus.SUBMITTED
     history: list[StatusChange] = field(default_factory=list)
-    events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         if not self.id or not self.author_id:
@@ -106,5 +104,4 @@ class Recommendation:
         if at < last:
             raise InvalidValue(ErrorCode.INVALID_VALUE, "status changes must be in time order", "at")
         self.history.append(StatusChange(self.status, to, at, note))
-        self.events.append(RecommendationStatusChanged(self.id, self.status.value, to.value, at))
         self.status = to
