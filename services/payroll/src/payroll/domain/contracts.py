@@ -23,6 +23,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from payroll.domain.errors import DomainError, ErrorCode
+from payroll.domain.work_days import SpansWorkDays
 
 # Work days are Belgian calendar days: "before the first work day" means
 # before midnight in Brussels, whatever timezone the timestamp was given in.
@@ -69,7 +70,7 @@ def contract_basis(work_dates: Iterable[date], attestation: ArtsAttestation | No
 
 
 @dataclass(frozen=True, slots=True)
-class FixedTermContract:
+class FixedTermContract(SpansWorkDays):
     contract_id: str
     member_id: str
     activity_id: str
@@ -83,13 +84,6 @@ class FixedTermContract:
         if self.work_dates != _work_dates(self.work_dates):
             raise DomainError(ErrorCode.INVALID_WORK_DATES, "work_dates must be sorted and unique", "work_dates")
 
-    @property
-    def first_work_day(self) -> date:
-        return self.work_dates[0]
-
-    @property
-    def last_work_day(self) -> date:
-        return self.work_dates[-1]
 
     @property
     def worked_days(self) -> int:

@@ -33,6 +33,7 @@ from typing import Literal, Protocol
 from payroll.domain.errors import DomainError, ErrorCode
 from payroll.domain.money import CENT, ZERO, floor_cents, fmt, money, round_cents
 from payroll.domain.rules import PayrollRules, RuleBook, TaxSlice
+from payroll.domain.work_days import SpansWorkDays
 
 Direction = Literal["from_gross", "from_budget"]
 
@@ -111,19 +112,12 @@ class SalaryTotals(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class SalaryPeriod:
+class SalaryPeriod(SpansWorkDays):
     """The work days of a contract that fall under one rule set, and their salary under it."""
 
     work_dates: tuple[date, ...]
     salary: SalaryBreakdown
 
-    @property
-    def first_work_day(self) -> date:
-        return self.work_dates[0]
-
-    @property
-    def last_work_day(self) -> date:
-        return self.work_dates[-1]
 
 
 @dataclass(frozen=True, slots=True)
