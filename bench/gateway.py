@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             start_service("gateway", ports["gateway"], {
                 **common, "MONGO_DATABASE": "bench_gateway", "MEMBERS_URL": urls["members"],
                 "INVOICING_URL": urls["invoicing"],
-                "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000", "RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE": "100000000"}),
+                "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000", "RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE": "100000000",
+                "RATE_LIMIT_PER_TOKEN_PER_MINUTE": "100000000"}),
         ]
         try:
             for name in ("members", "invoicing"):

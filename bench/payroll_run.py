@@ -37,7 +37,7 @@ from payroll.adapters.payslips_repository import PAYSLIPS
 from payroll.config import PayrollSettings
 from payroll.domain.guarantee import salary_due_date
 from payroll.domain.rules import default_rule_book
-from payroll.domain.salary import salary_from_gross
+from payroll.domain.salary import contract_salary
 from payroll.main import INDEXES
 from payroll.service_layer.payroll_runs import run_payroll
 from payroll.service_layer.salary_requests import salary_document
@@ -46,14 +46,14 @@ MONTH_END = date(2026, 5, 31)
 
 
 def contracts(count: int, rng: random.Random) -> list[dict[str, Any]]:
-    rules = default_rule_book().for_date(date(2026, 5, 1))
+    rules = default_rule_book()
     result = []
     for index in range(count):
         days = rng.randint(1, 10)
         first = date(2026, 5, rng.randint(1, 31 - days + 1))
         dates = [first + timedelta(days=d) for d in range(days)]
         gross = Decimal(rng.randint(days * 9000, days * 40000)) / 100
-        salary = salary_from_gross(gross, days, rules)
+        salary = contract_salary(rules, dates, gross=gross)
         created = datetime(2026, 4, 30, tzinfo=UTC)
         result.append({
             "_id": str(uuid.uuid4()), "salary_request_id": str(uuid.uuid4()), "member_id": f"member-{index}",
