@@ -3,11 +3,19 @@ and the helpers (VAT rates, pricing)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from typing import Any
 
 from invoicing.service_layer.clock import FixedClock
 
 from .conftest import PERSON, US_COMPANY, Platform, line
+
+
+async def review_events(platform: Platform, invoice_id: str) -> list[dict[str, Any]]:
+    """What the member is told of each review decision, in the order the decisions were made."""
+    found = platform.ctx.runtime.db.outbox.find({"type": "invoicing.invoice.reviewed.v1", "aggregate": invoice_id})
+    return [json.loads(doc["body"])["data"] async for doc in found.sort("sequence")]
 
 
 async def test_advisor_review_gates_the_issue(platform: Platform) -> None:
@@ -40,6 +48,9 @@ async def test_advisor_review_gates_the_issue(platform: Platform) -> None:
     assert again.json()["error"]["code"] == "invoice.not_in_review"
     issued = await http.post(f"/api/v1/invoices/{draft['id']}/issue", headers=headers)
     assert issued.status_code == 200 and issued.json()["status"] == "issued"
+    told = [(e["decision"], e["message"], e["decided_by"], e["member_id"])
+            for e in await review_events(platform, draft["id"])]
+    assert told == [("changes_requested", "Précisez les dates.", "adv-7", owner), ("approved", "", "root", owner)]
 
 
 async def test_an_advisor_rejects_an_invoice_in_review_and_it_never_gets_a_number(platform: Platform) -> None:
@@ -65,6 +76,9 @@ async def test_an_advisor_rejects_an_invoice_in_review_and_it_never_gets_a_numbe
     body = rejected.json()
     assert (body["status"], body["number"], body["review"]["state"], body["review"]["message"]) == (
         "cancelled", None, "rejected", "Not a sale of ours.")
+    [told] = await review_events(platform, draft["id"])  # the replay told nobody twice
+    assert (told["decision"], told["message"], told["client_name"]) == ("rejected", "Not a sale of ours.",
+                                                                        draft["client"]["name"])
     assert (await http.post(f"/api/v1/invoices/{draft['id']}/issue", headers=headers)).status_code == 409
     assert (await http.delete(f"/api/v1/invoices/{draft['id']}", headers=headers)).status_code == 409  # kept
     assert (await http.get(f"/api/v1/invoices/{draft['id']}", headers=headers)).json()["status"] == "cancelled"

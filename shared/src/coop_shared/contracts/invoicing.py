@@ -7,7 +7,7 @@ VAT once the cooperative's contribution is taken.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar, Literal
 
@@ -75,6 +75,22 @@ class InvoiceIssued(EventPayload):
                                    "never guarantee cover; numbered INT-YYYY-NNNNNN.")
     structured_communication: str | None = Field(
         default=None, description="The OGM the client pays with (none on an internal transfer).")
+
+
+class InvoiceReviewed(EventPayload):
+    """An advisor's decision on an invoice its member submitted for review."""
+
+    event_type: ClassVar[str] = "invoicing.invoice.reviewed.v1"
+
+    invoice_id: str
+    activity_id: str
+    member_id: str = Field(description="Who submitted the invoice for review.")
+    client_name: str
+    decision: Literal["approved", "changes_requested", "rejected"] = Field(
+        description="approved: it may be issued; changes_requested: back to its draft; rejected: cancelled.")
+    message: str = Field(default="", description="The advisor's message (empty for an approval).")
+    decided_by: str
+    decided_at: datetime
 
 
 class InvoiceSent(EventPayload):
@@ -406,6 +422,7 @@ CONTRACTS: tuple[Contract, ...] = (
     Contract(QuoteAnswered, "invoicing", ("notifications",)),
     Contract(QuoteExpired, "invoicing", ("notifications",)),
     Contract(InvoiceIssued, "invoicing", ("payroll", "notifications")),
+    Contract(InvoiceReviewed, "invoicing", ("notifications",)),
     Contract(InvoiceSent, "invoicing", ("notifications",)),
     Contract(InvoiceCredited, "invoicing", ("payroll", "notifications")),
     Contract(InvoiceOverdue, "invoicing", ("notifications",)),

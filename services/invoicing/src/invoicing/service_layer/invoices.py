@@ -14,13 +14,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from coop_shared.auth.principal import Principal
-from coop_shared.contracts.invoicing import DocumentSendRequested, InvoiceCredited, InvoiceIssued, InvoiceSent
+from coop_shared.contracts.invoicing import (
+    DocumentSendRequested,
+    InvoiceCredited,
+    InvoiceIssued,
+    InvoiceReviewed,
+    InvoiceSent,
+)
 from coop_shared.errors import Conflict, NotFound
 from coop_shared.observability.logging import get_logger
 from coop_shared.persistence.changes import changed_since
@@ -263,7 +269,7 @@ class InvoiceService:
             raise Conflict("invoice.not_in_review", "Only an invoice waiting for review is approved.", "status")
         review = {**current["review"], "state": "approved", "decided_by": principal.id,
                   "decided_at": self.ctx.clock.now()}
-        return await self._transition(invoice_id, current["version"], {"review": review})
+        return await self._decided(current, {"review": review}, "approved", "")
 
     async def request_changes(self, principal: Principal, invoice_id: str, message: str) -> Document:
         current = await self.get(principal, invoice_id)
@@ -272,7 +278,8 @@ class InvoiceService:
         invoice.request_changes()
         review = {**(current.get("review") or {}), "state": "changes_requested", "decided_by": principal.id,
                   "decided_at": self.ctx.clock.now(), "message": message}
-        return await self._transition(invoice_id, current["version"], {**invoice_state(invoice), "review": review})
+        return await self._decided(current, {**invoice_state(invoice), "review": review}, "changes_requested",
+                                   message)
 
     async def reject(self, principal: Principal, invoice_id: str, reason: str) -> Document:
         current = await self.get(principal, invoice_id)
@@ -281,7 +288,25 @@ class InvoiceService:
         invoice.reject()
         review = {**(current.get("review") or {}), "state": "rejected", "decided_by": principal.id,
                   "decided_at": self.ctx.clock.now(), "message": reason}
-        return await self._transition(invoice_id, current["version"], {**invoice_state(invoice), "review": review})
+        return await self._decided(current, {**invoice_state(invoice), "review": review}, "rejected", reason)
+
+    async def _decided(self, current: Document, update: Document,
+                       decision: Literal["approved", "changes_requested", "rejected"], message: str) -> Document:
+        """Save a review decision and tell the member, in one transaction."""
+        invoice_id, review = current["_id"], update["review"]
+        event = InvoiceReviewed(
+            invoice_id=invoice_id, activity_id=current["activity_id"],
+            member_id=review.get("requested_by") or current.get("created_by") or "",
+            client_name=current["client"]["name"], decision=decision, message=message,
+            decided_by=review["decided_by"], decided_at=review["decided_at"])
+
+        async def work(session: AsyncClientSession) -> Document:
+            saved = await self.ctx.invoices.update(invoice_id, current["version"],
+                                                   {**update, "updated_at": self.ctx.clock.now()}, session)
+            await self.ctx.runtime.outbox.add([self.ctx.runtime.event(event, subject=invoice_id)], session=session)
+            return saved
+
+        return await self._commit(work)
 
     @staticmethod
     def _invoice(doc: Document) -> Invoice:

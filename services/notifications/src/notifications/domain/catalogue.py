@@ -76,6 +76,8 @@ RULES: tuple[NotificationRule, ...] = (
     R("members.share.paid.v1", "share.paid", "share_paid", _MEMBER, partner_scope=MEMBERS_READ),
     # invoicing
     R("invoicing.quote.answered.v1", "quote.answered", "quote_answered", _ACTIVITY, partner_scope=INVOICES_READ),
+    R("invoicing.invoice.reviewed.v1", "invoice.reviewed", "invoice_reviewed", _ACTIVITY,
+      partner_scope=INVOICES_READ),
     R("invoicing.invoice.issued.v1", "invoice.issued", "invoice_issued", _ACTIVITY, partner_scope=INVOICES_READ),
     R("invoicing.invoice.paid.v1", "invoice.paid", "invoice_paid", _ACTIVITY, partner_scope=INVOICES_READ),
     R("invoicing.invoice.overdue.v1", "invoice.overdue", "invoice_overdue", (*_ACTIVITY, AdvisorOf()),
