@@ -32,7 +32,7 @@ INDEXES = [
 RUN_PROJECTION = {
     "member_id": 1, "activity_id": 1, "basis": 1, "first_work_day": 1, "last_work_day": 1, "work_days": 1,
     "work_dates": 1, "due_date": 1, "salary.gross": 1, "salary.employment_budget": 1,
-    "salary.periods.first_work_day": 1, "salary.periods.work_dates": 1, "salary.periods.gross": 1,
+    "salary.periods.first_work_day": 1, "salary.periods.last_work_day": 1, "salary.periods.gross": 1,
 }
 
 

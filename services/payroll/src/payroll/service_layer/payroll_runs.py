@@ -67,14 +67,16 @@ def issue_payslip(contract: Document, rules: RuleBook, run_id: str, now: datetim
 
 
 def _rule_periods(contract: Document, rules: RuleBook) -> list[tuple[PayrollRules, list[date], Decimal]]:
-    """Each stored period's rules, days and gross; a contract stored before periods existed is one period
-    under the rules of its first work day, as it was computed then."""
+    """Each stored period's rules, days and gross. A period keeps only its first and last day: its days are
+    the contract's in between. A contract stored before periods existed is one period under the rules of its
+    first work day, as it was computed then."""
+    days = [date.fromisoformat(d) for d in contract["work_dates"]]
     periods = contract["salary"].get("periods")
     if not periods:
-        days = [date.fromisoformat(d) for d in contract["work_dates"]]
         return [(rules.for_date(days[0]), days, contract["salary"]["gross"])]
-    return [(rules.for_date(date.fromisoformat(p["first_work_day"])),
-             [date.fromisoformat(d) for d in p["work_dates"]], p["gross"]) for p in periods]
+    spans = [(date.fromisoformat(p["first_work_day"]), date.fromisoformat(p["last_work_day"]), p["gross"])
+             for p in periods]
+    return [(rules.for_date(first), [d for d in days if first <= d <= last], gross) for first, last, gross in spans]
 
 
 def payslip_event(runtime: Runtime, payslip: Document) -> Envelope:

@@ -83,7 +83,6 @@ def salary_document(salary: ContractSalary) -> Document:
         **_key_figures(salary),
         "periods": [{
             "rules_effective_from": iso_day(period.salary.rules_effective_from),
-            "work_dates": iso_days(period.work_dates),
             "first_work_day": iso_day(period.first_work_day),
             "last_work_day": iso_day(period.last_work_day),
             "work_days": period.salary.worked_days,
