@@ -7,10 +7,11 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -29,9 +30,26 @@ class Platform:
     ports: dict[str, int]
     process: subprocess.Popen[str]
     data_dir: Path
+    output: list[str] = field(default_factory=list)  # what the platform printed after it was ready
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
+
+    def service_pids(self) -> dict[str, int]:
+        """The pid of each service process the platform runs now (its children, by their command line)."""
+        pids: dict[str, int] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) != self.process.pid:
+                    continue
+                argv = (stat.parent / "cmdline").read_bytes().split(b"\0")
+            except (OSError, IndexError, ValueError):
+                continue  # exited meanwhile
+            module = next((a.decode() for a in argv if a.endswith(b".cli")), "")
+            if module:
+                pids[module.removesuffix(".cli")] = int(stat.parent.name)
+        return pids
 
     @property
     def payroll_clock_offset(self) -> Path:
@@ -82,7 +100,15 @@ def platform(infrastructure: Infrastructure, tmp_path_factory: pytest.TempPathFa
         for log in sorted((data_dir / "logs").glob("*.log")):
             logs += f"\n--- {log.name}\n" + log.read_text(errors="replace")[-3000:]
         pytest.fail(f"the platform did not become ready:\n{logs}")
-    yield Platform(f"http://127.0.0.1:{ports['gateway']}", ports, process, data_dir)
+    platform = Platform(f"http://127.0.0.1:{ports['gateway']}", ports, process, data_dir)
+
+    def keep_reading() -> None:  # also keeps the pipe from filling up and blocking the platform
+        assert process.stdout is not None
+        for line in process.stdout:
+            platform.output.append(line)
+
+    threading.Thread(target=keep_reading, name="platform-output", daemon=True).start()
+    yield platform
     process.send_signal(signal.SIGINT)
     try:
         code = process.wait(timeout=60)

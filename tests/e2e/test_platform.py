@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 import uuid
 
@@ -88,3 +90,33 @@ def test_unknown_and_traversal_paths_are_404_json(platform: Platform) -> None:
             response = client.get(platform.gateway + path)
             assert response.status_code == 404, path
             assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_service_that_dies_is_restarted_by_the_platform_and_said_so(platform: Platform) -> None:
+    before = platform.service_pids()
+    assert set(before) == set(platform.ports)
+    os.kill(before["notifications"], signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    ready = False
+    with httpx.Client(timeout=2) as client:
+        while not ready and time.monotonic() < deadline:
+            time.sleep(0.3)
+            try:
+                ready = client.get(f"{platform.url('notifications')}/health/ready").status_code == 200
+            except httpx.HTTPError:
+                ready = False
+    assert ready, "notifications did not come back within 60 s"
+    after = platform.service_pids()
+    assert after["notifications"] != before["notifications"]
+    assert {k: v for k, v in after.items() if k != "notifications"} == \
+        {k: v for k, v in before.items() if k != "notifications"}  # the others were left alone
+    said = _lines_until(platform, "notifications restarted", timeout=10)
+    assert f"notifications (pid {before['notifications']}) exited with code -9" in said, said
+    assert f"notifications restarted (pid {after['notifications']}, restart 1)" in said, said
+
+
+def _lines_until(platform: Platform, text: str, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    while not any(text in line for line in platform.output) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return "".join(platform.output)

@@ -4,7 +4,8 @@ Starts SecantusDB (data under .data/, unless MONGO_URL is set), a mail sink
 that keeps every e-mail under .data/mail/ (unless SMTP_HOST is set), uses RabbitMQ
 at AMQP_URL (starting the local broker when it is installed and down), starts
 the seven services (the portal among them), waits until every /health/ready answers 200, prints the
-URLs, and stops everything cleanly on Ctrl-C (SIGINT) or SIGTERM.
+URLs, restarts a service that exits (with back-off, saying so), and stops everything cleanly on Ctrl-C
+(SIGINT) or SIGTERM.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from types import FrameType
 import httpx
 
 from coop_shared.mail_sink import MailSink
+from coop_shared.supervision import Supervisor
 from coop_shared.testing.servers import (
     SecantusProcess,
     ServerUnavailable,
@@ -133,22 +135,26 @@ def main(argv: list[str] | None = None) -> int:
         if mail is not None:
             print(f"Mail sink (SMTP) on {mail.host}:{mail.port}: messages in {mail.directory}, "
                   f"listed at http://127.0.0.1:{ports['gateway']}/dev/mail", flush=True)
+        def spawn(name: str) -> subprocess.Popen[bytes]:
+            with (data_dir / "logs" / f"{name}.log").open("ab") as log_file:
+                return subprocess.Popen(
+                    [sys.executable, "-m", f"{name}.cli", "serve", "--port", str(ports[name])],
+                    env=service_env(name, ports, mongo_url, amqp_url, mail), stdout=log_file,
+                    stderr=subprocess.STDOUT)
+
         for name in SERVICES:
-            log_file = (data_dir / "logs" / f"{name}.log").open("ab")
-            processes[name] = subprocess.Popen(
-                [sys.executable, "-m", f"{name}.cli", "serve", "--port", str(ports[name])],
-                env=service_env(name, ports, mongo_url, amqp_url, mail), stdout=log_file, stderr=subprocess.STDOUT,
-            )
+            processes[name] = spawn(name)
         wait_ready(ports, args.ready_timeout, processes)
         gateway = f"http://127.0.0.1:{ports['gateway']}"
         print(f"All {len(SERVICES)} services are ready. Gateway: {gateway}  API docs: {gateway}/api/docs", flush=True)
         print(f"Portal: {gateway}/app/", flush=True)
         print(f"Logs: {data_dir / 'logs'}. Press Ctrl-C to stop.", flush=True)
+        supervisor = Supervisor(spawn, lambda line: print(line, file=sys.stderr, flush=True))
+        for name, process in processes.items():
+            supervisor.adopt(name, process)
         while not stopping:
-            for name, process in processes.items():
-                if process.poll() is not None:
-                    print(f"{name} exited with code {process.returncode}; stopping.", file=sys.stderr)
-                    stopping = True
+            supervisor.check()
+            processes = supervisor.processes()
             time.sleep(0.5)
         return 0
     except ServerUnavailable as exc:
