@@ -14,8 +14,8 @@ from decimal import Decimal
 from coop_shared.persistence.mongo import Document
 from invoicing.domain.clients import Address, Client, CompanyClient, PeppolParticipantId, PrivateClient
 from invoicing.domain.contribution import PaymentSplit
-from invoicing.domain.invoice import Invoice, InvoiceNumber, InvoiceStatus
-from invoicing.domain.money import ZERO
+from invoicing.domain.invoice import CreditNote, Invoice, InvoiceNumber, InvoiceStatus
+from invoicing.domain.money import ZERO, percent_of
 from invoicing.domain.quote import Quote, QuoteStatus
 from invoicing.domain.totals import InvoiceLine, InvoiceTotals
 from invoicing.domain.vat import RateCategory, VatCategoryCode, VatRegime, VatTreatment
@@ -170,6 +170,29 @@ def invoice_from_doc(doc: Document) -> Invoice:
         (VatCategoryCode(g["category"]), Decimal(g["rate"])): (Decimal(g["taxable_amount"]), Decimal(g["vat_amount"]))
         for g in credits.get("groups") or ()}
     return invoice
+
+
+def credit_note_from_doc(doc: Document) -> CreditNote:
+    credited = doc["credited_invoice"]
+    # The cent a partial note's VAT was moved by is not stored apart: it is what its stored VAT differs
+    # from the VAT of its taxable amount.
+    rounding = tuple(
+        ((VatCategoryCode(g["category"]), Decimal(g["rate"])), moved) for g in doc["totals"]["breakdown"]
+        if (moved := Decimal(g["vat_amount"]) - percent_of(Decimal(g["taxable_amount"]), Decimal(g["rate"]))))
+    return CreditNote(number=InvoiceNumber.parse(doc["number"]), invoice_number=InvoiceNumber.parse(credited["number"]),
+                      invoice_issue_date=date.fromisoformat(credited["issue_date"]),
+                      issue_date=date.fromisoformat(doc["issue_date"]), client=client_from_doc(doc["client"]),
+                      regime=regime_from_doc(doc["regime"]), lines=tuple(line_from_doc(line) for line in doc["lines"]),
+                      reason=doc["reason"], vat_rounding=rounding)
+
+
+def billing_document_from_doc(doc: Document) -> Invoice | CreditNote:
+    """The invoice or credit note a document of the invoices collection holds (``kind`` tells them apart)."""
+    if doc["kind"] == "invoice":
+        return invoice_from_doc(doc)
+    if doc["kind"] == "credit_note":
+        return credit_note_from_doc(doc)
+    raise ValueError(f"unknown document kind {doc['kind']!r}")
 
 
 def split_to_doc(split: PaymentSplit) -> Document:

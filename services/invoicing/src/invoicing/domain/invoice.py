@@ -155,6 +155,16 @@ class CreditNote:
     def totals(self) -> InvoiceTotals:
         return compute_totals(self.lines, vat_rounding=dict(self.vat_rounding))
 
+    @property
+    def outstanding(self) -> Decimal:
+        """Nothing: a credit note asks the client for no payment (it lowers, or refunds, its invoice's)."""
+        return ZERO
+
+    def is_overdue(self, today: date) -> bool:
+        """Never: a credit note has no due date."""
+        require_date(today, "today")
+        return False
+
 
 @dataclass(frozen=True, slots=True)
 class CreditApplication:

@@ -87,20 +87,6 @@ def _stale() -> Conflict:
     return Conflict("invoice.concurrent_update", "The invoice changed meanwhile; read it again.")
 
 
-def is_overdue(doc: Document, today: date) -> bool:
-    due = doc.get("due_date")
-    return doc.get("status") in {s.value for s in OPEN_STATUSES} and due is not None and due < today.isoformat()
-
-
-def outstanding(doc: Document) -> Decimal:
-    """What the client still owes (a credit note asks for no payment; partial ones lower it)."""
-    if doc.get("kind") != "invoice" or doc.get("status") not in {s.value for s in OPEN_STATUSES} \
-            or not doc.get("totals"):
-        return ZERO
-    credited_unpaid = Decimal((doc.get("credits") or {}).get("unpaid", ZERO))
-    return Decimal(doc["totals"]["amount_due"]) - Decimal(doc.get("amount_paid", ZERO)) - credited_unpaid
-
-
 def _refund_ref(refund: Document) -> Document:
     return {"id": refund["_id"], "amount": refund["amount"], "status": refund["status"],
             "credit_note_id": refund["credit_note_id"]}

@@ -12,9 +12,9 @@ from coop_shared.auth.dependencies import CurrentPrincipal, StaffPrincipal
 from coop_shared.http.idempotency import idempotent_route
 from coop_shared.http.pagination import PageParams, page_params
 from coop_shared.http.updated_since import UpdatedSince
+from invoicing.adapters.mappers import billing_document_from_doc
 from invoicing.entrypoints.api import payment_schemas as s
 from invoicing.entrypoints.api.deps import ContextDep, Payments
-from invoicing.service_layer.invoices import outstanding
 
 router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
 
@@ -36,7 +36,7 @@ async def record_payment(body: s.ManualPaymentIn, principal: StaffPrincipal, ctx
     payment, invoice, excess = await payments.record_manual(
         principal, body.invoice_id, body.amount, body.received_on, body.reference, body.note)
     return s.PaymentRecordedOut(payment=s.payment_out(payment),
-                                     invoice=s.balance_out(invoice, outstanding(invoice)),
+                                     invoice=s.balance_out(invoice, billing_document_from_doc(invoice).outstanding),
                                      unmatched=None if excess is None else s.unmatched_out(excess))
 
 
@@ -77,7 +77,7 @@ async def assign(unmatched_id: str, body: s.AssignIn, principal: StaffPrincipal,
                  payments: Payments) -> BaseModel:
     payment, invoice, kept = await payments.assign(principal, unmatched_id, body.invoice_id, body.amount)
     return s.PaymentRecordedOut(payment=s.payment_out(payment),
-                                     invoice=s.balance_out(invoice, outstanding(invoice)),
+                                     invoice=s.balance_out(invoice, billing_document_from_doc(invoice).outstanding),
                                      unmatched=s.unmatched_out(kept))
 
 

@@ -6,11 +6,10 @@ from datetime import date
 from decimal import Decimal
 
 from coop_shared.persistence.mongo import Document
-from invoicing.adapters.mappers import parse_day, regime_from_doc
+from invoicing.adapters.mappers import billing_document_from_doc, parse_day, regime_from_doc
 from invoicing.domain.clients import EU_COUNTRIES
 from invoicing.domain.money import ZERO, round_cents
 from invoicing.entrypoints.api import schemas as s
-from invoicing.service_layer.invoices import is_overdue, outstanding
 
 
 def client_out(doc: Document) -> s.ClientOut:
@@ -92,10 +91,11 @@ def peppol_out(doc: Document) -> s.PeppolTransmissionOut:
 def invoice_out(doc: Document, today: date, *, files: list[Document] | None = None,
                 sendings: list[Document] | None = None, peppol: Document | None = None) -> s.InvoiceOut:
     review = doc.get("review")
+    document = billing_document_from_doc(doc)
     return s.InvoiceOut(
         id=doc["_id"], kind=doc["kind"], number=doc.get("number"), activity_id=doc["activity_id"],
         activity_name=doc.get("activity_name"), client_id=doc["client_id"], client=snapshot_out(doc["client"]),
-        status=doc["status"], overdue=is_overdue(doc, today), review_required=bool(doc.get("review_required")),
+        status=doc["status"], overdue=document.is_overdue(today), review_required=bool(doc.get("review_required")),
         review=None if not review else s.ReviewOut(**{k: review.get(k) for k in s.ReviewOut.model_fields}),
         vat=vat_out(doc["regime"]), lines=lines_out(doc["lines"]), totals=totals_out(doc.get("totals")),
         buyer_reference=doc.get("buyer_reference"), payment_term_days=doc.get("payment_term_days"),
@@ -107,7 +107,7 @@ def invoice_out(doc: Document, today: date, *, files: list[Document] | None = No
         structured_communication=doc.get("structured_communication"),
         contribution_rate=doc.get("contribution_rate"), contribution=doc.get("contribution"),
         activity_share=doc.get("activity_share"), amount_paid=doc.get("amount_paid", ZERO),
-        outstanding=outstanding(doc), sent_on=parse_day(doc.get("sent_on")), quote_id=doc.get("quote_id"),
+        outstanding=document.outstanding, sent_on=parse_day(doc.get("sent_on")), quote_id=doc.get("quote_id"),
         credit_note=_ref(doc.get("credit_note")), credited_invoice=_ref(doc.get("credited_invoice")),
         credit_notes=[s.DocumentRef(id=r["id"], number=r["number"]) for r in doc.get("credit_notes") or []],
         credited_amount=(doc.get("credits") or {}).get("amount", Decimal("0.00")),

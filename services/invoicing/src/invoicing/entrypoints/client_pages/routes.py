@@ -27,6 +27,7 @@ from invoicing.adapters.documents.epc_qr import epc_transfer, make_epc_qr
 from invoicing.adapters.documents.from_invoice import invoice_document, quote_document
 from invoicing.adapters.documents.pdf import render_quote_pdf
 from invoicing.adapters.documents.texts import format_amount, texts_for
+from invoicing.adapters.mappers import billing_document_from_doc
 from invoicing.domain.errors import DomainConflictError, DomainValidationError
 from invoicing.domain.quote_links import MAX_TOKEN_LENGTH, token_hash
 from invoicing.entrypoints.api import presenters
@@ -34,7 +35,6 @@ from invoicing.entrypoints.api.deps import ContextDep, Quotes
 from invoicing.entrypoints.api.public_quotes import seller_out
 from invoicing.entrypoints.client_pages.texts import LANGUAGE_NAMES, LANGUAGES, TEXTS, page_language
 from invoicing.service_layer.context import Context
-from invoicing.service_layer.invoices import outstanding
 from invoicing.service_layer.issued_files import IssuedFiles
 from invoicing.service_layer.quotes import Answer
 
@@ -189,10 +189,10 @@ async def invoice_page(token: str, ctx: ContextDep, lang: Lang = None) -> Respon
     state = _state(doc)
     return _page(ctx, "invoice.html.j2", language, base=f"/client/invoices/{token}", state=state,
                  number=doc["number"], activity_name=doc.get("activity_name") or "", client_name=out.client.name,
-                 amount_due=out.totals.amount_due if out.totals else Decimal(0), outstanding=outstanding(doc),
+                 amount_due=out.totals.amount_due if out.totals else Decimal(0), outstanding=out.outstanding,
                  due_date=_day(doc.get("due_date")), ogm=doc.get("structured_communication"),
                  iban=ctx.settings.seller_iban, lines=out.lines, totals=out.totals, vat_mention=out.vat.mention,
-                 qr=state in ("unpaid", "partially_paid") and outstanding(doc) > 0,
+                 qr=state in ("unpaid", "partially_paid") and out.outstanding > 0,
                  # A UBL exists only for a buyer reachable on Peppol (its electronic address is mandatory).
                  has_ubl=IssuedFiles(ctx).has_ubl(doc))
 
@@ -203,7 +203,7 @@ async def invoice_qr(token: str, ctx: ContextDep) -> Response:
         doc = await _invoice(ctx, token)
     except (NotFound, Gone) as exc:
         return _link_error(ctx, "fr", exc)
-    left = outstanding(doc)
+    left = billing_document_from_doc(doc).outstanding
     if left <= 0:
         return _message(ctx, "fr", 404, "invalid_title", TEXTS["fr"]["invalid_body"])
     document, _ = invoice_document(doc, ctx.seller)
