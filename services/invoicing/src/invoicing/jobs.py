@@ -45,7 +45,7 @@ def invoicing_jobs(settings: InvoicingSettings) -> JobsFactory:
                 assert doc is not None  # an issued document is never deleted
                 return (await files.ubl(doc)).content
 
-            sender = PeppolSender(context.runtime.db, context.access_point, settings.seller_peppol_id,
+            sender = PeppolSender(context.peppol_transmissions, context.access_point, settings.seller_peppol_id,
                                   settings.peppol_max_attempts)
             return dict(await sender.transmit_due(clock.now(), payload_of))
 

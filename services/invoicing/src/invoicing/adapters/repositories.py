@@ -7,7 +7,7 @@ Writes that change an existing document check its ``version`` in the filter
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -29,16 +29,25 @@ from invoicing.adapters.indexes import (
     INTERNAL_TRANSFERS,
     INVOICES,
     PAYMENTS,
+    PEPPOL_TRANSMISSIONS,
     QUOTES,
     REFUND_BATCHES,
     REFUNDS,
     REMINDERS,
+    SENDINGS,
     UNMATCHED,
 )
+from invoicing.domain.invoice import OPEN_STATUSES
+from invoicing.domain.reminders import ReminderLevel
 
 
 class StaleVersion(Exception):
     """The document changed (or vanished) since it was read."""
+
+
+def of_activities(activity_ids: Iterable[str]) -> Document:
+    """The filter of the documents (of any collection here) that belong to one of ``activity_ids``."""
+    return {"activity_id": {"$in": sorted(activity_ids)}}
 
 
 class _Repository:
@@ -108,8 +117,40 @@ class QuotesRepository(_Repository):
         return [doc["_id"] async for doc in cursor.sort("valid_until", 1).limit(limit)]
 
 
+def _open_and_due_before(day: date) -> Document:
+    return {"status": {"$in": sorted(s.value for s in OPEN_STATUSES)}, "due_date": {"$lt": day.isoformat()}}
+
+
 class InvoicesRepository(_Repository):
     collection_name = INVOICES
+
+    @staticmethod
+    def overdue_filter(today: date) -> Document:
+        """The filter of the documents still open whose due date is before ``today``."""
+        return _open_and_due_before(today)
+
+    async def with_communication(self, ogm: str, session: AsyncClientSession | None = None) -> Document | None:
+        """The invoice (not a credit note) that ``ogm``, its structured communication, names."""
+        return await self.collection.find_one({"structured_communication": ogm, "kind": "invoice"}, session=session)
+
+    async def id_with_communication(self, ogm: str, session: AsyncClientSession | None = None) -> str | None:
+        doc = await self.collection.find_one({"structured_communication": ogm, "kind": "invoice"}, {"_id": 1},
+                                             session=session)
+        return None if doc is None else str(doc["_id"])
+
+    async def awaiting_reminders(self, today: date) -> list[Document]:
+        """Invoices overdue on ``today`` and not yet at their formal notice, earliest due first, with only
+        their due date and the reminders sent (internal transfers are settled from a budget, never chased)."""
+        query = {"kind": "invoice", **_open_and_due_before(today),
+                 "reminder_level": {"$ne": ReminderLevel.FORMAL_NOTICE.value},
+                 "internal_transfer": {"$exists": False}}
+        cursor = self.collection.find(query, {"due_date": 1, "reminders": 1}).sort("due_date", 1)
+        return [doc async for doc in cursor]
+
+    async def record_reminder(self, key: str, changes: Document, session: AsyncClientSession) -> None:
+        """A reminder step on the invoice, whatever its version: the step's unique key, in the same
+        transaction, is what keeps two runs from both taking it."""
+        await self.collection.update_one({"_id": key}, {"$set": changes, "$inc": {"version": 1}}, session=session)
 
     async def issued_between(self, first: date, last: date) -> AsyncIterator[Document]:
         """Numbered invoices and credit notes whose issue date is in ``[first, last]``, by date and number
@@ -136,9 +177,23 @@ class PaymentsRepository(_Repository):
                                              sort=[("created_at", -1)], session=session)
         return None if doc is None else str(doc["debtor_iban"])
 
+    async def mark_reversed(self, key: str, reversed_on: date, line_id: str, now: datetime,
+                            session: AsyncClientSession) -> bool:
+        """False when the payment was already taken back."""
+        marked = await self.collection.update_one(
+            {"_id": key, "reversed_on": None},
+            {"$set": {"reversed_on": reversed_on.isoformat(), "reversal_line_id": line_id, "updated_at": now}},
+            session=session)
+        return marked.modified_count == 1
+
 
 class RefundsRepository(_Repository):
     collection_name = REFUNDS
+
+    async def due_to_known_accounts(self, session: AsyncClientSession) -> list[Document]:
+        """Refunds still due whose client account is known, oldest first."""
+        cursor = self.collection.find({"status": "due", "client_iban": {"$type": "string"}}, session=session)
+        return [doc async for doc in cursor.sort("created_at", 1)]
 
 
 class RefundBatchesRepository(_Repository):
@@ -147,6 +202,20 @@ class RefundBatchesRepository(_Repository):
 
 class InternalTransfersRepository(_Repository):
     collection_name = INTERNAL_TRANSFERS
+
+    async def page_involving(self, activity_ids: Iterable[str] | None, activity_id: str | None,
+                             status: str | None, limit: int, cursor: str | None) -> tuple[list[Document], str | None]:
+        """Transfers where one of ``activity_ids`` (None: any activity) sells or buys, narrowed to those
+        where ``activity_id`` does and to ``status`` when given."""
+        query: Document = {}
+        if activity_ids is not None:
+            ids = sorted(activity_ids)
+            query["$or"] = [{"seller_activity_id": {"$in": ids}}, {"buyer_activity_id": {"$in": ids}}]
+        if activity_id is not None:
+            query["$and"] = [{"$or": [{"seller_activity_id": activity_id}, {"buyer_activity_id": activity_id}]}]
+        if status is not None:
+            query["status"] = status
+        return await self.page(query, limit, cursor)
 
 
 class UnmatchedRepository(_Repository):
@@ -165,6 +234,13 @@ class StatementsRepository(_Repository):
 
     async def by_identity(self, account_iban: str, statement_id: str) -> Document | None:
         return await self.collection.find_one({"account_iban": account_iban, "statement_id": statement_id})
+
+    async def record_import(self, key: str, lines: dict[str, int], entry: Document, keep: int) -> None:
+        """The statement is imported, its lines counted by outcome; ``entry`` joins the ``keep`` latest imports."""
+        await self.collection.update_one(
+            {"_id": key},
+            {"$set": {"status": "imported", "lines": lines, "updated_at": entry["at"]},
+             "$push": {"imports": {"$each": [entry], "$slice": -keep}}, "$inc": {"version": 1}})
 
 
 class BankLinesRepository(_Repository):
@@ -194,12 +270,70 @@ class BankLinesRepository(_Repository):
         docs = docs[:limit]
         return docs, encode_cursor({"p": docs[-1]["position"]}) if more else None
 
+    async def unreversed_credits(self, account_iban: str, amount: Decimal, outcomes: Iterable[str], *,
+                                 end_to_end_id: str | None = None, invoice_id: str | None = None,
+                                 session: AsyncClientSession, limit: int) -> list[Document]:
+        """Credits of ``amount`` to the account, booked with one of ``outcomes``, themselves no reversal and
+        not reversed yet; with that end-to-end id, or else paid to that invoice."""
+        if (end_to_end_id is None) == (invoice_id is None):
+            raise ValueError("a credit is named by its end-to-end id or by its invoice, one of them")
+        query: Document = {"account_iban": account_iban, "amount": amount, "reversal": {"$ne": True},
+                           "reversed_by": None, "outcome": {"$in": list(outcomes)}}
+        if end_to_end_id is not None:
+            query["end_to_end_id"] = end_to_end_id
+        else:
+            query["invoice_id"] = invoice_id
+        return [d async for d in self.collection.find(query, session=session).limit(limit)]
+
+    async def mark_reversed(self, key: str, by_line_id: str, session: AsyncClientSession) -> bool:
+        """False when another line already reversed it."""
+        marked = await self.collection.update_one(
+            {"_id": key, "reversed_by": None}, {"$set": {"reversed_by": by_line_id}}, session=session)
+        return marked.modified_count == 1
+
 
 class RemindersRepository(_Repository):
     collection_name = REMINDERS
 
     async def of_invoice(self, invoice_id: str, level: str) -> Document | None:
         return await self.collection.find_one({"invoice_id": invoice_id, "level": level})
+
+
+class SendingsRepository(_Repository):
+    collection_name = SENDINGS
+
+    async def of_subject(self, subject_id: str, limit: int = 50) -> list[Document]:
+        """The sendings of a quote or invoice, newest first."""
+        cursor = self.collection.find({"subject_id": subject_id}).sort("requested_at", -1).limit(limit)
+        return [doc async for doc in cursor]
+
+    async def record_news(self, key: str, progress: str, fields: Document,
+                          session: AsyncClientSession | None = None) -> bool:
+        """``fields`` and ``progress`` on the sending unless news that compares higher is recorded;
+        False when it was."""
+        result = await self.collection.update_one(
+            {"_id": key, "$or": [{"reported": None}, {"reported": {"$lt": progress}}]},
+            {"$set": {**fields, "reported": progress}}, session=session)
+        return bool(result.modified_count)
+
+
+class PeppolTransmissionsRepository(_Repository):
+    """One transmission per document, keyed by the document's id."""
+
+    collection_name = PEPPOL_TRANSMISSIONS
+
+    async def insert_unless_exists(self, key: str, fields: Document, session: AsyncClientSession) -> None:
+        await self.collection.update_one({"_id": key}, {"$setOnInsert": fields}, upsert=True, session=session)
+
+    async def due(self, statuses: Iterable[str], now: datetime, limit: int) -> list[Document]:
+        """Transmissions in one of ``statuses`` whose next attempt is due at ``now``, longest waiting first."""
+        cursor = self.collection.find({"status": {"$in": list(statuses)}, "next_attempt_at": {"$lte": now}})
+        return [t async for t in cursor.sort("next_attempt_at", 1).limit(limit)]
+
+    async def record_attempt(self, key: str, attempts_before: int, changes: Document) -> None:
+        """Only if nobody moved it since it was read with ``attempts_before`` attempts (an operator's retry,
+        another run)."""
+        await self.collection.update_one({"_id": key, "attempts": attempts_before}, {"$set": changes})
 
 
 class ExpenseClaimsRepository(_Repository):

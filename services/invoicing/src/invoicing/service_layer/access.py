@@ -20,6 +20,7 @@ from typing import Any
 from coop_shared.auth.principal import Principal, Role
 from coop_shared.errors import Conflict, Forbidden, NotFound
 from invoicing.adapters.read_models import ReadModel
+from invoicing.adapters.repositories import of_activities
 from invoicing.domain.access import ActivityRecord, supported_by
 
 READ_SCOPE = "invoices:read"
@@ -61,7 +62,7 @@ class AccessPolicy:
             if visible is not None and activity_id not in visible:
                 return None
             return {"activity_id": activity_id}
-        return {} if visible is None else {"activity_id": {"$in": sorted(visible)}}
+        return {} if visible is None else of_activities(visible)
 
     async def can_view(self, principal: Principal, activity_id: str) -> bool:
         if principal.role is Role.ADMIN:

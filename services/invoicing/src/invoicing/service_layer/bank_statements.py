@@ -118,10 +118,7 @@ class BankStatementService:
         summary = {name: counts[name] for name in COUNTED}
         lines = await self.ctx.bank_lines.outcomes(record["_id"])
         entry = {"at": self.ctx.clock.now(), "by": principal.id, "counts": summary, "file_sha256": digest}
-        await self.ctx.statements.collection.update_one(
-            {"_id": record["_id"]},
-            {"$set": {"status": "imported", "lines": lines, "updated_at": entry["at"]},
-             "$push": {"imports": {"$each": [entry], "$slice": -_HISTORY}}, "$inc": {"version": 1}})
+        await self.ctx.statements.record_import(record["_id"], lines, entry, keep=_HISTORY)
         return {"id": record["_id"], "statement_id": statement.statement_id, "account_iban": statement.account_iban,
                 "first_import": created, "counts": summary}
 
@@ -190,8 +187,7 @@ class BankStatementService:
             assert found.reason is not None
             return await unmatched(found.reason)
         ogm = format_ogm(found.digits)
-        invoice = await self.ctx.invoices.collection.find_one({"structured_communication": ogm, "kind": "invoice"},
-                                                              session=session)
+        invoice = await self.ctx.invoices.with_communication(ogm, session)
         if invoice is None:
             return await unmatched(UnmatchedReason.UNKNOWN_REFERENCE, ogm=ogm)
         reason = unpayable_reason(InvoiceStatus(invoice["status"]))
@@ -212,22 +208,20 @@ class BankStatementService:
                         credit: BankCredit) -> Document | None:
         """The one earlier credit a reversal takes back: same account and amount, named by its
         end-to-end id or, without one, by the invoice its structured communication names."""
-        query: Document = {"account_iban": statement.account_iban, "amount": credit.amount,
-                           "reversal": {"$ne": True}, "reversed_by": None,
-                           "outcome": {"$in": [o.value for o in _REVERSIBLE]}}
+        end_to_end_id: str | None = None
+        invoice_id: str | None = None
         if credit.end_to_end_id and credit.end_to_end_id.upper() != "NOTPROVIDED":
-            query["end_to_end_id"] = credit.end_to_end_id
+            end_to_end_id = credit.end_to_end_id
         else:
             found = find_reference(credit.structured_references, credit.remittance_texts)
             if found.digits is None:
                 return None
-            invoice = await self.ctx.invoices.collection.find_one(
-                {"structured_communication": format_ogm(found.digits), "kind": "invoice"}, {"_id": 1},
-                session=session)
-            if invoice is None:
+            invoice_id = await self.ctx.invoices.id_with_communication(format_ogm(found.digits), session)
+            if invoice_id is None:
                 return None
-            query["invoice_id"] = invoice["_id"]
-        candidates = [d async for d in self.ctx.bank_lines.collection.find(query, session=session).limit(2)]
+        candidates = await self.ctx.bank_lines.unreversed_credits(
+            statement.account_iban, credit.amount, [o.value for o in _REVERSIBLE], end_to_end_id=end_to_end_id,
+            invoice_id=invoice_id, session=session, limit=2)
         return candidates[0] if len(candidates) == 1 else None  # two candidates: an advisor decides
 
     async def _reverse(self, session: AsyncClientSession, statement: BankStatement, credit: BankCredit,
@@ -249,9 +243,7 @@ class BankStatementService:
             except DomainConflictError as exc:  # credited or written off since: not reopened blindly
                 return LineOutcome.REVERSAL_UNMATCHED, {**extra, "reason": exc.code}
             extra["payment_id"] = original["payment_id"]
-        marked = await self.ctx.bank_lines.collection.update_one(
-            {"_id": original["_id"], "reversed_by": None}, {"$set": {"reversed_by": line_id}}, session=session)
-        if marked.modified_count != 1:
+        if not await self.ctx.bank_lines.mark_reversed(original["_id"], line_id, session):
             raise StaleVersion(original["_id"])
         return LineOutcome.REVERSED, extra
 

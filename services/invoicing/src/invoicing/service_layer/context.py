@@ -17,10 +17,12 @@ from invoicing.adapters.repositories import (
     InternalTransfersRepository,
     InvoicesRepository,
     PaymentsRepository,
+    PeppolTransmissionsRepository,
     QuotesRepository,
     RefundBatchesRepository,
     RefundsRepository,
     RemindersRepository,
+    SendingsRepository,
     StatementsRepository,
     UnmatchedRepository,
 )
@@ -50,6 +52,8 @@ class Context:
     refunds: RefundsRepository
     refund_batches: RefundBatchesRepository
     transfers: InternalTransfersRepository
+    sendings: SendingsRepository
+    peppol_transmissions: PeppolTransmissionsRepository
     # "Today" for every use case; tests stop it on a day (``FixedClock``).
     clock: Clock
     access_point: AccessPoint | None = None  # None: no Peppol sending (PEPPOL_ACCESS_POINT_URL unset)
@@ -65,7 +69,8 @@ class Context:
                    reminders=RemindersRepository(db), expense_claims=ExpenseClaimsRepository(db),
                    attachments=AttachmentsRepository(db), refunds=RefundsRepository(db),
                    refund_batches=RefundBatchesRepository(db),
-                   transfers=InternalTransfersRepository(db), clock=runtime.clock,
+                   transfers=InternalTransfersRepository(db), sendings=SendingsRepository(db),
+                   peppol_transmissions=PeppolTransmissionsRepository(db), clock=runtime.clock,
                    access_point=access_point_of(settings))
 
     @property

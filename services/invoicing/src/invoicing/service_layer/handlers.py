@@ -17,6 +17,7 @@ from coop_shared.messaging.envelope import Envelope
 from coop_shared.persistence.idempotency import apply_once
 from coop_shared.service import Runtime
 from invoicing.adapters.read_models import ReadModel
+from invoicing.adapters.repositories import SendingsRepository
 from invoicing.service_layer import upstream as up
 from invoicing.service_layer.sendings import apply_status
 from invoicing.service_layer.transfers import transfer_refused, transfer_settled
@@ -26,6 +27,7 @@ Effect = Callable[[Envelope, AsyncClientSession], Awaitable[None]]
 
 def build_handlers(runtime: Runtime) -> Mapping[str, Handler]:
     model = ReadModel(runtime.db)
+    sendings = SendingsRepository(runtime.db)
 
     async def profile(envelope: Envelope, session: AsyncClientSession) -> None:
         event = envelope.payload(up.MemberProfile)
@@ -72,7 +74,7 @@ def build_handlers(runtime: Runtime) -> Mapping[str, Handler]:
         await model.set_budget(event.activity_id, event.available_budget, event.ledger_sequence, session)
 
     async def sending_status(envelope: Envelope, session: AsyncClientSession) -> None:
-        await apply_status(runtime.db, envelope.payload(SendingStatusChanged), session)
+        await apply_status(sendings, envelope.payload(SendingStatusChanged), session)
 
     async def settled(envelope: Envelope, session: AsyncClientSession) -> None:
         await transfer_settled(runtime.db, session, envelope.data, envelope.time)

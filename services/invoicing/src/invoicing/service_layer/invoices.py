@@ -46,7 +46,6 @@ from invoicing.adapters.repositories import StaleVersion
 from invoicing.domain.contribution import PaymentSplit
 from invoicing.domain.invoice import (
     CREDIT_NOTE_PREFIX,
-    OPEN_STATUSES,
     CreditLine,
     Invoice,
     InvoiceNumber,
@@ -185,8 +184,7 @@ class InvoiceService:
             if filters.get(field) is not None:
                 query[field] = filters[field]
         if filters.get("overdue") is True:
-            query["status"] = {"$in": sorted(s.value for s in OPEN_STATUSES)}
-            query["due_date"] = {"$lt": self.ctx.clock.today().isoformat()}
+            query.update(self.ctx.invoices.overdue_filter(self.ctx.clock.today()))
         return await self.ctx.invoices.page(changed_since(query, filters.get("updated_since")), limit, cursor)
 
     async def _managed_draft(self, principal: Principal, invoice_id: str) -> Document:
@@ -435,7 +433,7 @@ class InvoiceService:
                 member_path=f"/app/invoices/{invoice_id}", files=file_refs(files))
             sending = await sendings.record(request, invoice_id, principal.id, session)
             if receiver is not None:
-                await record_transmission(self.ctx.runtime.db, saved, receiver, self.ctx.clock.now(), session)
+                await record_transmission(self.ctx.peppol_transmissions, saved, receiver, self.ctx.clock.now(), session)
             return saved, sending
 
         try:

@@ -161,11 +161,7 @@ class PaymentService:
         saved = await self.ctx.invoices.update(invoice.id, invoice_doc["version"],
                                                {**invoice_state(invoice), "updated_at": now}, session,
                                                unset=("paid_on",))
-        marked = await self.ctx.payments.collection.update_one(
-            {"_id": payment_id, "reversed_on": None},
-            {"$set": {"reversed_on": reversed_on.isoformat(), "reversal_line_id": line_id, "updated_at": now}},
-            session=session)
-        if marked.modified_count != 1:
+        if not await self.ctx.payments.mark_reversed(payment_id, reversed_on, line_id, now, session):
             raise StaleVersion(payment_id)
         event = PaymentReversed(
             payment_id=payment_id, invoice_id=invoice.id, invoice_number=invoice_doc["number"],

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from coop_shared.persistence.mongo import Document
-from invoicing.adapters.indexes import PEPPOL_TRANSMISSIONS
+from invoicing.adapters.repositories import PeppolTransmissionsRepository
 
 QUEUED, RETRYING, ACCEPTED, REJECTED, PARKED = "queued", "retrying", "accepted", "rejected", "parked"
 DUE = (QUEUED, RETRYING)
@@ -66,25 +66,18 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
-async def record_transmission(db: Any, doc: Document, receiver: str, now: datetime,
-                              session: AsyncClientSession) -> None:
+async def record_transmission(transmissions: PeppolTransmissionsRepository, doc: Document, receiver: str,
+                              now: datetime, session: AsyncClientSession) -> None:
     """A transmission for this document unless one exists (inside the sending's transaction)."""
-    await db[PEPPOL_TRANSMISSIONS].update_one(
-        {"_id": doc["_id"]},
-        {"$setOnInsert": {"document_kind": doc["kind"], "number": doc["number"], "receiver": receiver,
-                          "status": QUEUED, "attempts": 0, "next_attempt_at": now, "error": None,
-                          "transmission_id": None, "accepted_at": None, "created_at": now, "updated_at": now}},
-        upsert=True, session=session)
-
-
-async def transmission_of(db: Any, document_id: str) -> Document | None:
-    found: Document | None = await db[PEPPOL_TRANSMISSIONS].find_one({"_id": document_id})
-    return found
+    await transmissions.insert_unless_exists(doc["_id"], {
+        "document_kind": doc["kind"], "number": doc["number"], "receiver": receiver, "status": QUEUED,
+        "attempts": 0, "next_attempt_at": now, "error": None, "transmission_id": None, "accepted_at": None,
+        "created_at": now, "updated_at": now}, session)
 
 
 @dataclass
 class PeppolSender:
-    db: Any
+    transmissions: PeppolTransmissionsRepository
     access_point: AccessPoint
     sender_id: str
     max_attempts: int
@@ -92,8 +85,7 @@ class PeppolSender:
     async def transmit_due(self, now: datetime, payload_of: Any, limit: int = 50) -> dict[str, int]:
         """Hand every due transmission to the access point; ``payload_of(document_id)`` gives the stored UBL."""
         counts = {ACCEPTED: 0, REJECTED: 0, RETRYING: 0, PARKED: 0}
-        due = self.db[PEPPOL_TRANSMISSIONS].find({"status": {"$in": list(DUE)}, "next_attempt_at": {"$lte": now}})
-        for transmission in [t async for t in due.sort("next_attempt_at", 1).limit(limit)]:
+        for transmission in await self.transmissions.due(DUE, now, limit):
             outcome = await self._transmit(transmission, now, await payload_of(transmission["_id"]))
             counts[outcome] += 1
         return counts
@@ -115,7 +107,5 @@ class PeppolSender:
                           next_attempt_at=now + retry_delay(attempts))
         else:
             update.update(status=ACCEPTED, error=None, transmission_id=submission.transmission_id, accepted_at=now)
-        # Only if nobody moved it meanwhile (an operator's retry, another run).
-        await self.db[PEPPOL_TRANSMISSIONS].update_one(
-            {"_id": transmission["_id"], "attempts": transmission["attempts"]}, {"$set": update})
+        await self.transmissions.record_attempt(transmission["_id"], transmission["attempts"], update)
         return str(update["status"])

@@ -113,8 +113,7 @@ class RefundService:
         batch_id = str(uuid.uuid4())
 
         async def work(session: AsyncClientSession) -> Document:
-            due = [d async for d in self.ctx.refunds.collection.find(
-                {"status": "due", "client_iban": {"$type": "string"}}, session=session).sort("created_at", 1)]
+            due = await self.ctx.refunds.due_to_known_accounts(session)
             if not due:
                 raise Conflict("refund.none_payable", "No due refund has a known client account.", "status")
             transfers = [CreditTransfer(end_to_end_id=f"RF{d['_id'].replace('-', '')[:30]}",

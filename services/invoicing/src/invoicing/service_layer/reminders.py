@@ -51,12 +51,7 @@ class ReminderService:
         """Take every step due on ``today`` (the service's clock by default)."""
         today = today or self.ctx.clock.today()
         policy = self.ctx.settings.reminder_policy()
-        query = {"kind": "invoice", "status": {"$in": sorted(s.value for s in OPEN_STATUSES)},
-                 "due_date": {"$lt": today.isoformat()},
-                 "reminder_level": {"$ne": ReminderLevel.FORMAL_NOTICE.value},
-                 "internal_transfer": {"$exists": False}}  # settled from a budget, never chased
-        cursor = self.ctx.invoices.collection.find(query, {"due_date": 1, "reminders": 1}).sort("due_date", 1)
-        candidates = [doc async for doc in cursor]
+        candidates = await self.ctx.invoices.awaiting_reminders(today)
         counts = {level.value: 0 for level in ORDER}
         for doc in candidates:
             due = date.fromisoformat(doc["due_date"])
@@ -116,8 +111,7 @@ class ReminderService:
                 await sendings.record(letter, invoice_id, "reminder-job", session)
                 letters.append(reminder)
             await self.ctx.reminders.insert(reminder, session)
-            await self.ctx.invoices.collection.update_one(
-                {"_id": invoice_id}, {"$set": changes, "$inc": {"version": 1}}, session=session)
+            await self.ctx.invoices.record_reminder(invoice_id, changes, session)
             await self.ctx.runtime.outbox.add([self.ctx.runtime.event(event, subject=invoice_id)], session=session)
             return True
 

@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, timedelta
-from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -23,7 +22,7 @@ from coop_shared.contracts.invoicing import DocumentFile, DocumentSendRequested
 from coop_shared.contracts.notifications import SendingStatusChanged
 from coop_shared.persistence.mongo import Document
 from invoicing.adapters.document_store import StoredFile
-from invoicing.adapters.indexes import SENDINGS
+from invoicing.adapters.repositories import SendingsRepository
 from invoicing.domain.quote_links import new_token, token_hash
 from invoicing.service_layer.context import Context
 
@@ -42,10 +41,6 @@ def file_refs(files: Sequence[StoredFile]) -> list[DocumentFile]:
 class Sendings:
     ctx: Context
 
-    @property
-    def _collection(self) -> Any:
-        return self.ctx.runtime.db[SENDINGS]
-
     def public_url(self, path: str) -> str:
         return self.ctx.settings.public_base_url.rstrip("/") + path
 
@@ -63,27 +58,25 @@ class Sendings:
                    "document_id": event.document_id, "to": event.client_email, "status": QUEUED, "attempts": 0,
                    "reported": None, "error": None, "requested_by": requested_by, "requested_at": now,
                    "updated_at": now}
-        await self._collection.insert_one(sending, session=session)
+        await self.ctx.sendings.insert(sending, session)
         await self.ctx.runtime.outbox.add([self.ctx.runtime.event(event, subject=subject_id)], session=session)
         return sending
 
     async def of_subject(self, subject_id: str) -> list[Document]:
-        cursor = self._collection.find({"subject_id": subject_id}).sort("requested_at", -1).limit(50)
-        return [doc async for doc in cursor]
+        return await self.ctx.sendings.of_subject(subject_id)
 
 
 
-async def apply_status(db: Any, change: SendingStatusChanged, session: AsyncClientSession | None = None) -> bool:
+async def apply_status(sendings: SendingsRepository, change: SendingStatusChanged,
+                       session: AsyncClientSession | None = None) -> bool:
     """Record what notifications reported, unless newer news is already recorded
     (events may arrive out of order). News is ordered by when it happened, then by
     attempts and status (an operator's retry of a parked e-mail restarts its count)."""
     moment = change.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     progress = f"{moment}|{change.attempts:05d}|{_RANK[change.status]}"  # compares as it reads
-    result = await db[SENDINGS].update_one(
-        {"_id": change.sending_id, "$or": [{"reported": None}, {"reported": {"$lt": progress}}]},
-        {"$set": {"status": change.status, "attempts": change.attempts, "error": change.error,
-                  "reported": progress, "updated_at": change.at}}, session=session)
-    return bool(result.modified_count)
+    return await sendings.record_news(change.sending_id, progress, {
+        "status": change.status, "attempts": change.attempts, "error": change.error, "updated_at": change.at},
+        session)
 
 
 def new_sending_id() -> str:

@@ -74,16 +74,8 @@ class TransferService:
                    cursor: str | None) -> tuple[list[Document], str | None]:
         """Transfers where one of the principal's activities sells or buys."""
         visible = await self.ctx.access.visible_activity_ids(principal)
-        query: Document = {}
-        if visible is not None:
-            ids = sorted(visible)
-            query["$or"] = [{"seller_activity_id": {"$in": ids}}, {"buyer_activity_id": {"$in": ids}}]
-        if filters.get("activity_id") is not None:
-            query["$and"] = [{"$or": [{"seller_activity_id": filters["activity_id"]},
-                                      {"buyer_activity_id": filters["activity_id"]}]}]
-        if filters.get("status") is not None:
-            query["status"] = filters["status"]
-        return await self.ctx.transfers.page(query, limit, cursor)
+        return await self.ctx.transfers.page_involving(visible, filters.get("activity_id"), filters.get("status"),
+                                                       limit, cursor)
 
     async def get(self, principal: Principal, transfer_id: str) -> Document:
         doc = await self.ctx.transfers.get(transfer_id)

@@ -35,7 +35,6 @@ from invoicing.entrypoints.api.schemas import (
 )
 from invoicing.service_layer.context import Context
 from invoicing.service_layer.issued_files import IssuedFiles
-from invoicing.service_layer.peppol import transmission_of
 from invoicing.service_layer.sendings import Sendings
 
 router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])
@@ -107,7 +106,7 @@ async def full_view(ctx: Context, doc: dict[str, Any]) -> InvoiceOut:
     """The invoice with its stored files and its sendings."""
     return presenters.invoice_out(doc, ctx.clock.today(), files=await IssuedFiles(ctx).summaries(doc["_id"]),
                              sendings=await Sendings(ctx).of_subject(doc["_id"]),
-                             peppol=await transmission_of(ctx.runtime.db, doc["_id"]))
+                             peppol=await ctx.peppol_transmissions.get(doc["_id"]))
 
 
 @router.patch("/{invoice_id}", response_model=InvoiceOut, responses=_ERRORS,
