@@ -10,7 +10,7 @@ PYPROJECTS := shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproj
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install run test test-faults test-unit test-portal portal-assets portal-messages lint contracts docs-assets bench bench-gateway bench-events bench-issue bench-payroll clean
+.PHONY: help install run test test-faults test-unit test-portal portal-assets portal-messages lint contracts docs-assets bench bench-gateway bench-events bench-issue bench-payroll load soak clean
 
 help:
 	@echo "make run        the whole platform on this machine (SecantusDB + RabbitMQ + seven services, portal at /app/)"
@@ -20,6 +20,8 @@ help:
 	@echo "make contracts  JSON Schemas of every event and the AsyncAPI document in docs/"
 	@echo "make docs-assets  Swagger UI and ReDoc files from the pinned npm packages into the gateway"
 	@echo "make bench      benchmarks that print measured ratios"
+	@echo "make load       the month-end peak (500 members x 4 invoices, 2,000 voters, a payroll run) on its own platform"
+	@echo "make soak       an hour of steady use; p50/p99 and database CPU per 5-minute window (not in CI)"
 	@echo "make up / down / logs / k8s-validate / compose-validate   deployment (see docs/deploy.md)"
 
 install: $(STAMP)
@@ -94,6 +96,14 @@ bench-issue: install
 
 bench-payroll: install
 	$(BIN)/python -m bench.payroll_run
+
+# The month-end peak against the platform as `make run` starts it (its own ports and data under .data/load).
+load: install
+	timeout --signal=INT 3600 $(BIN)/python -m bench.load $(LOAD_ARGS)
+
+# An hour of steady use, bounded; not in CI.
+soak: install
+	timeout --signal=INT 4500 $(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) .data .mypy_cache .ruff_cache
