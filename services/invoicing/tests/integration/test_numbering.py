@@ -35,6 +35,28 @@ async def test_fifty_concurrent_issues_on_two_replicas_get_numbers_1_to_50(
     assert await platform.ctx.counters.value("invoice", int(year)) == 50
 
 
+async def test_concurrent_issues_in_one_process_take_turns_instead_of_aborting_each_other(
+        platform: Platform, monkeypatch: Any) -> None:
+    _, activity, headers = await platform.member_with_activity()
+    client = await platform.client(headers, activity)
+    drafts = [await platform.draft(headers, activity, client["id"]) for _ in range(12)]
+    counters = platform.ctx.counters
+    taken = 0
+    real_next = counters.next
+
+    async def counted_next(*args: Any, **kwargs: Any) -> int:
+        nonlocal taken
+        taken += 1  # once per transaction attempt: an aborted, re-run transaction counts again
+        return await real_next(*args, **kwargs)
+
+    monkeypatch.setattr(counters, "next", counted_next)
+    responses = await asyncio.gather(*(
+        platform.http.post(f"/api/v1/invoices/{d['id']}/issue", headers=headers) for d in drafts))
+    assert [r.status_code for r in responses] == [200] * 12
+    assert taken == 12  # racing for the one counter document, most of them would have been aborted and re-run
+    assert sorted(int(r.json()["number"][-6:]) for r in responses) == list(range(1, 13))
+
+
 async def test_an_issue_retried_with_the_same_idempotency_key_returns_the_same_invoice(platform: Platform) -> None:
     _, activity, headers = await platform.member_with_activity()
     client = await platform.client(headers, activity)

@@ -7,6 +7,7 @@ Writes that change an existing document check its ``version`` in the filter
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -370,10 +371,21 @@ class Counters:
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._collection: AsyncCollection[Document] = db[COUNTERS]
+        self._turns: dict[str, asyncio.Lock] = {}
 
     @staticmethod
     def key(series: str, year: int) -> str:
         return f"{series}:{year}"
+
+    def turn(self, series: str, year: int) -> asyncio.Lock:
+        """Issuers of one series in this process wait their turn instead of racing for the counter.
+
+        Two transactions that increment the same document cannot both commit: the loser is aborted and
+        run again from the start, so sixteen concurrent issuers redo most of their work many times over.
+        Queued in the process, each transaction runs once; several replicas still conflict with each
+        other now and then, and the driver's retry keeps that correct.
+        """
+        return self._turns.setdefault(self.key(series, year), asyncio.Lock())
 
     async def ensure(self, series: str, year: int) -> None:
         # Created outside the transaction: two transactions inserting the same

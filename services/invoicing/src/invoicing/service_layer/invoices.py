@@ -361,7 +361,9 @@ class InvoiceService:
             await self.ctx.runtime.outbox.add(events, session=session)
             return saved
 
-        return await self._render_files(await self._commit(work))
+        async with self.ctx.counters.turn(series, today.year):
+            issued = await self._commit(work)
+        return await self._render_files(issued)
 
     async def _render_files(self, doc: Document) -> Document:
         """The legal document's files, rendered once now that its number is given."""
@@ -534,7 +536,9 @@ class InvoiceService:
             await self.ctx.runtime.outbox.add([self.ctx.runtime.event(event, subject=invoice_id)], session=session)
             return note_doc
 
-        return await self._render_files(await self._commit(work))
+        async with self.ctx.counters.turn(CREDIT_NOTE_SERIES, today.year):
+            issued = await self._commit(work)
+        return await self._render_files(issued)
 
     async def _refund_owed(self, session: AsyncClientSession, doc: Document, note_id: str, note_number: str,
                            amount: Decimal, owner: str, now: Any) -> Document:
