@@ -13,7 +13,7 @@ from prometheus_client import REGISTRY
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from coop_shared.clock import Clock, FakeClock
+from coop_shared.clock import Clock, FakeClock, SystemClock
 from coop_shared.jobs import DailyAt, Every, Job, JobBusy, Scheduler
 from coop_shared.jobs.cleanup import delete_expired_idempotency, delete_sent_outbox
 from coop_shared.jobs.store import JOBS_COLLECTION, JobStore
@@ -213,3 +213,32 @@ async def test_stopping_does_not_wait_a_poll_when_a_call_below_swallowed_the_can
     started = loop.time()
     await scheduler.stop()
     assert loop.time() - started < 2  # without the check: the 10 s stop gives up on a task sleeping 60 s
+
+
+async def test_an_idle_scheduler_sleeps_until_its_jobs_are_due_instead_of_trying_every_poll(
+        db: AsyncDatabase[dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
+    runs: list[str] = []
+
+    async def record(name: str) -> None:
+        runs.append(name)
+
+    nightly = Job("nightly", DailyAt.parse("03:00"), lambda c: record("nightly"))
+    frequent = Job("frequent", Every(0.3), lambda c: record("frequent"))
+    scheduler = Scheduler(db, [nightly, frequent], SystemClock(), service="idle",
+                          poll_seconds=0.05, max_wait_seconds=0.5)
+    tries: list[str] = []
+    real_acquire = scheduler._store.acquire
+
+    async def counted_acquire(name: str, *args: Any, **kwargs: Any) -> Any:
+        tries.append(name)  # a conditional write to the job's document, whether or not it takes the lease
+        return await real_acquire(name, *args, **kwargs)
+
+    monkeypatch.setattr(scheduler._store, "acquire", counted_acquire)
+    await scheduler.prepare()
+    scheduler.start()
+    await asyncio.sleep(2.0)
+    await scheduler.stop()
+    # Before, each job tried to take its lease every poll: some 40 writes each in 2 s.
+    assert "nightly" not in tries and "nightly" not in runs
+    assert 4 <= runs.count("frequent") <= 8  # due every 0.3 s: it still runs on time
+    assert tries.count("frequent") == runs.count("frequent")

@@ -1,7 +1,10 @@
 """Runs a service's jobs in its own process, one replica at a time per job.
 
-Each job has a loop that, every ``poll_seconds``, tries to take the job's
-lease in MongoDB if it is due; the replica that gets it runs the job, renews
+Each job has a loop that reads the job's state and sleeps until it is due
+(at least ``poll_seconds``, at most ``max_wait_seconds``, so a schedule moved by
+another replica is seen), then tries to take the job's lease in MongoDB; an
+idle platform reads each job's state now and then instead of writing to it
+every second. The replica that gets the lease runs the job, renews
 the lease while it runs, records the outcome and the next due time, and lets
 go. A failed run is logged, counted in ``/metrics`` and retried with
 exponential back-off. A replica that dies mid-run leaves a lease that expires.
@@ -16,7 +19,7 @@ import traceback
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -54,7 +57,7 @@ def _summary(result: Any) -> str:
 
 class Scheduler:
     def __init__(self, db: AsyncDatabase[Document], jobs: Sequence[Job], clock: Clock, *, service: str,
-                 poll_seconds: float = 1.0, owner: str | None = None) -> None:
+                 poll_seconds: float = 1.0, max_wait_seconds: float = 10.0, owner: str | None = None) -> None:
         names = [job.name for job in jobs]
         if len(set(names)) != len(names):
             raise ValueError(f"job names must be unique: {names}")
@@ -64,6 +67,7 @@ class Scheduler:
         self.owner = owner or f"{service}-{uuid.uuid4().hex[:12]}"
         self._store = JobStore(db)
         self._poll = poll_seconds
+        self._max_wait = max(max_wait_seconds, poll_seconds)
         self._tasks: list[asyncio.Task[None]] = []
         self._prepared = False
         self._preparing = asyncio.Lock()  # every job's loop starts by preparing: once is enough
@@ -136,10 +140,14 @@ class Scheduler:
 
     async def _loop(self, job: Job) -> None:
         while True:
+            wait = self._poll
             try:
                 if not self._prepared:
                     await self.prepare()
-                await self._attempt(job, due_only=True)
+                wait = await self._until_due(job)
+                if wait <= 0:
+                    await self._attempt(job, due_only=True)
+                    wait = self._poll
             except asyncio.CancelledError:
                 raise
             except Exception:  # the store itself failed (a database hiccup): try again next poll
@@ -150,7 +158,19 @@ class Scheduler:
                 # below us; honour it here instead of sleeping a whole poll (which
                 # held every shutdown for the 10 s ``stop`` waits).
                 raise asyncio.CancelledError
-            await asyncio.sleep(self._poll)
+            await asyncio.sleep(wait)
+
+    async def _until_due(self, job: Job) -> float:
+        """Seconds until the job is due and its lease free (0: try now), within the polling bounds."""
+        state = await self._store.get(job.name)
+        if state is None:
+            return 0.0
+        now = self.clock.now()
+        due = _aware(state["next_run_at"])
+        if state.get("lease_until") is not None and _aware(state["lease_until"]) > now:
+            due = max(due, now + timedelta(seconds=self._poll))  # another replica runs it: look again soon
+        seconds = (due - now).total_seconds()
+        return 0.0 if seconds <= 0 else min(max(seconds, self._poll), self._max_wait)
 
     async def _attempt(self, job: Job, *, due_only: bool) -> RunOutcome | None:
         now = self.clock.now()
