@@ -23,7 +23,6 @@ import httpx
 
 from bench.load import SCENARIO_ENV, Driver, Person, Recorder, gather_bounded, issue_with_retries, join
 from bench.platform_process import ADMIN_EMAIL, ADMIN_PASSWORD, cpu_seconds, start_platform
-from bench.support import percentile
 
 GOAL_DRIFT = 1.5
 GOAL_IDLE_CPU_PERCENT = 5.0
@@ -48,13 +47,7 @@ async def use(driver: Driver, person: Person, rng: random.Random) -> None:
 
 
 def window_lines(index: int, recorder: Recorder, database_cpu: float) -> list[str]:
-    lines = [f"window {index + 1}: database CPU {database_cpu:.1f} % of a core"]
-    for route in sorted(recorder.latencies):
-        values = recorder.latencies[route]
-        statuses = " ".join(f"{s}×{n}" for s, n in sorted(recorder.statuses[route].items()))
-        lines.append(f"  {route:<28} {len(values):>6}  p50 {percentile(values, 0.5) * 1000:7.1f} ms  "
-                     f"p99 {percentile(values, 0.99) * 1000:7.1f} ms  {statuses}")
-    return lines
+    return [f"window {index + 1}: database CPU {database_cpu:.1f} % of a core", *recorder.table()]
 
 
 async def soak(gateway: str, database_pid: int | None, *, minutes: float, window_minutes: float, members: int,
