@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.platform_process import platform_processes
 from coop_shared.devserver import SERVICES
 from coop_shared.testing.servers import Infrastructure, free_port
 
@@ -36,20 +37,8 @@ class Platform:
         return f"http://127.0.0.1:{self.ports[service]}"
 
     def service_pids(self) -> dict[str, int]:
-        """The pid of each service process the platform runs now (its children, by their command line)."""
-        pids: dict[str, int] = {}
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-                if int(fields[1]) != self.process.pid:
-                    continue
-                argv = (stat.parent / "cmdline").read_bytes().split(b"\0")
-            except (OSError, IndexError, ValueError):
-                continue  # exited meanwhile
-            module = next((a.decode() for a in argv if a.endswith(b".cli")), "")
-            if module:
-                pids[module.removesuffix(".cli")] = int(stat.parent.name)
-        return pids
+        """The pid of each service process the platform runs now."""
+        return {name: pid for name, pid in platform_processes(self.process.pid).items() if name in self.ports}
 
     @property
     def payroll_clock_offset(self) -> Path:
