@@ -249,3 +249,44 @@ async def test_an_abandoned_claim_is_taken_over_within_seconds(
     assert [e.id for e in received] == [e.id for e in events]
     await consumer.stop()
     await connection.close()
+
+
+class _ClaimedMeanwhile:
+    """The relay's collection, where another relay claims its share between this relay's read and its claim."""
+
+    def __init__(self, collection: Any, rival: OutboxRelay) -> None:
+        self._collection, self._rival, self.rival_claimed = collection, rival, []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._collection, name)
+
+    async def update_many(self, *args: Any, **kwargs: Any) -> Any:
+        if not self.rival_claimed:
+            self.rival_claimed = await self._rival._claim_batch()
+        return await self._collection.update_many(*args, **kwargs)
+
+
+async def test_a_claim_that_races_another_relay_publishes_only_what_it_holds(
+    mongo: AsyncMongoClient[dict[str, Any]], db: AsyncDatabase[dict[str, Any]],
+    infrastructure: Infrastructure, namespace: str,
+) -> None:
+    topo = topology(namespace)
+    received: list[Envelope] = []
+    connection, consumer = await collect(infrastructure, topo, received)
+    outbox = Outbox(db)
+    events = await commit_steps(mongo, outbox, ["inv-p", "inv-q", "inv-r", "inv-s"], 1)
+    publisher = EventPublisher(connection, topo.exchange, service="tests")
+    rival = OutboxRelay(db, publisher, outbox, service="tests", batch_size=2)
+    relay = OutboxRelay(db, publisher, outbox, service="tests")
+    raced = _ClaimedMeanwhile(relay._collection, rival)
+    relay._collection = raced  # type: ignore[assignment]
+    assert await relay.publish_pending_once() == 2  # read four, but the rival had claimed two first
+    assert [d["_id"] for d in raced.rival_claimed] == [e.id for e in events[:2]]
+    await wait_for(lambda: len(received) >= 2, 10)
+    assert [e.id for e in received] == [e.id for e in events[2:]]
+    assert await rival._publish_batch(raced.rival_claimed) == 2
+    await wait_for(lambda: len(received) >= 4, 10)
+    assert sorted(e.id for e in received) == sorted(e.id for e in events)  # each once
+    assert await db.outbox.count_documents({"status": "pending"}) == 0
+    await consumer.stop()
+    await connection.close()

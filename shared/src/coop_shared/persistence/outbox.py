@@ -217,12 +217,12 @@ class OutboxRelay:
 
     async def _claim_batch(self) -> list[dict[str, Any]]:
         now = _now()
-        window = self._collection.find(
-            {"status": PENDING},
-            {"_id": 1, "aggregate": 1, "available_at": 1, "sequence": 1},
-        ).sort([("created_at", 1), ("sequence", 1), ("_id", 1)]).limit(self._batch * 2)
+        # Whole documents: when the claim takes every one of them (the usual case) they are published as
+        # read, without reading them again (their body, type and position never change once stored).
+        window = self._collection.find({"status": PENDING}).sort(
+            [("created_at", 1), ("sequence", 1), ("_id", 1)]).limit(self._batch * 2)
         blocked: set[str] = set()
-        due: list[str] = []
+        due: list[dict[str, Any]] = []
         async for doc in window:
             aggregate = doc.get("aggregate") or doc["_id"]
             if aggregate in blocked:
@@ -233,20 +233,24 @@ class OutboxRelay:
             if available > now:
                 blocked.add(aggregate)  # backing off or leased elsewhere: its younger events wait
                 continue
-            due.append(doc["_id"])
+            due.append(doc)
             if len(due) >= self._batch:
                 break
         if not due:
             return []
         token = f"{self._owner}:{uuid.uuid4().hex}"
+        ids = [doc["_id"] for doc in due]
         result = await self._collection.update_many(
-            {"_id": {"$in": due}, "status": PENDING, "available_at": {"$lte": now}},
+            {"_id": {"$in": ids}, "status": PENDING, "available_at": {"$lte": now}},
             {"$set": {"available_at": now + self._lease, "lease_owner": token}},
         )
+        if result.modified_count == len(due):
+            return [{**doc, "lease_owner": token} for doc in due]
         if result.modified_count == 0:
             return []
-        claimed = [doc async for doc in self._collection.find({"lease_owner": token, "status": PENDING})]
-        order = {event_id: index for index, event_id in enumerate(due)}
+        # Another relay took some of them meanwhile: only what this claim holds.
+        claimed = [doc async for doc in self._collection.find({"_id": {"$in": ids}, "lease_owner": token})]
+        order = {event_id: index for index, event_id in enumerate(ids)}
         claimed.sort(key=lambda d: order.get(d["_id"], len(order)))
         return claimed
 
