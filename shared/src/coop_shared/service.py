@@ -224,6 +224,7 @@ def create_service_app(
                   # The gateway serves the viewers from vendored files; services only their JSON.
                   docs_url=None, redoc_url=None)
     install_openapi(app)
+    app.state.consumption = Consumption(handlers if messaging else None, messaging and consume_token_versions)
     # Replaceable before start-up (the members service verifies with its own
     # keys; tests install a verifier for their own signing key).
     app.state.token_verifier = TokenVerifier(
@@ -255,6 +256,29 @@ def create_service_app(
     return app
 
 
+def bound_handlers(runtime: Runtime, handlers: HandlersFactory | None,
+                   versions: TokenVersions | None) -> dict[str, Handler]:
+    """Every event type the service's consumer is bound to, with its handler: the service's own and,
+    when it learns revoked tokens, members' token-version changes."""
+    handled: dict[str, Handler] = dict(handlers(runtime)) if handlers is not None else {}
+    if versions is not None:
+        handled[TOKEN_VERSION_EVENT] = token_version_handler(versions)
+    return handled
+
+
+@dataclass(frozen=True)
+class Consumption:
+    """What a service app consumes, kept on ``app.state.consumption`` so a test can compare it with the
+    contracts that name the service as a consumer, without a server."""
+
+    handlers: HandlersFactory | None
+    token_versions: bool
+
+    def event_types(self, runtime: Runtime) -> set[str]:
+        versions = TokenVersions(runtime.db) if self.token_versions else None
+        return set(bound_handlers(runtime, self.handlers, versions))
+
+
 async def _start_messaging(runtime: Runtime, handlers: HandlersFactory | None,
                            versions: TokenVersions | None, tracer: Tracer) -> None:
     settings = runtime.settings
@@ -268,9 +292,7 @@ async def _start_messaging(runtime: Runtime, handlers: HandlersFactory | None,
         await channel.close()
     runtime.publisher = EventPublisher(runtime.amqp, settings.exchange_name, service=settings.service_name,
                                        timeout=settings.publish_timeout_seconds)
-    handled: dict[str, Handler] = dict(handlers(runtime)) if handlers is not None else {}
-    if versions is not None:
-        handled[TOKEN_VERSION_EVENT] = token_version_handler(versions)
+    handled = bound_handlers(runtime, handlers, versions)
     if handled:
         topology = Topology(settings.exchange_name, settings.dead_letter_exchange_name,
                             settings.service_name, settings.consumer_delivery_limit, settings.amqp_prefix)

@@ -20,9 +20,8 @@ def handled_event_types() -> list[str]:
 
 
 def build_handlers(runtime: Runtime) -> Mapping[str, Handler]:
-    ctx = context_of(runtime)
-
     async def handle(envelope: Envelope) -> None:
-        await handle_event(ctx, envelope)
+        # The context is read when an event comes: the handlers exist before the composition root runs.
+        await handle_event(context_of(runtime), envelope)
 
     return dict.fromkeys(handled_event_types(), handle)
