@@ -44,6 +44,14 @@ def client_from_doc(doc: Document) -> Client:
                          peppol_id=PeppolParticipantId.parse(peppol) if peppol else None, email=doc.get("email"))
 
 
+def client_snapshot(doc: Document) -> Document:
+    """The copy of a stored client a quote or an invoice keeps (normalised by the domain)."""
+    kept = {"id": doc["_id"], **client_fields(client_from_doc(doc)), "language": doc.get("language", "fr")}
+    if doc.get("cooperative_activity_id"):
+        kept["cooperative_activity_id"] = doc["cooperative_activity_id"]
+    return kept
+
+
 def client_fields(client: Client) -> Document:
     """The normalised identity of a client; absent values are left out (partial unique indexes)."""
     fields: Document = {
@@ -115,6 +123,7 @@ def quote_from_doc(doc: Document) -> Quote:
     quote.answered_on = parse_day(doc.get("answered_on"))
     quote.client_comment = doc.get("client_comment")
     quote.invoice_id = doc.get("invoice_id")
+    quote.version = int(doc.get("version", 0))
     return quote
 
 
@@ -169,6 +178,7 @@ def invoice_from_doc(doc: Document) -> Invoice:
     invoice.credited_groups = {
         (VatCategoryCode(g["category"]), Decimal(g["rate"])): (Decimal(g["taxable_amount"]), Decimal(g["vat_amount"]))
         for g in credits.get("groups") or ()}
+    invoice.version = int(doc.get("version", 0))
     return invoice
 
 
@@ -226,3 +236,27 @@ def invoice_state(invoice: Invoice) -> Document:
                        for (category, rate), (taxable, vat) in invoice.credited_groups.items()],
         }
     return state
+
+
+def issue_state(invoice: Invoice) -> Document:
+    """What issuing gives an invoice besides its state: the number, the dates, the contribution rate and,
+    unless it has none (an internal transfer), the structured communication."""
+    number, issued, due = invoice.number, invoice.issue_date, invoice.due_date
+    if number is None or issued is None or due is None:
+        raise ValueError(f"invoice {invoice.id} is not issued")
+    state: Document = {**invoice_state(invoice), "number": str(number), "year": number.year,
+                       "sequence": number.sequence, "issue_date": issued.isoformat(), "due_date": due.isoformat(),
+                       "contribution_rate": invoice.contribution_rate}
+    if number.prefix:
+        state["number_prefix"] = number.prefix
+    if invoice.structured_communication is not None:
+        state["structured_communication"] = invoice.structured_communication
+    return state
+
+
+def credit_note_state(note: CreditNote) -> Document:
+    """What a credit note is, as stored (it never changes once issued)."""
+    return {"regime": regime_to_doc(note.regime), "lines": [line_to_doc(line) for line in note.lines],
+            "totals": totals_to_doc(note.totals), "number": str(note.number), "number_prefix": note.number.prefix,
+            "year": note.number.year, "sequence": note.number.sequence, "issue_date": note.issue_date.isoformat(),
+            "reason": note.reason}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -19,6 +20,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from coop_shared.http.errors import ApiError
 from coop_shared.http.pagination import decode_cursor, encode_cursor
+from coop_shared.persistence.changes import changed_since
+from coop_shared.persistence.keyset import after_cursor, next_cursor, sort_spec
 from coop_shared.persistence.mongo import Document
 from invoicing.adapters.indexes import (
     BANK_LINES,
@@ -38,7 +41,21 @@ from invoicing.adapters.indexes import (
     SENDINGS,
     UNMATCHED,
 )
-from invoicing.domain.invoice import OPEN_STATUSES
+from invoicing.adapters.mappers import (
+    billing_document_from_doc,
+    client_fields,
+    client_from_doc,
+    client_snapshot,
+    credit_note_state,
+    invoice_from_doc,
+    invoice_state,
+    issue_state,
+    quote_from_doc,
+    quote_state,
+)
+from invoicing.domain.clients import Client
+from invoicing.domain.invoice import OPEN_STATUSES, CreditNote, Invoice
+from invoicing.domain.quote import Quote
 from invoicing.domain.reminders import ReminderLevel
 
 
@@ -49,6 +66,71 @@ class StaleVersion(Exception):
 def of_activities(activity_ids: Iterable[str]) -> Document:
     """The filter of the documents (of any collection here) that belong to one of ``activity_ids``."""
     return {"activity_id": {"$in": sorted(activity_ids)}}
+
+
+def _in_scope(activity_ids: Iterable[str] | None) -> Document:
+    """The documents of ``activity_ids``; None: of every activity."""
+    if activity_ids is None:
+        return {}
+    ids = sorted(activity_ids)
+    return {"activity_id": ids[0]} if len(ids) == 1 else of_activities(ids)
+
+
+def _equal(**fields: object) -> Document:
+    """Equality on each field given a value (None leaves the field out)."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _cursor_if_more(docs: list[Document], limit: int, field: str = "created_at") -> str | None:
+    """The next page's cursor when more than ``limit`` were found (a page reads one beyond its size to know)."""
+    return next_cursor(docs[:limit], limit, field) if len(docs) > limit else None
+
+
+@dataclass(frozen=True)
+class ClientCopy:
+    """A client as a quote or an invoice keeps it: the domain client, and the copy stored on the document
+    (with its id, language and, for another activity of the cooperative, that activity)."""
+
+    client: Client
+    snapshot: Document
+
+    @property
+    def id(self) -> str:
+        return str(self.snapshot["id"])
+
+    @property
+    def intra_cooperative(self) -> bool:
+        return bool(self.snapshot.get("cooperative_activity_id"))
+
+    @classmethod
+    def kept(cls, snapshot: Document) -> ClientCopy:
+        """The copy a stored quote or invoice keeps, with its domain client."""
+        return cls(client_from_doc(snapshot), snapshot)
+
+
+@dataclass(frozen=True)
+class InvoiceFilters:
+    """What a list of invoices and credit notes is narrowed to; a field left None narrows nothing."""
+
+    activity_ids: frozenset[str] | None = None  # None: every activity
+    client_id: str | None = None
+    status: str | None = None
+    kind: str | None = None
+    year: int | None = None
+    number: str | None = None
+    overdue_on: date | None = None  # still open and due before that day
+    updated_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PaymentFilters:
+    """What a list of payments is narrowed to; a field left None narrows nothing."""
+
+    activity_ids: frozenset[str] | None = None  # None: every activity
+    invoice_id: str | None = None
+    source: str | None = None
+    statement_id: str | None = None
+    updated_since: datetime | None = None
 
 
 class _Repository:
@@ -83,31 +165,72 @@ class _Repository:
             raise StaleVersion(key)
         return doc
 
-    async def page(self, query: Document, limit: int, cursor: str | None) -> tuple[list[Document], str | None]:
+    async def _page(self, query: Document, limit: int, cursor: str | None) -> tuple[list[Document], str | None]:
         """Newest first; the cursor is the last item's (created_at, _id)."""
-        after = decode_cursor(cursor)
-        if after is not None:
-            try:
-                created = datetime.fromisoformat(str(after["t"]))
-                last_id = str(after["id"])
-            except (KeyError, ValueError):
-                raise ApiError(400, "invalid_cursor", "The cursor is not one this API produced.",
-                               field="cursor") from None
-            query = {"$and": [query, {"$or": [{"created_at": {"$lt": created}},
-                                              {"created_at": created, "_id": {"$lt": last_id}}]}]}
-        docs = [d async for d in self.collection.find(query).sort([("created_at", -1), ("_id", -1)]).limit(limit + 1)]
-        more = len(docs) > limit
-        docs = docs[:limit]
-        next_cursor = encode_cursor({"t": docs[-1]["created_at"].isoformat(), "id": docs[-1]["_id"]}) if more else None
-        return docs, next_cursor
+        found = self.collection.find(after_cursor(query, "created_at", cursor)).sort(sort_spec("created_at"))
+        docs = [d async for d in found.limit(limit + 1)]
+        return docs[:limit], _cursor_if_more(docs, limit)
 
 
 class ClientsRepository(_Repository):
     collection_name = CLIENTS
 
+    async def copy_for(self, key: str, activity_id: str) -> ClientCopy | None:
+        """The client, as a document of ``activity_id`` keeps it; None unless it is one of that activity's."""
+        doc = await self.get(key)
+        if doc is None or doc["activity_id"] != activity_id:
+            return None
+        return ClientCopy(client_from_doc(doc), client_snapshot(doc))
+
+    async def add(self, key: str, client: Client, fields: Document) -> Document:
+        """A new client: its identity as the domain normalised it, and ``fields`` (activity, language, dates)."""
+        doc: Document = {"_id": key, **client_fields(client), **fields, "version": 1}
+        await self.insert(doc)
+        return doc
+
+    async def store(self, key: str, version: int, client: Client, fields: Document) -> Document:
+        """The client replaced whole if nobody changed it since ``version``; returns it with the new version."""
+        return await self.replace({"_id": key, **client_fields(client), **fields, "version": version})
+
+    async def page_of(self, activity_ids: Iterable[str] | None, limit: int,
+                      cursor: str | None) -> tuple[list[Document], str | None]:
+        """The clients of ``activity_ids`` (None: of every activity), newest first."""
+        return await self._page(_in_scope(activity_ids), limit, cursor)
+
 
 class QuotesRepository(_Repository):
     collection_name = QUOTES
+
+    async def page_of(self, activity_ids: Iterable[str] | None, limit: int, cursor: str | None, *,
+                      status: str | None = None) -> tuple[list[Document], str | None]:
+        """The quotes of ``activity_ids`` (None: of every activity), in ``status`` when given, newest first."""
+        return await self._page({**_in_scope(activity_ids), **_equal(status=status)}, limit, cursor)
+
+    async def quote(self, key: str, session: AsyncClientSession | None = None) -> Quote | None:
+        doc = await self.get(key, session)
+        return None if doc is None else quote_from_doc(doc)
+
+    async def with_document(self, key: str,
+                            session: AsyncClientSession | None = None) -> tuple[Quote, Document] | None:
+        """The quote, and the document it is stored as (what no aggregate holds: the client's copy, the link)."""
+        doc = await self.get(key, session)
+        return None if doc is None else (quote_from_doc(doc), doc)
+
+    async def add(self, quote: Quote, fields: Document, session: AsyncClientSession | None = None) -> Document:
+        """A new quote: its state, and ``fields`` besides (the client's copy, who, when); stored at version 1."""
+        doc: Document = {"_id": quote.id, "activity_id": quote.activity_id, **fields, **quote_state(quote),
+                         "version": 1}
+        await self.insert(doc, session)
+        quote.version = 1
+        return doc
+
+    async def save(self, quote: Quote, fields: Document, session: AsyncClientSession | None = None,
+                   unset: tuple[str, ...] = ()) -> Document:
+        """The quote's state and ``fields`` if nobody changed it since it was read (else StaleVersion);
+        returns the stored document."""
+        doc = await self.update(quote.id, quote.version, {**quote_state(quote), **fields}, session, unset)
+        quote.version = int(doc["version"])
+        return doc
 
     async def by_token_hash(self, digest: str) -> Document | None:
         return await self.collection.find_one({"token_hash": digest})
@@ -125,14 +248,67 @@ def _open_and_due_before(day: date) -> Document:
 class InvoicesRepository(_Repository):
     collection_name = INVOICES
 
-    @staticmethod
-    def overdue_filter(today: date) -> Document:
-        """The filter of the documents still open whose due date is before ``today``."""
-        return _open_and_due_before(today)
+    async def page_of(self, filters: InvoiceFilters, limit: int,
+                      cursor: str | None) -> tuple[list[Document], str | None]:
+        """Invoices and credit notes as ``filters`` narrow them, newest first."""
+        query = {**_in_scope(filters.activity_ids),
+                 **_equal(client_id=filters.client_id, status=filters.status, kind=filters.kind, year=filters.year,
+                          number=filters.number)}
+        if filters.overdue_on is not None:  # open statuses, whatever status was asked for
+            query.update(_open_and_due_before(filters.overdue_on))
+        return await self._page(changed_since(query, filters.updated_since), limit, cursor)
 
-    async def with_communication(self, ogm: str, session: AsyncClientSession | None = None) -> Document | None:
+    async def invoice(self, key: str, session: AsyncClientSession | None = None) -> Invoice | None:
+        """The invoice; None when there is none (or it is a credit note)."""
+        doc = await self.get(key, session)
+        return None if doc is None or doc["kind"] != "invoice" else invoice_from_doc(doc)
+
+    async def with_document(self, key: str, session: AsyncClientSession | None = None
+                            ) -> tuple[Invoice | CreditNote, Document] | None:
+        """The invoice or credit note, and the document it is stored as (what no aggregate holds: the
+        client's copy, the review, the owner, the reminders sent)."""
+        doc = await self.get(key, session)
+        return None if doc is None else (billing_document_from_doc(doc), doc)
+
+    async def add(self, invoice: Invoice, fields: Document, session: AsyncClientSession | None = None) -> Document:
+        """A new draft: its state, and ``fields`` besides (the client's copy, the series, who, when);
+        stored at version 1."""
+        doc: Document = {"_id": invoice.id, "activity_id": invoice.activity_id, **fields}
+        if invoice.quote_id is not None:
+            doc["quote_id"] = invoice.quote_id
+        doc.update({**invoice_state(invoice), "version": 1})
+        await self.insert(doc, session)
+        invoice.version = 1
+        return doc
+
+    async def save(self, invoice: Invoice, fields: Document, session: AsyncClientSession | None = None,
+                   unset: tuple[str, ...] = ()) -> Document:
+        """The invoice's state and ``fields`` if nobody changed it since it was read (else StaleVersion);
+        returns the stored document."""
+        return await self._save(invoice, {**invoice_state(invoice), **fields}, session, unset)
+
+    async def save_issued(self, invoice: Invoice, fields: Document, session: AsyncClientSession) -> Document:
+        """As ``save``, with what issuing gave it: its number, dates, contribution rate and communication."""
+        return await self._save(invoice, {**issue_state(invoice), **fields}, session, ())
+
+    async def _save(self, invoice: Invoice, changes: Document, session: AsyncClientSession | None,
+                    unset: tuple[str, ...]) -> Document:
+        doc = await self.update(invoice.id, invoice.version, changes, session, unset)
+        invoice.version = int(doc["version"])
+        return doc
+
+    async def add_credit_note(self, key: str, note: CreditNote, fields: Document,
+                              session: AsyncClientSession) -> Document:
+        """A credit note as issued, and ``fields`` besides (the invoice it credits, the client's copy, who, when)."""
+        doc: Document = {"_id": key, **fields, **credit_note_state(note), "version": 1}
+        await self.insert(doc, session)
+        return doc
+
+    async def with_communication(self, ogm: str, session: AsyncClientSession | None = None
+                                 ) -> tuple[Invoice, Document] | None:
         """The invoice (not a credit note) that ``ogm``, its structured communication, names."""
-        return await self.collection.find_one({"structured_communication": ogm, "kind": "invoice"}, session=session)
+        doc = await self.collection.find_one({"structured_communication": ogm, "kind": "invoice"}, session=session)
+        return None if doc is None else (invoice_from_doc(doc), doc)
 
     async def id_with_communication(self, ogm: str, session: AsyncClientSession | None = None) -> str | None:
         doc = await self.collection.find_one({"structured_communication": ogm, "kind": "invoice"}, {"_id": 1},
@@ -172,6 +348,13 @@ class InvoicesRepository(_Repository):
 class PaymentsRepository(_Repository):
     collection_name = PAYMENTS
 
+    async def page_of(self, filters: PaymentFilters, limit: int,
+                      cursor: str | None) -> tuple[list[Document], str | None]:
+        """Payments as ``filters`` narrow them, newest first."""
+        query = {**_in_scope(filters.activity_ids),
+                 **_equal(invoice_id=filters.invoice_id, source=filters.source, statement_id=filters.statement_id)}
+        return await self._page(changed_since(query, filters.updated_since), limit, cursor)
+
     async def latest_debtor_iban(self, invoice_id: str, session: AsyncClientSession | None = None) -> str | None:
         """The account the client last paid this invoice from (bank statements give it), if known."""
         doc = await self.collection.find_one({"invoice_id": invoice_id, "debtor_iban": {"$type": "string"}},
@@ -190,6 +373,13 @@ class PaymentsRepository(_Repository):
 
 class RefundsRepository(_Repository):
     collection_name = REFUNDS
+
+    async def page_of(self, activity_ids: Iterable[str] | None, limit: int, cursor: str | None, *,
+                      status: str | None = None, invoice_id: str | None = None) -> tuple[list[Document], str | None]:
+        """The refunds of ``activity_ids`` (None: of every activity), narrowed to ``status`` and to one
+        invoice when given, newest first."""
+        query = {**_in_scope(activity_ids), **_equal(status=status, invoice_id=invoice_id)}
+        return await self._page(query, limit, cursor)
 
     async def due_to_known_accounts(self, session: AsyncClientSession) -> list[Document]:
         """Refunds still due whose client account is known, oldest first."""
@@ -216,11 +406,16 @@ class InternalTransfersRepository(_Repository):
             query["$and"] = [{"$or": [{"seller_activity_id": activity_id}, {"buyer_activity_id": activity_id}]}]
         if status is not None:
             query["status"] = status
-        return await self.page(query, limit, cursor)
+        return await self._page(query, limit, cursor)
 
 
 class UnmatchedRepository(_Repository):
     collection_name = UNMATCHED
+
+    async def page_of(self, limit: int, cursor: str | None, *,
+                      status: str | None = None) -> tuple[list[Document], str | None]:
+        """Unmatched amounts, in ``status`` when given, newest first."""
+        return await self._page(_equal(status=status), limit, cursor)
 
     async def flag_late_refunds(self, received_before: date, today: date) -> int:
         """Money still held (open) that was received before ``received_before``: flagged once, on ``today``."""
@@ -232,6 +427,10 @@ class UnmatchedRepository(_Repository):
 
 class StatementsRepository(_Repository):
     collection_name = BANK_STATEMENTS
+
+    async def page_of(self, limit: int, cursor: str | None) -> tuple[list[Document], str | None]:
+        """Every statement, newest first."""
+        return await self._page({}, limit, cursor)
 
     async def by_identity(self, account_iban: str, statement_id: str) -> Document | None:
         return await self.collection.find_one({"account_iban": account_iban, "statement_id": statement_id})
@@ -267,9 +466,7 @@ class BankLinesRepository(_Repository):
                 raise ApiError(400, "invalid_cursor", "The cursor is not one this API produced.", field="cursor")
             query["position"] = {"$gt": position}
         docs = [d async for d in self.collection.find(query).sort("position", 1).limit(limit + 1)]
-        more = len(docs) > limit
-        docs = docs[:limit]
-        return docs, encode_cursor({"p": docs[-1]["position"]}) if more else None
+        return docs[:limit], encode_cursor({"p": docs[limit - 1]["position"]}) if len(docs) > limit else None
 
     async def unreversed_credits(self, account_iban: str, amount: Decimal, outcomes: Iterable[str], *,
                                  end_to_end_id: str | None = None, invoice_id: str | None = None,
@@ -339,6 +536,11 @@ class PeppolTransmissionsRepository(_Repository):
 
 class ExpenseClaimsRepository(_Repository):
     collection_name = EXPENSE_CLAIMS
+
+    async def page_of(self, activity_ids: Iterable[str] | None, limit: int, cursor: str | None, *,
+                      status: str | None = None) -> tuple[list[Document], str | None]:
+        """The claims of ``activity_ids`` (None: of every activity), in ``status`` when given, newest first."""
+        return await self._page({**_in_scope(activity_ids), **_equal(status=status)}, limit, cursor)
 
     async def claimed(self, activity_id: str, status: str, excluding: str) -> Decimal:
         """Sum charged by the activity's claims in ``status`` (but one)."""

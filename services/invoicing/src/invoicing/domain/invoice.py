@@ -254,6 +254,9 @@ class Invoice(EditableLines):
         self._lines: tuple[InvoiceLine, ...] = ()
         self._prepaid = ZERO
         self.buyer_reference: str | None = None
+        # The stored version this state was read at (0: never stored); the repository saves it only if
+        # nobody changed it since, and counts it up.
+        self.version = 0
         self.replace_lines(lines)
         self.set_prepaid(prepaid)
         self.set_buyer_reference(buyer_reference)

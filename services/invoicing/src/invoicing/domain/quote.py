@@ -70,6 +70,7 @@ class Quote(EditableLines):
         self.answered_on: date | None = None
         self.client_comment: str | None = None
         self.invoice_id: str | None = None
+        self.version = 0  # the stored version this state was read at (0: never stored), as on ``Invoice``
         self.replace_lines(lines)
 
     # -- content (draft only) -------------------------------------------------

@@ -14,13 +14,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from coop_shared.auth.principal import Principal, Role
 from coop_shared.errors import Conflict, Forbidden, NotFound
 from invoicing.adapters.read_models import ReadModel
-from invoicing.adapters.repositories import of_activities
 from invoicing.domain.access import ActivityRecord, supported_by
 
 READ_SCOPE = "invoices:read"
@@ -35,6 +34,18 @@ def _partner_reads(principal: Principal) -> bool:
 def _partner_writes(principal: Principal, activity_id: str) -> bool:
     return principal.has_scope(WRITE_SCOPE) and principal.activities is not None \
         and activity_id in principal.activities
+
+
+@dataclass(frozen=True)
+class ListScope:
+    """The activities a list shows documents of; ``activity_ids`` None: all of them."""
+
+    activity_ids: frozenset[str] | None
+
+    @classmethod
+    def of(cls, activity_id: str | None) -> ListScope:
+        """One activity, or every one."""
+        return cls(None if activity_id is None else frozenset({activity_id}))
 
 
 class AccessPolicy:
@@ -54,15 +65,15 @@ class AccessPolicy:
             ids |= {a.id for a in await self.read_model.activities_supported_by(principal.id)}
         return ids
 
-    async def list_query(self, principal: Principal, activity_id: str | None) -> dict[str, Any] | None:
-        """The base query of a list the principal may see, narrowed to one
+    async def list_scope(self, principal: Principal, activity_id: str | None) -> ListScope | None:
+        """The activities of a list the principal may see, narrowed to one
         activity when asked; None when that activity is not theirs (an empty page)."""
         visible = await self.visible_activity_ids(principal)
         if activity_id is not None:
             if visible is not None and activity_id not in visible:
                 return None
-            return {"activity_id": activity_id}
-        return {} if visible is None else of_activities(visible)
+            return ListScope.of(activity_id)
+        return ListScope(None if visible is None else frozenset(visible))
 
     async def can_view(self, principal: Principal, activity_id: str) -> bool:
         if principal.role is Role.ADMIN:

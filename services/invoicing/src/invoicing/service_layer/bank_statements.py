@@ -25,7 +25,6 @@ from coop_shared.persistence.mongo import Document
 from invoicing.adapters.camt053 import parse_camt053
 from invoicing.adapters.repositories import StaleVersion
 from invoicing.domain.errors import DomainConflictError, DomainValidationError
-from invoicing.domain.invoice import InvoiceStatus
 from invoicing.domain.ogm import format_ogm
 from invoicing.domain.payments import (
     CURRENCY,
@@ -187,13 +186,14 @@ class BankStatementService:
             assert found.reason is not None
             return await unmatched(found.reason)
         ogm = format_ogm(found.digits)
-        invoice = await self.ctx.invoices.with_communication(ogm, session)
-        if invoice is None:
+        named = await self.ctx.invoices.with_communication(ogm, session)
+        if named is None:
             return await unmatched(UnmatchedReason.UNKNOWN_REFERENCE, ogm=ogm)
-        reason = unpayable_reason(InvoiceStatus(invoice["status"]))
+        paid, invoice = named
+        reason = unpayable_reason(paid.status)
         if reason is not None:
             return await unmatched(reason, invoice, ogm)
-        applied = await self.payments.apply(session, invoice, credit.amount, received_on=credit.booking_date,
+        applied = await self.payments.apply(session, paid, invoice, credit.amount, received_on=credit.booking_date,
                                             application_key=source_key, origin=origin)
         extra: Document = {"payment_id": applied.payment["_id"], "invoice_id": invoice["_id"]}
         if applied.allocation.excess > 0:
@@ -256,7 +256,7 @@ class BankStatementService:
         return doc
 
     async def list_statements(self, limit: int, cursor: str | None) -> tuple[list[Document], str | None]:
-        return await self.ctx.statements.page({}, limit, cursor)
+        return await self.ctx.statements.page_of(limit, cursor)
 
     async def lines(self, statement_ref: str, limit: int, cursor: str | None) -> tuple[list[Document], str | None]:
         await self.get(statement_ref)

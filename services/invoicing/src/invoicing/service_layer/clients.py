@@ -16,8 +16,7 @@ from pymongo.errors import DuplicateKeyError
 from coop_shared.auth.principal import Principal
 from coop_shared.errors import Conflict, NotFound
 from coop_shared.persistence.mongo import Document
-from invoicing.adapters.mappers import client_fields, client_from_doc
-from invoicing.adapters.repositories import StaleVersion
+from invoicing.adapters.repositories import ClientCopy, StaleVersion
 from invoicing.domain.clients import Address, Client, CompanyClient, PeppolParticipantId, PrivateClient
 from invoicing.domain.errors import DomainValidationError
 from invoicing.service_layer.context import Context
@@ -58,14 +57,6 @@ def build_client(data: Document) -> Client:
     return company
 
 
-def snapshot(doc: Document) -> Document:
-    """The copy of a client a quote or an invoice keeps."""
-    kept = {"id": doc["_id"], **client_fields(client_from_doc(doc)), "language": doc.get("language", "fr")}
-    if doc.get("cooperative_activity_id"):
-        kept["cooperative_activity_id"] = doc["cooperative_activity_id"]
-    return kept
-
-
 @dataclass
 class ClientService:
     ctx: Context
@@ -81,25 +72,24 @@ class ClientService:
             raise DomainValidationError("client.cooperative_activity_not_company",
                                         "An activity of the cooperative is invoiced as a company.", "kind")
 
-    def _document(self, key: str, activity_id: str, data: Document, client: Client) -> Document:
-        doc: Document = {"_id": key, "activity_id": activity_id, **client_fields(client),
-                         "language": data.get("language") or "fr"}
+    @staticmethod
+    def _fields(activity_id: str, data: Document) -> Document:
+        """What a client document holds besides the client's identity."""
+        fields: Document = {"activity_id": activity_id, "language": data.get("language") or "fr"}
         if data.get("cooperative_activity_id"):
-            doc["cooperative_activity_id"] = data["cooperative_activity_id"]
-        return doc
+            fields["cooperative_activity_id"] = data["cooperative_activity_id"]
+        return fields
 
     async def create(self, principal: Principal, activity_id: str, data: Document) -> Document:
         await self.ctx.access.require_manager(principal, activity_id, activity_not_found())
         client = build_client(data)
         await self._check_cooperative_activity(data, activity_id)
         now = self.ctx.clock.now()
-        doc = {**self._document(str(uuid.uuid4()), activity_id, data, client),
-               "created_at": now, "updated_at": now, "created_by": principal.id, "version": 1}
         try:
-            await self.ctx.clients.insert(doc)
+            return await self.ctx.clients.add(str(uuid.uuid4()), client, {
+                **self._fields(activity_id, data), "created_at": now, "updated_at": now, "created_by": principal.id})
         except DuplicateKeyError as exc:
             raise _duplicate() from exc
-        return doc
 
     async def get(self, principal: Principal, client_id: str) -> Document:
         doc = await self.ctx.clients.get(client_id)
@@ -124,11 +114,10 @@ class ClientService:
                 data["enterprise_number"] = None
         client = build_client(data)
         await self._check_cooperative_activity(data, current["activity_id"])
-        doc = {**self._document(current["_id"], current["activity_id"], data, client),
-               "created_at": current["created_at"], "created_by": current.get("created_by"),
-               "updated_at": self.ctx.clock.now(), "version": current["version"]}
+        fields = {**self._fields(current["activity_id"], data), "created_at": current["created_at"],
+                  "created_by": current.get("created_by"), "updated_at": self.ctx.clock.now()}
         try:
-            return await self.ctx.clients.replace(doc)
+            return await self.ctx.clients.store(current["_id"], current["version"], client, fields)
         except StaleVersion as exc:
             raise Conflict("client.concurrent_update", "The client changed meanwhile; read it again.") from exc
         except DuplicateKeyError as exc:
@@ -136,17 +125,17 @@ class ClientService:
 
     async def list(self, principal: Principal, activity_id: str | None, limit: int,
                    cursor: str | None) -> tuple[list[Document], str | None]:
-        query = await self.ctx.access.list_query(principal, activity_id)
-        if query is None:
+        scope = await self.ctx.access.list_scope(principal, activity_id)
+        if scope is None:
             return [], None
-        return await self.ctx.clients.page(query, limit, cursor)
+        return await self.ctx.clients.page_of(scope.activity_ids, limit, cursor)
 
-    async def for_document(self, principal: Principal, client_id: str, activity_id: str) -> Document:
-        """A client usable on a quote or invoice of ``activity_id``."""
-        doc = await self.ctx.clients.get(client_id)
-        if doc is None or doc["activity_id"] != activity_id:
+    async def for_document(self, principal: Principal, client_id: str, activity_id: str) -> ClientCopy:
+        """A client usable on a quote or invoice of ``activity_id``, as the document keeps it."""
+        copy = await self.ctx.clients.copy_for(client_id, activity_id)
+        if copy is None:
             raise NotFound("client_not_found", "No such client for this activity.", "client_id")
-        return doc
+        return copy
 
 
 def _duplicate() -> Conflict:

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from coop_shared.persistence.mongo import Document
-from invoicing.adapters.mappers import client_from_doc
+from invoicing.adapters.repositories import ClientCopy
 from invoicing.domain.errors import DomainValidationError
 from invoicing.domain.lines import LineInput, build_lines
 from invoicing.domain.totals import InvoiceLine
@@ -19,15 +19,14 @@ def is_intra_cooperative(client_snapshot: Document) -> bool:
     return bool(client_snapshot.get("cooperative_activity_id"))
 
 
-def regime_for(client_snapshot: Document, exemption_reference: str | None,
+def regime_for(copy: ClientCopy, exemption_reference: str | None,
                supply_type: SupplyType = SupplyType.SERVICES) -> VatRegime:
     """Reverse charge for an EU business with a VAT number, outside the scope for
     services to a business outside the EU, export for goods leaving it, exempt
     when a legal reference is given, none between activities."""
-    client = client_from_doc(client_snapshot)
-    regime = decide_regime(client, intra_cooperative=is_intra_cooperative(client_snapshot),
+    regime = decide_regime(copy.client, intra_cooperative=copy.intra_cooperative,
                            exemption_reference=exemption_reference, supply_type=supply_type)
-    check_regime_for_client(regime, client)
+    check_regime_for_client(regime, copy.client)
     return regime
 
 

@@ -83,12 +83,10 @@ class ExpenseService:
 
     async def list(self, principal: Principal, filters: Document, limit: int,
                    cursor: str | None) -> tuple[list[Document], str | None]:
-        query = await self.ctx.access.list_query(principal, filters.get("activity_id"))
-        if query is None:
+        scope = await self.ctx.access.list_scope(principal, filters.get("activity_id"))
+        if scope is None:
             return [], None
-        if filters.get("status") is not None:
-            query["status"] = filters["status"]
-        return await self.ctx.expense_claims.page(query, limit, cursor)
+        return await self.ctx.expense_claims.page_of(scope.activity_ids, limit, cursor, status=filters.get("status"))
 
     async def _managed(self, principal: Principal, claim_id: str) -> Document:
         doc = await self.get(principal, claim_id)

@@ -29,24 +29,13 @@ from coop_shared.contracts.invoicing import (
 )
 from coop_shared.errors import Conflict, NotFound
 from coop_shared.observability.logging import get_logger
-from coop_shared.persistence.changes import changed_since
 from coop_shared.persistence.mongo import Document
-from invoicing.adapters.mappers import (
-    client_from_doc,
-    invoice_from_doc,
-    invoice_state,
-    line_to_doc,
-    number_from_doc,
-    quote_from_doc,
-    quote_state,
-    regime_to_doc,
-    totals_to_doc,
-)
-from invoicing.adapters.repositories import StaleVersion
+from invoicing.adapters.repositories import ClientCopy, InvoiceFilters, StaleVersion
 from invoicing.domain.contribution import PaymentSplit
 from invoicing.domain.invoice import (
     CREDIT_NOTE_PREFIX,
     CreditLine,
+    CreditNote,
     Invoice,
     InvoiceNumber,
     InvoiceStatus,
@@ -54,7 +43,7 @@ from invoicing.domain.invoice import (
 from invoicing.domain.lines import LineInput, check_rates_still_valid
 from invoicing.domain.money import HUNDRED, ZERO
 from invoicing.domain.vat import SupplyType
-from invoicing.service_layer.clients import ClientService, activity_not_found, snapshot
+from invoicing.service_layer.clients import ClientService, activity_not_found
 from invoicing.service_layer.context import Context
 from invoicing.service_layer.drafting import (
     SUPPLY_FIELDS,
@@ -98,7 +87,7 @@ class InvoiceService:
 
     # -- drafts -----------------------------------------------------------------------
 
-    def _build(self, invoice_id: str, activity_id: str, client: Document, items: Sequence[LineInput],
+    def _build(self, invoice_id: str, activity_id: str, client: ClientCopy, items: Sequence[LineInput],
                exemption_reference: str | None, buyer_reference: str | None, review_required: bool,
                supply: Document | None = None) -> Invoice:
         supply = supply or {}
@@ -106,7 +95,7 @@ class InvoiceService:
         lines = lines_for(items, regime, document_supply_day(supply) or self.ctx.clock.today(),
                           self.ctx.settings.vat_rate_table())
         check_line_days(lines, supply)
-        return Invoice(invoice_id=invoice_id, activity_id=activity_id, client=client_from_doc(client), regime=regime,
+        return Invoice(invoice_id=invoice_id, activity_id=activity_id, client=client.client, regime=regime,
                        lines=lines, buyer_reference=buyer_reference, review_required=review_required)
 
     def _payment_term(self, days: int | None) -> int:
@@ -118,18 +107,16 @@ class InvoiceService:
                      supply: Document | None = None) -> Document:
         today = self.ctx.clock.today()
         activity = await self.ctx.access.require_invoicing_rights(principal, activity_id, activity_not_found(), today)
-        client = snapshot(await self.clients.for_document(principal, client_id, activity_id))
+        client = await self.clients.for_document(principal, client_id, activity_id)
         supply = supply_fields(supply or {})
         invoice = self._build(str(uuid.uuid4()), activity_id, client, items, exemption_reference, buyer_reference,
                               review_required, supply)
         now = self.ctx.clock.now()
-        doc = {"_id": invoice.id, "kind": "invoice", "series": INVOICE_SERIES, "activity_id": activity_id,
-               "activity_name": activity.name, "client_id": client_id, "client": client,
-               "exemption_reference": exemption_reference, "payment_term_days": self._payment_term(payment_term_days),
-               "review": None, **supply, **invoice_state(invoice), "created_at": now, "updated_at": now,
-               "created_by": principal.id, "version": 1}
-        await self.ctx.invoices.insert(doc)
-        return doc
+        return await self.ctx.invoices.add(invoice, {
+            "kind": "invoice", "series": INVOICE_SERIES, "activity_name": activity.name, "client_id": client_id,
+            "client": client.snapshot, "exemption_reference": exemption_reference,
+            "payment_term_days": self._payment_term(payment_term_days), "review": None, **supply, "created_at": now,
+            "updated_at": now, "created_by": principal.id})
 
     async def from_quote(self, principal: Principal, quote_id: str) -> Document:
         """The accepted quote's exact content as a draft invoice (once per quote)."""
@@ -143,21 +130,20 @@ class InvoiceService:
         invoice_id = str(uuid.uuid4())
 
         async def work(session: AsyncClientSession) -> Document:
-            current = await self.ctx.quotes.get(quote_id, session)
-            if current is None:
+            found = await self.ctx.quotes.with_document(quote_id, session)
+            if found is None:
                 raise quote_not_found()
-            quote = quote_from_doc(current)
+            quote, current = found
             invoice = Invoice.from_quote(quote, invoice_id)
             quote.mark_invoiced(invoice_id)
             now = self.ctx.clock.now()
-            doc = {"_id": invoice_id, "kind": "invoice", "series": INVOICE_SERIES, "activity_id": quote.activity_id,
-                   "activity_name": activity.name, "client_id": current["client_id"], "client": current["client"],
-                   "exemption_reference": current.get("exemption_reference"), "quote_id": quote_id,
-                   "payment_term_days": self._payment_term(None), "review": None, **invoice_state(invoice),
-                   "created_at": now, "updated_at": now, "created_by": principal.id, "version": 1}
-            await self.ctx.invoices.insert(doc, session)
-            await self.ctx.quotes.update(quote_id, current["version"], {**quote_state(quote), "updated_at": now},
-                                         session)
+            doc = await self.ctx.invoices.add(invoice, {
+                "kind": "invoice", "series": INVOICE_SERIES, "activity_name": activity.name,
+                "client_id": current["client_id"], "client": current["client"],
+                "exemption_reference": current.get("exemption_reference"),
+                "payment_term_days": self._payment_term(None), "review": None, "created_at": now, "updated_at": now,
+                "created_by": principal.id}, session)
+            await self.ctx.quotes.save(quote, {"updated_at": now}, session)
             return doc
 
         try:
@@ -177,31 +163,37 @@ class InvoiceService:
 
     async def list(self, principal: Principal, filters: Document, limit: int,
                    cursor: str | None) -> tuple[list[Document], str | None]:
-        query = await self.ctx.access.list_query(principal, filters.get("activity_id"))
-        if query is None:
+        scope = await self.ctx.access.list_scope(principal, filters.get("activity_id"))
+        if scope is None:
             return [], None
-        for field in ("client_id", "status", "kind", "year", "number"):
-            if filters.get(field) is not None:
-                query[field] = filters[field]
-        if filters.get("overdue") is True:
-            query.update(self.ctx.invoices.overdue_filter(self.ctx.clock.today()))
-        return await self.ctx.invoices.page(changed_since(query, filters.get("updated_since")), limit, cursor)
+        narrowed = InvoiceFilters(
+            activity_ids=scope.activity_ids, client_id=filters.get("client_id"), status=filters.get("status"),
+            kind=filters.get("kind"), year=filters.get("year"), number=filters.get("number"),
+            overdue_on=self.ctx.clock.today() if filters.get("overdue") is True else None,
+            updated_since=filters.get("updated_since"))
+        return await self.ctx.invoices.page_of(narrowed, limit, cursor)
 
-    async def _managed_draft(self, principal: Principal, invoice_id: str) -> Document:
-        current = await self.get(principal, invoice_id)
-        await self.ctx.access.require_manager(principal, current["activity_id"], invoice_not_found())
-        return current
+    async def _visible(self, principal: Principal, invoice_id: str) -> tuple[Invoice | CreditNote, Document]:
+        """The invoice or credit note and its document, if the principal sees it."""
+        found = await self.ctx.invoices.with_document(invoice_id)
+        if found is None:
+            raise invoice_not_found()
+        await self.ctx.access.require_view(principal, found[1]["activity_id"], invoice_not_found())
+        return found
+
+    async def _managed_draft(self, principal: Principal, invoice_id: str) -> tuple[Invoice | CreditNote, Document]:
+        found = await self._visible(principal, invoice_id)
+        await self.ctx.access.require_manager(principal, found[1]["activity_id"], invoice_not_found())
+        return found
 
     async def update(self, principal: Principal, invoice_id: str, changes: Document) -> Document:
-        current = await self._managed_draft(principal, invoice_id)
-        if current["kind"] != "invoice":
+        invoice, current = await self._managed_draft(principal, invoice_id)
+        if not isinstance(invoice, Invoice):
             raise Conflict("invoice.not_editable", "A credit note is never edited.", "status")
-        invoice = invoice_from_doc(current)
         invoice.set_buyer_reference(invoice.buyer_reference)  # raises invoice.not_editable once not a draft
-        client = current["client"]
+        client = ClientCopy(invoice.client, current["client"])
         if "client_id" in changes and changes["client_id"] != current["client_id"]:
-            client = snapshot(await self.clients.for_document(principal, changes["client_id"],
-                                                              current["activity_id"]))
+            client = await self.clients.for_document(principal, changes["client_id"], current["activity_id"])
         exemption = changes.get("exemption_reference", current.get("exemption_reference"))
         supply = supply_fields({name: changes.get(name, current.get(name)) for name in SUPPLY_FIELDS})
         regime = regime_for(client, exemption, SupplyType(supply["supply_type"]))
@@ -209,23 +201,24 @@ class InvoiceService:
         rebuilt = self._build(invoice.id, invoice.activity_id, client, items, exemption,
                               changes.get("buyer_reference", invoice.buyer_reference), invoice.review_required,
                               supply)
-        update = {**invoice_state(rebuilt), **supply, "client_id": client["id"], "client": client,
-                  "exemption_reference": exemption, "updated_at": self.ctx.clock.now()}
+        rebuilt.version = invoice.version  # the edit replaces the draft as it was read
+        fields = {**supply, "client_id": client.id, "client": client.snapshot, "exemption_reference": exemption,
+                  "updated_at": self.ctx.clock.now()}
         if "payment_term_days" in changes:
-            update["payment_term_days"] = self._payment_term(changes["payment_term_days"])
+            fields["payment_term_days"] = self._payment_term(changes["payment_term_days"])
         try:
-            return await self.ctx.invoices.update(invoice.id, current["version"], update)
+            return await self.ctx.invoices.save(rebuilt, fields)
         except StaleVersion as exc:
             raise _stale() from exc
 
     async def delete(self, principal: Principal, invoice_id: str) -> None:
-        current = await self._managed_draft(principal, invoice_id)
-        if current["kind"] != "invoice" or not invoice_from_doc(current).can_be_deleted:
+        invoice, _ = await self._managed_draft(principal, invoice_id)
+        if not isinstance(invoice, Invoice) or not invoice.can_be_deleted:
             raise Conflict("invoice.not_deletable",
                            "Only an unnumbered draft is deleted; an issued invoice is cancelled by a credit note.",
                            "status")
         try:
-            await self.ctx.invoices.delete_draft(invoice_id, current["version"])
+            await self.ctx.invoices.delete_draft(invoice_id, invoice.version)
         except StaleVersion as exc:
             raise _stale() from exc
 
@@ -238,12 +231,15 @@ class InvoiceService:
             raise _stale() from exc
 
     async def submit_for_review(self, principal: Principal, invoice_id: str) -> Document:
-        current = await self._managed_draft(principal, invoice_id)
-        invoice = self._invoice(current)
+        found, _ = await self._managed_draft(principal, invoice_id)
+        invoice = self._invoice(found)
         invoice.submit_for_review()
         invoice.review_required = True  # once asked, the advisor's approval is needed to issue
         review = {"state": "pending", "requested_by": principal.id, "requested_at": self.ctx.clock.now()}
-        return await self._transition(invoice_id, current["version"], {**invoice_state(invoice), "review": review})
+        try:
+            return await self.ctx.invoices.save(invoice, {"review": review, "updated_at": self.ctx.clock.now()})
+        except StaleVersion as exc:
+            raise _stale() from exc
 
     async def approve(self, principal: Principal, invoice_id: str) -> Document:
         current = await self.get(principal, invoice_id)
@@ -253,31 +249,30 @@ class InvoiceService:
             raise Conflict("invoice.not_in_review", "Only an invoice waiting for review is approved.", "status")
         review = {**current["review"], "state": "approved", "decided_by": principal.id,
                   "decided_at": self.ctx.clock.now()}
-        return await self._decided(current, {"review": review}, "approved", "")
+        return await self._decided(current, None, review, "approved", "")
 
     async def request_changes(self, principal: Principal, invoice_id: str, message: str) -> Document:
-        current = await self.get(principal, invoice_id)
+        found, current = await self._visible(principal, invoice_id)
         await self.ctx.access.require_reviewer(principal, current["activity_id"], invoice_not_found())
-        invoice = self._invoice(current)
+        invoice = self._invoice(found)
         invoice.request_changes()
         review = {**(current.get("review") or {}), "state": "changes_requested", "decided_by": principal.id,
                   "decided_at": self.ctx.clock.now(), "message": message}
-        return await self._decided(current, {**invoice_state(invoice), "review": review}, "changes_requested",
-                                   message)
+        return await self._decided(current, invoice, review, "changes_requested", message)
 
     async def reject(self, principal: Principal, invoice_id: str, reason: str) -> Document:
-        current = await self.get(principal, invoice_id)
+        found, current = await self._visible(principal, invoice_id)
         await self.ctx.access.require_reviewer(principal, current["activity_id"], invoice_not_found())
-        invoice = self._invoice(current)
+        invoice = self._invoice(found)
         invoice.reject()
         review = {**(current.get("review") or {}), "state": "rejected", "decided_by": principal.id,
                   "decided_at": self.ctx.clock.now(), "message": reason}
-        return await self._decided(current, {**invoice_state(invoice), "review": review}, "rejected", reason)
+        return await self._decided(current, invoice, review, "rejected", reason)
 
-    async def _decided(self, current: Document, update: Document,
+    async def _decided(self, current: Document, invoice: Invoice | None, review: Document,
                        decision: Literal["approved", "changes_requested", "rejected"], message: str) -> Document:
-        """Save a review decision and tell the member, in one transaction."""
-        invoice_id, review = current["_id"], update["review"]
+        """Save a review decision (and the invoice it moved, if any) and tell the member, in one transaction."""
+        invoice_id = current["_id"]
         event = InvoiceReviewed(
             invoice_id=invoice_id, activity_id=current["activity_id"],
             member_id=review.get("requested_by") or current.get("created_by") or "",
@@ -285,18 +280,21 @@ class InvoiceService:
             decided_by=review["decided_by"], decided_at=review["decided_at"])
 
         async def work(session: AsyncClientSession) -> Document:
-            saved = await self.ctx.invoices.update(invoice_id, current["version"],
-                                                   {**update, "updated_at": self.ctx.clock.now()}, session)
+            fields = {"review": review, "updated_at": self.ctx.clock.now()}
+            if invoice is None:
+                saved = await self.ctx.invoices.update(invoice_id, current["version"], fields, session)
+            else:
+                saved = await self.ctx.invoices.save(invoice, fields, session)
             await self.ctx.runtime.outbox.add([self.ctx.runtime.event(event, subject=invoice_id)], session=session)
             return saved
 
         return await self._commit(work)
 
     @staticmethod
-    def _invoice(doc: Document) -> Invoice:
-        if doc["kind"] != "invoice":
+    def _invoice(document: Invoice | CreditNote) -> Invoice:
+        if not isinstance(document, Invoice):
             raise Conflict("invoice.is_credit_note", "This is a credit note, not an invoice.", "invoice_id")
-        return invoice_from_doc(doc)
+        return document
 
     # -- issue, send, credit -----------------------------------------------------------------
 
@@ -313,10 +311,10 @@ class InvoiceService:
         transfer_id = str(uuid.uuid4())
 
         async def work(session: AsyncClientSession) -> Document:
-            doc = await self.ctx.invoices.get(invoice_id, session)
-            if doc is None:
+            found = await self.ctx.invoices.with_document(invoice_id, session)
+            if found is None:
                 raise invoice_not_found()
-            invoice = self._invoice(doc)
+            invoice, doc = self._invoice(found[0]), found[1]
             if invoice.status is InvoiceStatus.IN_REVIEW and (doc.get("review") or {}).get("state") != "approved":
                 raise Conflict("invoice.review_pending", "The advisor has not approved this invoice yet.", "status")
             # Each line at the rate of its day of supply: its own, the invoice's, else the issue date.
@@ -331,19 +329,14 @@ class InvoiceService:
             contribution = invoice.contribution
             assert invoice.number is not None and invoice.due_date is not None
             assert invoice.contribution_rate is not None
-            update = {
-                **invoice_state(invoice), "number": str(invoice.number), "year": today.year, "sequence": sequence,
-                "series": series, "issue_date": today.isoformat(), "due_date": invoice.due_date.isoformat(),
-                "contribution_rate": invoice.contribution_rate, "contribution": contribution,
-                "activity_share": totals.total_excl_vat - contribution, "activity_name": activity.name,
-                "owner_id": activity.owner_id, "issued_by": principal.id, "issued_at": self.ctx.clock.now(),
-                "updated_at": self.ctx.clock.now(),
+            fields: Document = {
+                "series": series, "contribution": contribution, "activity_share": totals.total_excl_vat - contribution,
+                "activity_name": activity.name, "owner_id": activity.owner_id, "issued_by": principal.id,
+                "issued_at": self.ctx.clock.now(), "updated_at": self.ctx.clock.now(),
             }
             if internal:
-                update.update({"number_prefix": prefix, "internal_transfer": {"id": transfer_id}})
-            else:
-                update["structured_communication"] = invoice.structured_communication
-            saved = await self.ctx.invoices.update(invoice_id, doc["version"], update, session)
+                fields["internal_transfer"] = {"id": transfer_id}
+            saved = await self.ctx.invoices.save_issued(invoice, fields, session)
             events = []
             if internal:
                 events.append(await request_transfer(self.ctx.runtime, session, self.ctx.transfers, saved,
@@ -386,9 +379,9 @@ class InvoiceService:
         """E-mail the issued invoice or credit note (its stored PDF and UBL) to
         the client; the first sending moves an invoice to ``sent``. Returns the
         document and the new sending."""
-        current = await self.get(principal, invoice_id)
+        document, current = await self._visible(principal, invoice_id)
         activity = await self.ctx.access.require_manager(principal, current["activity_id"], invoice_not_found())
-        if number_from_doc(current) is None:
+        if document.number is None:
             raise Conflict("invoice.not_issued", "A draft is not sent: issue it first.", "status")
         if current["status"] in (InvoiceStatus.CANCELLED.value, InvoiceStatus.WRITTEN_OFF.value):
             raise Conflict("invoice.not_sendable", f"A {current['status']} invoice is not sent again.", "status")
@@ -405,21 +398,27 @@ class InvoiceService:
         token, link = sendings.new_invoice_link() if is_invoice else (None, None)
 
         async def work(session: AsyncClientSession) -> tuple[Document, Document]:
-            doc = await self.ctx.invoices.get(invoice_id, session)
-            if doc is None:
+            found = await self.ctx.invoices.with_document(invoice_id, session)
+            if found is None:
                 raise invoice_not_found()
+            doc = found[1]
             events = []
             update: Document = {"updated_at": self.ctx.clock.now(), "last_sent_by": principal.id}
+            sent_now: Invoice | None = None
             if is_invoice:
-                invoice = self._invoice(doc)
+                invoice = self._invoice(found[0])
                 update["client_link"] = link
                 if invoice.status is InvoiceStatus.ISSUED:
                     invoice.mark_sent(self.ctx.clock.today())
-                    update.update({**invoice_state(invoice), "sent_by": principal.id})
+                    sent_now = invoice
+                    update["sent_by"] = principal.id
                     events.append(InvoiceSent(invoice_id=invoice_id, number=str(invoice.number),
                                               activity_id=invoice.activity_id, member_id=activity.owner_id,
                                               client_email=email))
-            saved = await self.ctx.invoices.update(invoice_id, doc["version"], update, session)
+            if sent_now is not None:
+                saved = await self.ctx.invoices.save(sent_now, update, session)
+            else:
+                saved = await self.ctx.invoices.update(invoice_id, doc["version"], update, session)
             if events:
                 await self.ctx.runtime.outbox.add([self.ctx.runtime.event(e, subject=invoice_id) for e in events],
                                                   session=session)
@@ -446,23 +445,23 @@ class InvoiceService:
 
     async def renew_client_link(self, principal: Principal, invoice_id: str) -> tuple[Document, str]:
         """A new client link for an issued invoice; the previous one stops working."""
-        current = await self._managed_issued_invoice(principal, invoice_id)
+        invoice = await self._managed_issued_invoice(principal, invoice_id)
         token, link = Sendings(self.ctx).new_invoice_link()
-        return await self._transition(invoice_id, current["version"], {"client_link": link}), token
+        return await self._transition(invoice_id, invoice.version, {"client_link": link}), token
 
     async def revoke_client_link(self, principal: Principal, invoice_id: str) -> Document:
-        current = await self._managed_issued_invoice(principal, invoice_id)
+        invoice = await self._managed_issued_invoice(principal, invoice_id)
         try:
-            return await self.ctx.invoices.update(invoice_id, current["version"],
+            return await self.ctx.invoices.update(invoice_id, invoice.version,
                                                   {"updated_at": self.ctx.clock.now()}, unset=("client_link",))
         except StaleVersion as exc:
             raise _stale() from exc
 
-    async def _managed_issued_invoice(self, principal: Principal, invoice_id: str) -> Document:
-        current = await self._managed_draft(principal, invoice_id)
-        if current["kind"] != "invoice" or number_from_doc(current) is None:
+    async def _managed_issued_invoice(self, principal: Principal, invoice_id: str) -> Invoice:
+        document, _ = await self._managed_draft(principal, invoice_id)
+        if not isinstance(document, Invoice) or document.number is None:
             raise Conflict("invoice.not_issued", "Only an issued invoice has a client link.", "status")
-        return current
+        return document
 
     async def credit(self, principal: Principal, invoice_id: str, reason: str, *,
                      lines: Sequence[CreditLine] | None = None, amount_excl_vat: Decimal | None = None) -> Document:
@@ -484,10 +483,10 @@ class InvoiceService:
         note_id = str(uuid.uuid4())
 
         async def work(session: AsyncClientSession) -> Document:
-            doc = await self.ctx.invoices.get(invoice_id, session)
-            if doc is None:
+            found = await self.ctx.invoices.with_document(invoice_id, session)
+            if found is None:
                 raise invoice_not_found()
-            invoice = self._invoice(doc)
+            invoice, doc = self._invoice(found[0]), found[1]
             if invoice.number is None:
                 raise Conflict("invoice.not_issued", "A draft is not credited: edit or delete it.", "status")
             sequence = await self.ctx.counters.next(CREDIT_NOTE_SERIES, today.year, session)
@@ -501,29 +500,25 @@ class InvoiceService:
             refund_doc: Document | None = None
             if refund is not None:
                 refund_doc = await self._refund_owed(session, doc, note_id, str(number), refund.amount, owner, now)
-            note_doc: Document = {
-                "_id": note_id, "kind": "credit_note", "series": CREDIT_NOTE_SERIES, "status": "issued",
+            note_fields: Document = {
+                "kind": "credit_note", "series": CREDIT_NOTE_SERIES, "status": "issued",
                 "activity_id": invoice.activity_id, "activity_name": doc.get("activity_name", ""),
-                "client_id": doc["client_id"], "client": doc["client"], "regime": regime_to_doc(note.regime),
-                "lines": [line_to_doc(line) for line in note.lines], "totals": totals_to_doc(note.totals),
-                "number": str(number), "number_prefix": CREDIT_NOTE_PREFIX, "year": today.year, "sequence": sequence,
-                "issue_date": today.isoformat(), "reason": note.reason, "credited_invoice_id": invoice_id,
+                "client_id": doc["client_id"], "client": doc["client"], "credited_invoice_id": invoice_id,
                 "credit_index": len(earlier), "full": applied.full,
                 "credited_invoice": {"id": invoice_id, "number": doc["number"], "issue_date": doc["issue_date"],
                                      "structured_communication": doc["structured_communication"]},
                 "owner_id": doc.get("owner_id"), "created_at": now, "updated_at": now, "created_by": principal.id,
-                "version": 1,
             }
             if refund_doc is not None:
-                note_doc["refunds"] = [_refund_ref(refund_doc)]
-            await self.ctx.invoices.insert(note_doc, session)
+                note_fields["refunds"] = [_refund_ref(refund_doc)]
+            note_doc = await self.ctx.invoices.add_credit_note(note_id, note, note_fields, session)
             ref = {"id": note_id, "number": str(number)}
-            update: Document = {**invoice_state(invoice), "credit_notes": [*earlier, ref], "updated_at": now}
+            update: Document = {"credit_notes": [*earlier, ref], "updated_at": now}
             if applied.full:
                 update["credit_note"] = ref
             if refund_doc is not None:
                 update["refunds"] = [*(doc.get("refunds") or []), _refund_ref(refund_doc)]
-            await self.ctx.invoices.update(invoice_id, doc["version"], update, session)
+            await self.ctx.invoices.save(invoice, update, session)
             parts = refund or PaymentSplit(ZERO, ZERO, ZERO, ZERO)
             event = InvoiceCredited(
                 invoice_id=invoice_id, number=doc["number"], credit_note_id=note_id, credit_note_number=str(number),
@@ -558,8 +553,8 @@ class InvoiceService:
 
     async def issued(self, principal: Principal, invoice_id: str) -> Document:
         """An invoice or credit note that has its number (documents exist only then)."""
-        doc = await self.get(principal, invoice_id)
-        if number_from_doc(doc) is None:
+        document, doc = await self._visible(principal, invoice_id)
+        if document.number is None:
             raise Conflict("invoice.not_issued", "A draft has no legal document yet: issue it first.", "status")
         return doc
 

@@ -32,12 +32,10 @@ from coop_shared.contracts.invoicing import (
 )
 from coop_shared.errors import Conflict, NotFound
 from coop_shared.messaging.envelope import Envelope, EventPayload
-from coop_shared.persistence.changes import changed_since
 from coop_shared.persistence.mongo import Document
-from invoicing.adapters.mappers import invoice_from_doc, invoice_state
-from invoicing.adapters.repositories import StaleVersion
+from invoicing.adapters.repositories import PaymentFilters, StaleVersion
 from invoicing.domain.errors import DomainConflictError, DomainValidationError
-from invoicing.domain.invoice import InvoiceStatus
+from invoicing.domain.invoice import Invoice, InvoiceStatus
 from invoicing.domain.money import ZERO
 from invoicing.domain.payments import CURRENCY, Allocation, UnmatchedReason, allocate, unpayable_reason
 from invoicing.service_layer.context import Context
@@ -76,11 +74,10 @@ class PaymentService:
     def _event(self, payload: EventPayload, subject: str) -> Envelope:
         return self.ctx.runtime.event(payload, subject=subject)
 
-    async def apply(self, session: AsyncClientSession, invoice_doc: Document, amount: Decimal, *,
+    async def apply(self, session: AsyncClientSession, invoice: Invoice, invoice_doc: Document, amount: Decimal, *,
                     received_on: date, application_key: str, origin: Document) -> Applied:
-        """Apply ``amount`` to an open invoice: the invoice takes at most its
+        """Apply ``amount`` to an open invoice (as read, with its document): the invoice takes at most its
         outstanding amount; the caller keeps the excess (``allocation.excess``)."""
-        invoice = invoice_from_doc(invoice_doc)
         allocation = allocate(amount, invoice.outstanding)
         outcome = invoice.record_payment(allocation.applied)
         split = outcome.applied
@@ -88,10 +85,10 @@ class PaymentService:
             raise RuntimeError(f"invoice {invoice.id} took nothing of a payment")
         fully_paid = invoice.status is InvoiceStatus.PAID
         now = self.ctx.clock.now()
-        update: Document = {**invoice_state(invoice), "last_payment_on": received_on.isoformat(), "updated_at": now}
+        update: Document = {"last_payment_on": received_on.isoformat(), "updated_at": now}
         if fully_paid:
             update["paid_on"] = received_on.isoformat()
-        saved = await self.ctx.invoices.update(invoice.id, invoice_doc["version"], update, session)
+        saved = await self.ctx.invoices.save(invoice, update, session)
         member_id = str(invoice_doc.get("owner_id") or "")
         payment: Document = {
             "_id": str(uuid.uuid4()), "application_key": application_key, "invoice_id": invoice.id,
@@ -152,15 +149,10 @@ class PaymentService:
         if payment is None or payment.get("reversed_on") is not None:
             raise DomainConflictError("payment.already_reversed", "This payment was already taken back.",
                                       "payment_id")
-        invoice_doc = await self.ctx.invoices.get(payment["invoice_id"], session)
-        if invoice_doc is None:
-            raise _invoice_not_found()
-        invoice = invoice_from_doc(invoice_doc)
+        invoice, invoice_doc = await self._stored_invoice(payment["invoice_id"], session)
         invoice.reverse_payment(Decimal(payment["amount"]))
         now = self.ctx.clock.now()
-        saved = await self.ctx.invoices.update(invoice.id, invoice_doc["version"],
-                                               {**invoice_state(invoice), "updated_at": now}, session,
-                                               unset=("paid_on",))
+        saved = await self.ctx.invoices.save(invoice, {"updated_at": now}, session, unset=("paid_on",))
         if not await self.ctx.payments.mark_reversed(payment_id, reversed_on, line_id, now, session):
             raise StaleVersion(payment_id)
         event = PaymentReversed(
@@ -182,6 +174,12 @@ class PaymentService:
                                         {"status": "reversed", "remaining": ZERO, "reversal_line_id": line_id},
                                         session)
         return True
+
+    async def _stored_invoice(self, invoice_id: str, session: AsyncClientSession) -> tuple[Invoice, Document]:
+        found = await self.ctx.invoices.with_document(invoice_id, session)
+        if found is None or not isinstance(found[0], Invoice):
+            raise _invoice_not_found()
+        return found[0], found[1]
 
     # -- use cases -------------------------------------------------------------------------------
 
@@ -223,12 +221,10 @@ class PaymentService:
         payment_key = str(uuid.uuid4())
 
         async def work(session: AsyncClientSession) -> tuple[Document, Document, Document | None]:
-            doc = await self.ctx.invoices.get(invoice_id, session)
-            if doc is None:
-                raise _invoice_not_found()
+            invoice, doc = await self._stored_invoice(invoice_id, session)
             self._require_payable(doc)
             origin = {"source": "manual", "reference": reference, "note": note, "recorded_by": principal.id}
-            applied = await self.apply(session, doc, amount, received_on=received_on,
+            applied = await self.apply(session, invoice, doc, amount, received_on=received_on,
                                        application_key=f"manual:{payment_key}", origin=origin)
             excess = None
             if applied.allocation.excess > 0:
@@ -251,11 +247,12 @@ class PaymentService:
 
         async def work(session: AsyncClientSession) -> tuple[Document, Document, Document]:
             kept = await self.ctx.unmatched.get(unmatched_id, session)
-            doc = await self.ctx.invoices.get(invoice_id, session)
+            found = await self.ctx.invoices.with_document(invoice_id, session)
             if kept is None:
                 raise unmatched_not_found()
-            if doc is None:
+            if found is None or not isinstance(found[0], Invoice):
                 raise _invoice_not_found()
+            invoice, doc = found[0], found[1]
             remaining = Decimal(kept["remaining"])
             if kept["status"] != "open" or remaining <= 0:
                 raise Conflict("unmatched.not_open", f"This amount is already {kept['status']}.", "unmatched_id")
@@ -263,7 +260,7 @@ class PaymentService:
                 raise Conflict("unmatched.currency_not_eur", "Only euros are applied to invoices: refund it.",
                                "unmatched_id")
             self._require_payable(doc)
-            outstanding = invoice_from_doc(doc).outstanding
+            outstanding = invoice.outstanding
             wanted = min(remaining, outstanding) if amount is None else amount
             if wanted > remaining:
                 raise DomainValidationError("payment.exceeds_unmatched",
@@ -274,7 +271,8 @@ class PaymentService:
             origin = {"source": "assignment", "unmatched_id": unmatched_id, "reference": kept.get("reference"),
                       "statement_id": kept.get("statement_id"), "debtor_name": kept.get("debtor_name"),
                       "recorded_by": principal.id}
-            applied = await self.apply(session, doc, wanted, received_on=date.fromisoformat(kept["received_on"]),
+            applied = await self.apply(session, invoice, doc, wanted,
+                                       received_on=date.fromisoformat(kept["received_on"]),
                                        application_key=f"unmatched:{unmatched_id}:v{kept['version']}",
                                        origin=origin)
             left = remaining - applied.allocation.applied
@@ -328,13 +326,13 @@ class PaymentService:
 
     async def list_payments(self, principal: Principal, filters: Document, limit: int,
                    cursor: str | None) -> tuple[list[Document], str | None]:
-        query = await self.ctx.access.list_query(principal, filters.get("activity_id"))
-        if query is None:
+        scope = await self.ctx.access.list_scope(principal, filters.get("activity_id"))
+        if scope is None:
             return [], None
-        for name in ("invoice_id", "source", "statement_id"):
-            if filters.get(name) is not None:
-                query[name] = filters[name]
-        return await self.ctx.payments.page(changed_since(query, filters.get("updated_since")), limit, cursor)
+        narrowed = PaymentFilters(activity_ids=scope.activity_ids, invoice_id=filters.get("invoice_id"),
+                                  source=filters.get("source"), statement_id=filters.get("statement_id"),
+                                  updated_since=filters.get("updated_since"))
+        return await self.ctx.payments.page_of(narrowed, limit, cursor)
 
     async def get_unmatched(self, unmatched_id: str) -> Document:
         doc = await self.ctx.unmatched.get(unmatched_id)
@@ -344,7 +342,7 @@ class PaymentService:
 
     async def list_unmatched(self, status: str | None, limit: int,
                              cursor: str | None) -> tuple[list[Document], str | None]:
-        return await self.ctx.unmatched.page({} if status is None else {"status": status}, limit, cursor)
+        return await self.ctx.unmatched.page_of(limit, cursor, status=status)
 
 
 def is_duplicate(exc: DuplicateKeyError) -> bool:

@@ -13,7 +13,6 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from coop_shared.contracts.invoicing import QuoteExpired
-from invoicing.adapters.mappers import quote_from_doc, quote_state
 from invoicing.adapters.repositories import StaleVersion
 from invoicing.domain.quote import QuoteStatus
 from invoicing.service_layer.context import Context
@@ -30,15 +29,14 @@ async def expire_quotes(ctx: Context, today: date) -> dict[str, Any]:
 
 async def _expire(ctx: Context, quote_id: str, today: date) -> bool:
     async def work(session: AsyncClientSession) -> bool:
-        doc = await ctx.quotes.get(quote_id, session)
-        if doc is None:
+        found = await ctx.quotes.with_document(quote_id, session)
+        if found is None:
             return False
-        quote = quote_from_doc(doc)
+        quote, doc = found
         if quote.status is not QuoteStatus.SENT or not quote.is_expired(today):
             return False  # answered meanwhile, or already expired by another run
         quote.expire(today)
-        await ctx.quotes.update(quote_id, doc["version"], {**quote_state(quote), "updated_at": ctx.clock.now()},
-                                session)
+        await ctx.quotes.save(quote, {"updated_at": ctx.clock.now()}, session)
         activity = await ctx.read_model.activity(quote.activity_id)
         event = QuoteExpired(quote_id=quote_id, activity_id=quote.activity_id,
                              member_id=activity.owner_id if activity else doc.get("created_by", ""),

@@ -21,12 +21,11 @@ from coop_shared.persistence.mongo import Document
 from invoicing.adapters.document_store import FileStore, StoredFile
 from invoicing.adapters.documents.from_invoice import quote_document
 from invoicing.adapters.documents.pdf import render_quote_pdf
-from invoicing.adapters.mappers import client_from_doc, quote_from_doc, quote_state
-from invoicing.adapters.repositories import StaleVersion
+from invoicing.adapters.repositories import ClientCopy, StaleVersion
 from invoicing.domain.lines import LineInput
 from invoicing.domain.quote import Quote, QuoteStatus
 from invoicing.domain.quote_links import new_token, token_hash
-from invoicing.service_layer.clients import ClientService, activity_not_found, snapshot
+from invoicing.service_layer.clients import ClientService, activity_not_found
 from invoicing.service_layer.context import Context
 from invoicing.service_layer.drafting import carried_lines, lines_for, regime_for
 from invoicing.service_layer.sendings import Sendings, file_refs, new_sending_id
@@ -56,20 +55,19 @@ class QuoteService:
     async def create(self, principal: Principal, activity_id: str, client_id: str, valid_until: date,
                      items: Sequence[LineInput], exemption_reference: str | None) -> Document:
         activity = await self.ctx.access.require_manager(principal, activity_id, activity_not_found())
-        client = snapshot(await self.clients.for_document(principal, client_id, activity_id))
+        client = await self.clients.for_document(principal, client_id, activity_id)
         quote = self._build(str(uuid.uuid4()), activity_id, client, valid_until, items, exemption_reference)
         now = self.ctx.clock.now()
-        doc = {"_id": quote.id, "activity_id": activity_id, "activity_name": activity.name, "client_id": client_id,
-               "client": client, "exemption_reference": exemption_reference, **quote_state(quote),
-               "created_at": now, "updated_at": now, "created_by": principal.id, "version": 1}
-        await self.ctx.quotes.insert(doc)
-        return doc
+        return await self.ctx.quotes.add(quote, {
+            "activity_name": activity.name, "client_id": client_id, "client": client.snapshot,
+            "exemption_reference": exemption_reference, "created_at": now, "updated_at": now,
+            "created_by": principal.id})
 
-    def _build(self, quote_id: str, activity_id: str, client: Document, valid_until: date,
+    def _build(self, quote_id: str, activity_id: str, client: ClientCopy, valid_until: date,
                items: Sequence[LineInput], exemption_reference: str | None) -> Quote:
         regime = regime_for(client, exemption_reference)
         lines = lines_for(items, regime, self.ctx.clock.today(), self.ctx.settings.vat_rate_table())
-        return Quote(quote_id=quote_id, activity_id=activity_id, client=client_from_doc(client), regime=regime,
+        return Quote(quote_id=quote_id, activity_id=activity_id, client=client.client, regime=regime,
                      valid_until=valid_until, lines=lines)
 
     async def get(self, principal: Principal, quote_id: str) -> Document:
@@ -81,35 +79,38 @@ class QuoteService:
 
     async def list(self, principal: Principal, activity_id: str | None, status: str | None, limit: int,
                    cursor: str | None) -> tuple[list[Document], str | None]:
-        query = await self.ctx.access.list_query(principal, activity_id)
-        if query is None:
+        scope = await self.ctx.access.list_scope(principal, activity_id)
+        if scope is None:
             return [], None
-        if status is not None:
-            query["status"] = status
-        return await self.ctx.quotes.page(query, limit, cursor)
+        return await self.ctx.quotes.page_of(scope.activity_ids, limit, cursor, status=status)
+
+    async def _visible(self, principal: Principal, quote_id: str) -> tuple[Quote, Document]:
+        found = await self.ctx.quotes.with_document(quote_id)
+        if found is None:
+            raise quote_not_found()
+        await self.ctx.access.require_view(principal, found[1]["activity_id"], quote_not_found())
+        return found
 
     async def update(self, principal: Principal, quote_id: str, changes: Document) -> Document:
-        current = await self.get(principal, quote_id)
+        quote, current = await self._visible(principal, quote_id)
         await self.ctx.access.require_manager(principal, current["activity_id"], quote_not_found())
-        quote = quote_from_doc(current)
         if quote.status is QuoteStatus.CHANGES_REQUESTED:
             quote.revise()  # editing after the client asked for changes reopens the draft
         quote.replace_lines(quote.lines)  # raises quote.locked / quote.not_editable unless a draft
-        client = current["client"]
+        client = ClientCopy(quote.client, current["client"])
         if "client_id" in changes and changes["client_id"] != current["client_id"]:
-            client = snapshot(await self.clients.for_document(principal, changes["client_id"],
-                                                              current["activity_id"]))
+            client = await self.clients.for_document(principal, changes["client_id"], current["activity_id"])
         exemption = changes.get("exemption_reference", current.get("exemption_reference"))
         items = carried_lines(changes.get("lines"), quote.lines, quote.regime, regime_for(client, exemption))
         rebuilt = self._build(quote.id, quote.activity_id, client, changes.get("valid_until", quote.valid_until),
                               items, exemption)
         rebuilt.client_comment = quote.client_comment  # what the client asked stays readable
-        update = {**quote_state(rebuilt), "client_id": client["id"], "client": client,
-                  "exemption_reference": exemption, "updated_at": self.ctx.clock.now()}
+        rebuilt.version = quote.version  # the revision replaces the quote as it was read
+        fields = {"client_id": client.id, "client": client.snapshot, "exemption_reference": exemption,
+                  "updated_at": self.ctx.clock.now()}
         try:
             # A revised quote is a new proposal: the old link stops working.
-            return await self.ctx.quotes.update(quote.id, current["version"], update,
-                                                unset=("token_hash", "token_expires_at"))
+            return await self.ctx.quotes.save(rebuilt, fields, unset=("token_hash", "token_expires_at"))
         except StaleVersion as exc:
             raise _stale() from exc
 
@@ -126,16 +127,15 @@ class QuoteService:
         sendings = Sendings(self.ctx)
 
         async def work(session: AsyncClientSession) -> Document:
-            doc = await self.ctx.quotes.get(quote_id, session)
-            if doc is None:
+            found = await self.ctx.quotes.with_document(quote_id, session)
+            if found is None:
                 raise quote_not_found()
-            quote = quote_from_doc(doc)
+            quote, doc = found
             quote.send(self.ctx.clock.today())
             totals = quote.totals
-            update = {**quote_state(quote), "token_hash": token_hash(token),
-                      "token_expires_at": self._link_expiry(quote.valid_until), "sent_by": principal.id,
-                      "activity_name": activity.name, "updated_at": self.ctx.clock.now()}
-            saved = await self.ctx.quotes.update(quote_id, doc["version"], update, session)
+            saved = await self.ctx.quotes.save(quote, {
+                "token_hash": token_hash(token), "token_expires_at": self._link_expiry(quote.valid_until),
+                "sent_by": principal.id, "activity_name": activity.name, "updated_at": self.ctx.clock.now()}, session)
             event = QuoteSent(quote_id=quote_id, activity_id=quote.activity_id, member_id=activity.owner_id,
                               client_name=quote.client.name, client_email=quote.client.email,
                               total_incl_vat=totals.total_incl_vat, valid_until=quote.valid_until)
@@ -203,10 +203,10 @@ class QuoteService:
         found = await self.by_token(token)
 
         async def work(session: AsyncClientSession) -> Document:
-            doc = await self.ctx.quotes.get(found["_id"], session)
-            if doc is None or doc.get("token_hash") != found["token_hash"]:
+            stored = await self.ctx.quotes.with_document(found["_id"], session)
+            if stored is None or stored[1].get("token_hash") != found["token_hash"]:
                 raise _link_invalid()
-            quote = quote_from_doc(doc)
+            quote, doc = stored
             today = self.ctx.clock.today()
             if answer == "accepted":
                 quote.accept(today)
@@ -214,8 +214,7 @@ class QuoteService:
                 quote.reject(today, message)
             else:
                 quote.request_changes(today, message or "")
-            update = {**quote_state(quote), "updated_at": self.ctx.clock.now()}
-            saved = await self.ctx.quotes.update(quote.id, doc["version"], update, session)
+            saved = await self.ctx.quotes.save(quote, {"updated_at": self.ctx.clock.now()}, session)
             activity = await self.ctx.read_model.activity(quote.activity_id)
             event = QuoteAnswered(quote_id=quote.id, activity_id=quote.activity_id,
                                   member_id=activity.owner_id if activity else doc.get("created_by", ""),

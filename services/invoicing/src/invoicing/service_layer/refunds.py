@@ -25,6 +25,7 @@ from coop_shared.sepa import CreditTransfer, Debtor
 from invoicing.adapters.refund_transfers import refund_credit_transfer
 from invoicing.adapters.repositories import StaleVersion
 from invoicing.domain.errors import DomainValidationError
+from invoicing.service_layer.access import ListScope
 from invoicing.service_layer.context import Context
 
 STAFF = frozenset({Role.ADMIN, Role.ADVISOR})
@@ -42,16 +43,13 @@ class RefundService:
                    cursor: str | None) -> tuple[list[Document], str | None]:
         """Advisors and admins see every refund; a member sees those of the activities they run."""
         if principal.role in STAFF:
-            query: Document = {} if filters.get("activity_id") is None else {"activity_id": filters["activity_id"]}
+            scope: ListScope | None = ListScope.of(filters.get("activity_id"))
         else:
-            scoped = await self.ctx.access.list_query(principal, filters.get("activity_id"))
-            if scoped is None:
-                return [], None
-            query = scoped
-        for name in ("status", "invoice_id"):
-            if filters.get(name) is not None:
-                query[name] = filters[name]
-        return await self.ctx.refunds.page(query, limit, cursor)
+            scope = await self.ctx.access.list_scope(principal, filters.get("activity_id"))
+        if scope is None:
+            return [], None
+        return await self.ctx.refunds.page_of(scope.activity_ids, limit, cursor, status=filters.get("status"),
+                                              invoice_id=filters.get("invoice_id"))
 
     async def get(self, principal: Principal, refund_id: str) -> Document:
         doc = await self.ctx.refunds.get(refund_id)

@@ -28,9 +28,8 @@ from coop_shared.contracts.invoicing import (
 from coop_shared.errors import Conflict, NotFound
 from coop_shared.observability.logging import get_logger
 from coop_shared.persistence.mongo import Document
-from invoicing.adapters.mappers import invoice_from_doc, invoice_state
 from invoicing.adapters.repositories import StaleVersion
-from invoicing.domain.invoice import OPEN_STATUSES
+from invoicing.domain.invoice import OPEN_STATUSES, Invoice
 from invoicing.domain.reminders import ORDER, ReminderLevel
 from invoicing.service_layer.context import Context
 from invoicing.service_layer.issued_files import PDF_TYPE, IssuedFiles, reminder_name
@@ -66,10 +65,10 @@ class ReminderService:
         letters: list[Document] = []
 
         async def work(session: AsyncClientSession) -> bool:
-            doc = await self.ctx.invoices.get(invoice_id, session)
-            if doc is None:
+            found = await self.ctx.invoices.with_document(invoice_id, session)
+            if found is None or not isinstance(found[0], Invoice):
                 return False
-            invoice = invoice_from_doc(doc)
+            invoice, doc = found[0], found[1]
             done = (doc.get("reminders") or {}).keys()
             if invoice.due_date is None or level not in policy.levels_due(invoice.due_date, today, done):
                 return False  # paid, credited or taken by a concurrent run meanwhile
@@ -154,18 +153,18 @@ class ReminderService:
         await self.ctx.access.require_reviewer(principal, current["activity_id"], _invoice_not_found())
 
         async def work(session: AsyncClientSession) -> Document:
-            doc = await self.ctx.invoices.get(invoice_id, session)
-            if doc is None:
+            found = await self.ctx.invoices.with_document(invoice_id, session)
+            if found is None or not isinstance(found[0], Invoice):
                 raise _invoice_not_found()
-            invoice = invoice_from_doc(doc)
+            invoice, doc = found[0], found[1]
             if invoice.status in OPEN_STATUSES and \
                     ReminderLevel.FORMAL_NOTICE.value not in (doc.get("reminders") or {}):
                 raise Conflict("invoice.reminders_pending",
                                "An invoice is written off only after its formal notice.", "status")
             written = invoice.write_off()
             now = self.ctx.clock.now()
-            saved = await self.ctx.invoices.update(invoice_id, doc["version"], {
-                **invoice_state(invoice), "write_off": {
+            saved = await self.ctx.invoices.save(invoice, {
+                "write_off": {
                     "reason": reason, "by": principal.id, "on": self.ctx.clock.today().isoformat(),
                     "outstanding_incl_vat": written.outstanding_incl_vat,
                     "outstanding_activity_share": written.outstanding_activity_share},

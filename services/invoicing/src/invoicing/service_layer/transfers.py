@@ -30,7 +30,6 @@ from coop_shared.errors import Conflict, Forbidden, NotFound
 from coop_shared.messaging.envelope import Envelope
 from coop_shared.persistence.mongo import Document
 from coop_shared.service import Runtime
-from invoicing.adapters.mappers import invoice_from_doc, invoice_state
 from invoicing.adapters.read_models import ReadModel
 from invoicing.adapters.repositories import InternalTransfersRepository, InvoicesRepository, StaleVersion
 from invoicing.domain.invoice import InvoiceStatus
@@ -117,12 +116,10 @@ class TransferService:
             now = self.ctx.clock.now()
             saved = await self.ctx.transfers.update(transfer_id, doc["version"], {
                 "status": "rejected", "rejected_by": principal.id, "reason": reason, "updated_at": now}, session)
-            invoice_doc = await self.ctx.invoices.get(doc["invoice_id"], session)
-            if invoice_doc is not None:
-                invoice = invoice_from_doc(invoice_doc)
+            invoice = await self.ctx.invoices.invoice(doc["invoice_id"], session)
+            if invoice is not None:
                 invoice.reject_transfer()
-                await self.ctx.invoices.update(invoice_doc["_id"], invoice_doc["version"], {
-                    **invoice_state(invoice), "updated_at": now}, session)
+                await self.ctx.invoices.save(invoice, {"updated_at": now}, session)
             event = InternalTransferRejected(
                 transfer_id=transfer_id, invoice_id=doc["invoice_id"], number=doc["number"],
                 seller_activity_id=doc["seller_activity_id"], buyer_activity_id=doc["buyer_activity_id"],
@@ -165,15 +162,11 @@ async def transfer_settled(db: Any, session: AsyncClientSession, data: Document,
         return
     await transfers.update(doc["_id"], doc["version"], {"status": "settled", "settled_at": now, "updated_at": now},
                            session)
-    invoice_doc = await invoices.get(doc["invoice_id"], session)
-    if invoice_doc is None:
-        return
-    invoice = invoice_from_doc(invoice_doc)
-    if invoice.status is InvoiceStatus.PAID:
+    invoice = await invoices.invoice(doc["invoice_id"], session)
+    if invoice is None or invoice.status is InvoiceStatus.PAID:
         return
     invoice.record_payment(Decimal(data["amount"]))
-    await invoices.update(invoice_doc["_id"], invoice_doc["version"], {
-        **invoice_state(invoice), "paid_on": now.date().isoformat(), "updated_at": now}, session)
+    await invoices.save(invoice, {"paid_on": now.date().isoformat(), "updated_at": now}, session)
 
 
 async def transfer_refused(db: Any, session: AsyncClientSession, data: Document, now: datetime) -> None:
