@@ -23,10 +23,12 @@ async def store_outcome(
     receivable_before: Receivable | None = None,
     cause_id: str | None = None,
     events: Sequence[Envelope] = (),
+    ledger: LedgerRepository | None = None,
 ) -> None:
     """Write everything an outcome changed; ``cause_id`` names the payment or invoice behind it, ``occurred_at``
-    dates the change (the year whose statement it counts in)."""
-    ledger = LedgerRepository(runtime.db, runtime.clock)
+    dates the change (the year whose statement it counts in); ``ledger``: the use case's repository (by default
+    the MongoDB one on the runtime's database)."""
+    ledger = ledger if ledger is not None else LedgerRepository(runtime.db, runtime.clock)
     position = outcome.position
     if outcome.changed:
         await ledger.save_position(outcome.before, position, session, occurred_at=occurred_at)

@@ -23,10 +23,8 @@ from coop_shared.contracts.payroll import AdvanceGranted, ContractCreated, Dimon
 from coop_shared.errors import Conflict, NotFound
 from coop_shared.persistence.mongo import Document
 from coop_shared.service import Runtime
-from payroll.adapters.contracts_repository import CONTRACT_DAYS, ContractRepository
+from payroll.adapters.contracts_repository import CONTRACT_DAYS
 from payroll.adapters.dates import iso_day, iso_days
-from payroll.adapters.directory_repository import DirectoryRepository
-from payroll.adapters.ledger_repository import LedgerRepository
 from payroll.domain import payslip
 from payroll.domain.access import ActivityStatus
 from payroll.domain.contracts import declare_dimona, fixed_term_contract
@@ -110,12 +108,12 @@ async def request_salary(runtime: Runtime, context: PayrollContext, request: Sal
     """Create the contract, its Dimona and the ledger commitment; returns the contract document."""
     salary = compute_salary(context, request)
     dates = sorted(set(request.work_dates))
-    contracts = ContractRepository(runtime.db)
+    contracts = context.contract_repository(runtime)
     taken = await contracts.taken_days(request.member_id, dates)
     if taken:
         raise _days_taken(taken)
-    directory = DirectoryRepository(runtime.db)
-    ledger = LedgerRepository(runtime.db, runtime.clock)
+    directory = context.directory_repository(runtime)
+    ledger = context.ledger_repository(runtime)
     request_id, contract_id = str(uuid.uuid4()), str(uuid.uuid4())
 
     async def work(session: AsyncClientSession) -> Document:
@@ -167,7 +165,7 @@ async def request_salary(runtime: Runtime, context: PayrollContext, request: Sal
                 advance_id=advance_source_key(contract_id), activity_id=request.activity_id,
                 member_id=request.member_id, amount=outcome.advanced, salary_request_id=request_id),
                 subject=request.activity_id))
-        await store_outcome(runtime, outcome, session, events=events, occurred_at=now)
+        await store_outcome(runtime, outcome, session, events=events, occurred_at=now, ledger=ledger)
         return document
 
     try:
