@@ -21,14 +21,20 @@ from governance.service_layer.clock import Clock
 
 @dataclass
 class Context:
+    """Built once by ``bootstrap`` over the runtime's database; a unit test replaces a repository with
+    its in-memory fake (``dataclasses.replace``)."""
+
     runtime: Runtime
     clock: Clock
+    assemblies: AssemblyRepository
+    ballots: BallotRepository
+    proxies: ProxyRepository
+    read_model: ReadModel
+    recommendations: RecommendationRepository
 
     @property
     def settings(self) -> GovernanceSettings:
-        settings = self.runtime.settings
-        assert isinstance(settings, GovernanceSettings)
-        return settings
+        return _settings(self.runtime)
 
     @property
     def db(self) -> AsyncDatabase[dict[str, Any]]:
@@ -38,34 +44,29 @@ class Context:
     def mongo(self) -> AsyncMongoClient[dict[str, Any]]:
         return self.runtime.mongo
 
-    @property
-    def assemblies(self) -> AssemblyRepository:
-        return AssemblyRepository(self.db)
-
-    @property
-    def ballots(self) -> BallotRepository:
-        return BallotRepository(self.db, self.settings.ballot_counter_shards,
-                                BallotSeal(self.settings.ballot_sealing_key.get_secret_value().encode()))
-
-    @property
-    def proxies(self) -> ProxyRepository:
-        return ProxyRepository(self.db)
-
-    @property
-    def read_model(self) -> ReadModel:
-        return ReadModel(self.db)
-
-    @property
-    def recommendations(self) -> RecommendationRepository:
-        return RecommendationRepository(self.db)
-
     def event(self, payload: EventPayload, subject: str) -> Envelope:
         return self.runtime.event(payload, subject=subject)
 
 
+def _settings(runtime: Runtime) -> GovernanceSettings:
+    settings = runtime.settings
+    assert isinstance(settings, GovernanceSettings)
+    return settings
+
+
 async def bootstrap(runtime: Runtime) -> Context:
-    """The composition root: one context for the routes, the consumer and the jobs."""
-    return Context(runtime, runtime.clock)
+    """The composition root: one context for the routes, the consumer and the jobs, its repositories
+    over ``runtime.db``."""
+    settings, db = _settings(runtime), runtime.db
+    return Context(
+        runtime, runtime.clock,
+        assemblies=AssemblyRepository(db),
+        ballots=BallotRepository(db, settings.ballot_counter_shards,
+                                 BallotSeal(settings.ballot_sealing_key.get_secret_value().encode())),
+        proxies=ProxyRepository(db),
+        read_model=ReadModel(db),
+        recommendations=RecommendationRepository(db),
+    )
 
 
 def context_of(runtime: Runtime) -> Context:
