@@ -8,6 +8,7 @@ import structlog
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from coop_shared.http.asgi import HttpMiddleware
 from coop_shared.http.errors import error_response
 from coop_shared.http.security_headers import add_security_headers
 from coop_shared.observability.context import (
@@ -30,7 +31,7 @@ def _clean_id(value: str | None) -> str | None:
     return None
 
 
-class RequestContextMiddleware:
+class RequestContextMiddleware(HttpMiddleware):
     """Request and correlation ids, access log and metrics for every request.
 
     Plain ASGI rather than BaseHTTPMiddleware: no extra task and no response
@@ -38,13 +39,10 @@ class RequestContextMiddleware:
     """
 
     def __init__(self, app: ASGIApp, service_name: str) -> None:
-        self.app = app
+        super().__init__(app)
         self.service_name = service_name
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(service=self.service_name)
@@ -77,7 +75,7 @@ class RequestContextMiddleware:
                 log.info("http_request", method=method, path=path, status=status, ms=round(elapsed * 1000, 2))
 
 
-class UnhandledErrorMiddleware:
+class UnhandledErrorMiddleware(HttpMiddleware):
     """An unexpected exception becomes a JSON 500, and the exception stops here.
 
     Starlette's own last-resort handler answers and then re-raises; uvicorn,
@@ -88,13 +86,7 @@ class UnhandledErrorMiddleware:
     exception go on, and uvicorn closes the connection as it must.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def watch(message: Message) -> None:
@@ -113,18 +105,15 @@ class UnhandledErrorMiddleware:
             await response(scope, receive, send)
 
 
-class BodySizeLimitMiddleware:
+class BodySizeLimitMiddleware(HttpMiddleware):
     """Refuse bodies above ``max_bytes`` with 413, counting what is actually
     received (a missing or lying Content-Length does not get past it)."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._reject(scope, receive, send)

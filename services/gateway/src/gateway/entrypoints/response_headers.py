@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
+from coop_shared.http.asgi import AnswerHeadersMiddleware, RawHeaders
 from gateway.domain.rate_limit import Decision
 from gateway.service_layer.admission import RATE_LIMIT_STATE
 
@@ -41,25 +41,14 @@ def rate_limit_headers(decision: Decision, window_seconds: float) -> dict[str, s
     }
 
 
-class GatewayHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def adjust(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [(k, v) for k, v in message.get("headers", [])
-                                      if k.lower() not in SERVER_HEADERS]
-                state: dict[str, Any] = scope.get("state") or {}
-                counted = state.get(RATE_LIMIT_STATE)
-                if counted is not None:
-                    headers = MutableHeaders(scope=message)
-                    for name, value in rate_limit_headers(*counted).items():
-                        headers[name] = value
-            await send(message)
-
-        await self.app(scope, receive, adjust)
+class GatewayHeadersMiddleware(AnswerHeadersMiddleware):
+    def rewrite(self, scope: Scope, headers: RawHeaders) -> RawHeaders:
+        kept = [(k, v) for k, v in headers if k.lower() not in SERVER_HEADERS]
+        state: dict[str, Any] = scope.get("state") or {}
+        counted = state.get(RATE_LIMIT_STATE)
+        if counted is not None:
+            added = [(name.lower().encode("latin-1"), value.encode("latin-1"))
+                     for name, value in rate_limit_headers(*counted).items()]
+            names = {name for name, _ in added}
+            kept = [(k, v) for k, v in kept if k.lower() not in names] + added  # ours replace any upstream's
+        return kept

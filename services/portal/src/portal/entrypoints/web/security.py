@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
+
+from coop_shared.http.asgi import AnswerHeadersMiddleware, RawHeaders
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -17,23 +19,10 @@ _HEADERS = [
 ]
 
 
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                headers.extend(h for h in _HEADERS if h[0] not in present)
-                if scope["path"].startswith("/app"):
-                    headers.append((b"cache-control", b"no-store"))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+class SecurityHeadersMiddleware(AnswerHeadersMiddleware):
+    def rewrite(self, scope: Scope, headers: RawHeaders) -> RawHeaders:
+        present = {name.lower() for name, _ in headers}
+        headers.extend(h for h in _HEADERS if h[0] not in present)
+        if scope["path"].startswith("/app"):
+            headers.append((b"cache-control", b"no-store"))
+        return headers
