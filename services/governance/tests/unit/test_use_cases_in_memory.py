@@ -8,7 +8,6 @@ case that bypassed its repository would fail here instead of passing."""
 from __future__ import annotations
 
 import copy
-import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
@@ -61,13 +60,6 @@ async def in_memory(at: datetime) -> tuple[Context, MemoryRuntime, FakeAssemblyR
     await assemblies.add(convened_document())
     await assemblies.freeze_electorate("as-1", ELECTORS, None)  # type: ignore[arg-type]  # fakes take no session
     return replace(await bootstrap(runtime), assemblies=assemblies), runtime, assemblies
-
-
-@pytest.fixture(autouse=True)
-def in_milliseconds() -> object:
-    started = time.perf_counter()
-    yield
-    assert time.perf_counter() - started < 0.5, "a use-case unit test runs in milliseconds, with no server"
 
 
 async def test_opening_the_vote_saves_the_state_and_commits_voting_opened_for_the_electorate() -> None:
