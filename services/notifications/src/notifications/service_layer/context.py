@@ -53,6 +53,9 @@ class Context:
     senders: Senders | None = None
     # What every use case reads the time from (the service's clock; tests move a FakeClock).
     clock: Clock = field(default_factory=SystemClock)
+    # Given webhook repositories (unit tests give in-memory ones); None: the MongoDB ones on ``db``.
+    endpoint_repository: EndpointRepository | None = None
+    webhook_delivery_repository: WebhookDeliveryRepository | None = None
 
     @property
     def inbox(self) -> InboxRepository:
@@ -72,10 +75,14 @@ class Context:
 
     @property
     def endpoints(self) -> EndpointRepository:
+        if self.endpoint_repository is not None:
+            return self.endpoint_repository
         return EndpointRepository(self.db)
 
     @property
     def webhook_deliveries(self) -> WebhookDeliveryRepository:
+        if self.webhook_delivery_repository is not None:
+            return self.webhook_delivery_repository
         return WebhookDeliveryRepository(self.db)
 
     @property
