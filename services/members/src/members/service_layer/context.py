@@ -63,6 +63,22 @@ class Context:
         return cls(runtime=runtime, settings=settings, passwords=hasher, signing_key=signing_key,
                    clock=runtime.clock)
 
+    @classmethod
+    def with_repositories(cls, runtime: Runtime, settings: MembersSettings, signing_key: SigningKey, *,
+                          members: MemberRepository | None = None,
+                          register: ShareRegisterRepository | None = None,
+                          activities: ActivityRepository | None = None) -> Context:
+        """The context ``create`` builds, with the given repositories in place of the MongoDB ones (unit
+        tests give in-memory fakes)."""
+        ctx = cls.create(runtime, settings, signing_key)
+        if members is not None:
+            ctx.members = members
+        if register is not None:
+            ctx.register = register
+        if activities is not None:
+            ctx.activities = activities
+        return ctx
+
     @property
     def throttle(self) -> ThrottlePolicy:
         s = self.settings
