@@ -30,7 +30,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         return await build_context(runtime, settings, app.state.token_verifier)
 
     async def stop(runtime: Runtime) -> None:
-        await context_of(runtime).http.aclose()
+        context = context_of(runtime)
+        await context.upstream.close()
+        await context.http.aclose()
 
     def upstream_checks(runtime: Runtime) -> dict[str, ReadinessCheck]:
         return {name: (lambda n=name, u=url: _upstream_ready(app, n, u))  # type: ignore[misc]

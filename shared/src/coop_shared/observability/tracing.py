@@ -6,11 +6,11 @@ On when ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``..._TRACES_ENDPOINT``) is set or
 exporter itself reads the endpoint, headers and timeout from the same variables.
 
 Each service app gets its own ``TracerProvider`` (resource ``service.name``) for
-its server spans and its relay and consumer spans; the client libraries (httpx,
+its server spans and its relay and consumer spans; the client libraries (httpx, aiohttp,
 PyMongo, aio-pika) are instrumented once per process with the first provider,
 which is also the global one (in production one process runs one service).
 
-W3C ``traceparent`` travels over HTTP (httpx instrumentation), is kept on each
+W3C ``traceparent`` travels over HTTP (the client instrumentations), is kept on each
 outbox document (:func:`current_traceparent`), sent in the AMQP headers by the
 relay and picked up by the consumer (:func:`consume_span`).
 """
@@ -90,12 +90,14 @@ def _instrument_clients(provider: TracerProvider) -> None:
     if _instrumented:
         return
     from opentelemetry.instrumentation.aio_pika import AioPikaInstrumentor
+    from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
     from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
 
     if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):  # it can be set once only
         trace.set_tracer_provider(provider)
     HTTPXClientInstrumentor().instrument(tracer_provider=provider)
+    AioHttpClientInstrumentor().instrument(tracer_provider=provider)
     PymongoInstrumentor().instrument(tracer_provider=provider)
     AioPikaInstrumentor().instrument(tracer_provider=provider)
     _instrumented = True
@@ -107,10 +109,12 @@ def uninstrument_clients() -> None:
     if not _instrumented:
         return
     from opentelemetry.instrumentation.aio_pika import AioPikaInstrumentor
+    from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
     from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
 
     HTTPXClientInstrumentor().uninstrument()
+    AioHttpClientInstrumentor().uninstrument()
     PymongoInstrumentor().uninstrument()
     AioPikaInstrumentor().uninstrument()
     _instrumented = False

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
+import aiohttp
 
 _DROPPED = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
@@ -29,10 +29,11 @@ def relative_location(location: str) -> str:
     return urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
 
 
-def answer_headers(upstream: httpx.Response, also_dropped: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+def answer_headers(upstream: aiohttp.ClientResponse,
+                   also_dropped: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
     dropped = _DROPPED | {name.lower() for name in also_dropped}
     headers = []
-    for name, value in upstream.headers.multi_items():
+    for name, value in upstream.headers.items():  # every value of a repeated header
         lower = name.lower()
         if lower in dropped:
             continue

@@ -10,30 +10,35 @@ other writes are not, as the service may have acted on them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
-import httpx
+import aiohttp
 
 from coop_shared.observability.logging import get_logger
 
 log = get_logger("proxy.retry")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-# What a reset connection looks like to httpx (a refused connection is a ConnectError: not retried here).
-RESET_ERRORS = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
+
+def is_reset(exc: BaseException) -> bool:
+    """A connection the service dropped under the request (a refused connection is not one: it is a
+    ClientConnectorError, answered 503 without a retry)."""
+    return (isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError)
+            and not isinstance(exc, aiohttp.ClientConnectorError))
 
 
 def may_repeat(method: str, headers: dict[str, str]) -> bool:
     return method.upper() in IDEMPOTENT_METHODS or any(k.lower() == "idempotency-key" for k in headers)
 
 
-async def send_with_retry(client: httpx.AsyncClient, build: Callable[[], httpx.Request], *, method: str,
-                          headers: dict[str, str], upstream: str, repeatable: bool = True) -> httpx.Response:
-    """Send with a streamed answer; once more on a reset connection when that is safe."""
+async def send_with_retry(send: Callable[[], Awaitable[aiohttp.ClientResponse]], *, method: str,
+                          headers: dict[str, str], upstream: str, repeatable: bool = True) -> aiohttp.ClientResponse:
+    """The answer with its body still to read; once more on a reset connection when that is safe."""
     try:
-        return await client.send(build(), stream=True)
-    except RESET_ERRORS as exc:
-        if not (repeatable and may_repeat(method, headers)):
+        return await send()
+    except aiohttp.ClientError as exc:
+        if not (is_reset(exc) and repeatable and may_repeat(method, headers)):
             raise
         log.warning("upstream_connection_reset_retrying", upstream=upstream, error=type(exc).__name__)
-        return await client.send(build(), stream=True)
+        return await send()

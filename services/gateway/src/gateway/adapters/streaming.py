@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
-from starlette.background import BackgroundTask
+import aiohttp
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -64,18 +63,29 @@ async def _counted(request: Request, limit: int) -> AsyncIterator[bytes]:
             yield chunk
 
 
-async def relay_response(upstream: httpx.Response, headers: list[tuple[str, str]]) -> Response:
+async def relay_response(upstream: aiohttp.ClientResponse, headers: list[tuple[str, str]]) -> Response:
     """Small answers in one piece, large or unsized ones streamed through.
     Headers are a list so that repeated ones (set-cookie) stay repeated."""
     raw = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
     length = upstream.headers.get("content-length")
     response: Response
     if length is not None and length.isdigit() and int(length) <= STREAM_THRESHOLD:
-        body = b"".join([chunk async for chunk in upstream.aiter_raw()])
-        await upstream.aclose()
-        response = Response(content=body, status_code=upstream.status_code)
+        try:
+            body = await upstream.read()
+        finally:
+            upstream.release()
+        response = Response(content=body, status_code=upstream.status)
     else:
-        response = StreamingResponse(upstream.aiter_raw(), status_code=upstream.status_code,
-                                     background=BackgroundTask(upstream.aclose))
+        response = StreamingResponse(_relayed(upstream), status_code=upstream.status)
     response.raw_headers += raw
     return response
+
+
+async def _relayed(upstream: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+    # Released however the stream ends: read to the end, the connection goes back to the pool; cut short
+    # (the client went away), it is closed.
+    try:
+        async for chunk in upstream.content.iter_any():
+            yield chunk
+    finally:
+        upstream.release()

@@ -35,6 +35,6 @@ async def client_page(request: Request) -> Response:
             await limit(ctx.limits.sensitive_per_ip, client_ip)
     except ApiError as exc:
         return error_response(exc.status, exc.code, exc.message, headers=exc.headers)
-    return await forward(ctx.http, route.upstream, ctx.upstreams[route.upstream], request, authorization=None,
+    return await forward(ctx.upstream, route.upstream, ctx.upstreams[route.upstream], request, authorization=None,
                          client_ip=client_ip, upstream_timeout=ctx.timeouts.get(route.upstream),
                          body_limit=ctx.body_limits.for_path(path))

@@ -41,7 +41,7 @@ async def proxy(request: Request) -> Response:
         if key_id is not None:
             await _audit(ctx.api_keys, key_id, request.method, path, refused.status, client_ip)
         raise
-    response = await forward(ctx.http, route.upstream, ctx.upstreams[route.upstream], request,
+    response = await forward(ctx.upstream, route.upstream, ctx.upstreams[route.upstream], request,
                              authorization=admission.authorization, client_ip=client_ip,
                              upstream_timeout=ctx.timeouts.get(route.upstream),
                              body_limit=ctx.body_limits.for_path(path))
