@@ -18,13 +18,13 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
+from coop_shared.clock import DayClock
 from coop_shared.messaging.topology import Topology, declare_consumer_queues
 from coop_shared.testing.events import EventTap
 from coop_shared.testing.fixtures import running, serving, trust_test_key
 from coop_shared.testing.servers import free_port
 from invoicing.config import InvoicingSettings
 from invoicing.main import create_app as create_invoicing
-from invoicing.service_layer.clock import FixedClock
 from invoicing.service_layer.reminders import ReminderService
 from notifications.config import NotificationsSettings
 from notifications.main import create_app as create_notifications
@@ -79,11 +79,11 @@ async def test_a_reminder_letter_is_emailed_to_the_client_with_its_stored_pdf(
         stack: tuple[Platform, Inbox]) -> None:
     platform, inbox = stack
     issued_on = date(2026, 3, 10)
-    platform.ctx.clock = FixedClock(issued_on)
+    platform.ctx.clock = DayClock(issued_on)
     _, activity, headers = await platform.member_with_activity()
     client = await platform.client(headers, activity, BE_COMPANY, email="compta@lune.example", language="nl")
     invoice = await platform.issued(headers, activity, client["id"], payment_term_days=14)
-    platform.ctx.clock = FixedClock(issued_on + timedelta(days=14 + 7))
+    platform.ctx.clock = DayClock(issued_on + timedelta(days=14 + 7))
     await ReminderService(platform.ctx).run()
 
     for _ in range(300):

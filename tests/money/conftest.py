@@ -22,12 +22,11 @@ import pytest
 from fastapi import FastAPI
 
 from coop_shared.auth.tokens import SigningKey
-from coop_shared.clock import FakeClock
+from coop_shared.clock import DayClock, FakeClock
 from coop_shared.messaging.envelope import Envelope
 from coop_shared.testing.fixtures import running, trust_test_key
 from invoicing.config import InvoicingSettings
 from invoicing.main import create_app as create_invoicing
-from invoicing.service_layer.clock import FixedClock
 from invoicing.service_layer.handlers import build_handlers as invoicing_handlers
 from payroll.adapters.ledger_repository import LedgerRepository
 from payroll.config import PayrollSettings
@@ -172,5 +171,5 @@ async def money(settings_for: Callable[..., Any], signing_key: SigningKey,
     invoicing_app = trust_test_key(create_invoicing(invoicing_settings), signing_key)
     # Payroll first: its queue is bound before invoicing publishes (the outbox publishes with `mandatory`).
     async with running(payroll_app) as payroll, running(invoicing_app) as invoicing:
-        invoicing_app.state.context.clock = FixedClock(TODAY)
+        invoicing_app.state.context.clock = DayClock(TODAY)
         yield Money(invoicing, payroll, invoicing_app, payroll_app, token_for)

@@ -14,6 +14,8 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 COOPERATIVE_ZONE = "Europe/Brussels"
+# The zone itself, for the domain code that turns an instant into a Belgian day or hour.
+COOPERATIVE_TZ = ZoneInfo(COOPERATIVE_ZONE)
 
 
 def wall_time() -> datetime:
@@ -107,6 +109,21 @@ class FakeClock(SystemClock):
 
     def advance(self, delta: timedelta | None = None, **kwargs: float) -> None:
         self.at += delta if delta is not None else timedelta(**kwargs)
+
+
+class DayClock(SystemClock):
+    """A clock stopped on a calendar day, its hours running (tests and replays that care about the day
+    only: an invoice's date, a due date)."""
+
+    def __init__(self, day: date, zone: str | ZoneInfo = COOPERATIVE_ZONE) -> None:
+        super().__init__(zone)
+        self.day = day
+
+    def now(self) -> datetime:
+        return datetime.combine(self.day, wall_time().timetz()).astimezone(UTC)
+
+    def today(self) -> date:
+        return self.day
 
 
 def to_millis(value: datetime) -> datetime:

@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from coop_shared.auth.service_tokens import DEVELOPMENT_SERVICE_SECRET
+from coop_shared.clock import COOPERATIVE_ZONE
 from coop_shared.http.client_address import Network, parse_networks
 
 
@@ -57,7 +58,7 @@ class ServiceSettings(BaseSettings):
     token_versions_poll_seconds: float = Field(default=2.0, gt=0)
 
     # The cooperative's calendar: due dates, schedules ("daily at 07:00") are days and times here.
-    timezone: str = "Europe/Brussels"
+    timezone: str = COOPERATIVE_ZONE
     # Scheduled jobs run in every replica's process; a MongoDB lease lets one run each job at a time.
     jobs_enabled: bool = True
     jobs_poll_seconds: float = Field(default=1.0, gt=0, le=60)

@@ -39,6 +39,18 @@ def test_the_time_is_read_in_one_module() -> None:
     assert offenders == []
 
 
+def test_the_cooperatives_time_zone_is_named_in_one_module() -> None:
+    """Services take the zone from coop_shared.clock (COOPERATIVE_ZONE, COOPERATIVE_TZ) or from their
+    settings' ``timezone``, whose default is that constant: never their own copy of the name."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for _, path in sources() if path != CLOCK
+        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(node, ast.Constant) and node.value == "Europe/Brussels"
+    ]
+    assert offenders == []
+
+
 def modules_of_tests() -> Iterator[Path]:
     for top in (ROOT / "tests", ROOT / "shared" / "tests", *(ROOT / "services" / s / "tests" for s in SERVICES)):
         yield from sorted(top.rglob("*.py"))

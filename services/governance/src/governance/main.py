@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from coop_shared.clock import Clock, SystemClock
 from coop_shared.service import create_service_app
 from governance.adapters import assemblies, ballots, read_model, recommendations
 from governance.config import GovernanceSettings
@@ -11,14 +12,13 @@ from governance.entrypoints.api import assemblies as assemblies_api
 from governance.entrypoints.api import errors, proxies, votes
 from governance.entrypoints.api import recommendations as recommendations_api
 from governance.jobs import governance_jobs
-from governance.service_layer.clock import Clock, SystemClock
 from governance.service_layer.context import bootstrap
 from governance.service_layer.handlers import build_handlers
 
 
 def create_app(settings: GovernanceSettings | None = None, clock: Clock | None = None) -> FastAPI:
     """``clock``: the time voting windows are checked against, by requests and by the job that opens and
-    closes them (tests pass a ``FixedClock``)."""
+    closes them (tests pass a ``FakeClock``)."""
     settings = settings or GovernanceSettings()
     clock = clock or SystemClock(settings.timezone)
     app = create_service_app(

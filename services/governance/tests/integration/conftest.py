@@ -21,6 +21,7 @@ import pytest
 from fastapi import FastAPI
 
 from coop_shared.auth.tokens import SigningKey
+from coop_shared.clock import FakeClock
 from coop_shared.contracts.members import MemberRegistered, SharePaid, ShareResigned, ShareTransferred
 from coop_shared.contracts.payroll import ContractCreated
 from coop_shared.messaging.envelope import Envelope, EventPayload
@@ -29,7 +30,6 @@ from coop_shared.testing.events import EventTap
 from coop_shared.testing.fixtures import running, trust_test_key
 from governance.config import GovernanceSettings
 from governance.main import create_app
-from governance.service_layer.clock import FixedClock
 from governance.service_layer.handlers import build_handlers
 
 # Convocation happens on T0 (a Monday in Brussels); voting a week later, for two days.
@@ -61,7 +61,7 @@ def share_paid(member_id: str, on: date = BEFORE_T0, quantity: int = 1, category
 class Gov:
     client: httpx.AsyncClient
     app: FastAPI
-    clock: FixedClock
+    clock: FakeClock
     token_for: Callable[..., dict[str, str]]
     admin: dict[str, str] = field(default_factory=dict)
 
@@ -162,7 +162,7 @@ def gov_settings(settings_for: Callable[..., Any]) -> GovernanceSettings:
 @pytest.fixture
 async def gov(gov_settings: GovernanceSettings, signing_key: SigningKey,
               token_for: Callable[..., dict[str, str]]) -> AsyncIterator[Gov]:
-    clock = FixedClock(T0 - timedelta(days=1))
+    clock = FakeClock(T0 - timedelta(days=1))
     app = trust_test_key(create_app(gov_settings, clock=clock), signing_key)
     async with running(app) as client:
         yield Gov(client, app, clock, token_for, admin=token_for("admin-1", role="admin"))

@@ -8,11 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 from coop_shared.auth.tokens import SigningKey
+from coop_shared.clock import FakeClock
 from coop_shared.contracts import by_type
 from coop_shared.testing.fixtures import running, trust_test_key
 from governance.config import GovernanceSettings
 from governance.main import create_app
-from governance.service_layer.clock import FixedClock
 
 from .conftest import T0, EventTap, Gov
 
@@ -63,7 +63,7 @@ async def test_large_electorates_are_addressed_in_batches(
     tap: EventTap,
 ) -> None:
     settings: GovernanceSettings = settings_for(GovernanceSettings, event_batch_size=2)
-    clock = FixedClock(T0 - timedelta(days=1))
+    clock = FakeClock(T0 - timedelta(days=1))
     app = trust_test_key(create_app(settings, clock=clock), signing_key)
     members = [f"m{n}" for n in range(5)]
     async with running(app) as client:

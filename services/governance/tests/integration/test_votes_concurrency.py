@@ -7,10 +7,10 @@ from collections import Counter
 
 import pytest
 
+from coop_shared.clock import to_millis
 from governance.adapters.ballot_seal import BallotSeal
 from governance.adapters.ballots import BallotRepository, BallotSealed
 from governance.domain.resolution import BallotKind, Choice
-from governance.service_layer.clock import to_millis
 
 from .conftest import OPENS, Gov
 

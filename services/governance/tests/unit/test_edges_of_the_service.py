@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
+from coop_shared.clock import FakeClock, to_millis
 from coop_shared.contracts import by_type
 from coop_shared.contracts import governance as contract
 from coop_shared.contracts.members import MemberErased, MemberUpdated, SharePaid, ShareResigned, ShareTransferred
@@ -19,7 +20,6 @@ from governance.domain.errors import ErrorCode, InvalidTransition, InvalidValue,
 from governance.entrypoints.api.errors import status_of
 from governance.entrypoints.api.schemas import CreateResolution
 from governance.service_layer import handlers
-from governance.service_layer.clock import FixedClock, to_millis
 from governance.service_layer.errors import Conflict, NotFound
 
 AT = datetime(2026, 5, 4, 22, 30, tzinfo=UTC)  # already 5 May in Brussels
@@ -102,7 +102,7 @@ def test_day_of_an_event_is_the_brussels_day() -> None:
 
 
 def test_fixed_clock_and_millisecond_storage() -> None:
-    clock = FixedClock(AT)
+    clock = FakeClock(AT)
     clock.advance(timedelta(microseconds=1_234_567))
     assert clock.now() == AT + timedelta(seconds=1, microseconds=234_567)
     assert to_millis(clock.now()).microsecond == 234_000

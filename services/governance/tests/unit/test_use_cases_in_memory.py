@@ -14,6 +14,7 @@ from fractions import Fraction
 
 import pytest
 
+from coop_shared.clock import FakeClock, to_millis
 from coop_shared.contracts import governance as contract
 from coop_shared.persistence.mongo import Document
 from coop_shared.testing.memory import MemoryRuntime, memory_runtime
@@ -24,7 +25,6 @@ from governance.domain.errors import ErrorCode, InvalidTransition
 from governance.domain.lifecycle import AssemblyKind, AssemblyState, VotingWindow
 from governance.domain.resolution import MajorityRule, Resolution
 from governance.service_layer.assemblies import open_voting
-from governance.service_layer.clock import FixedClock, to_millis
 from governance.service_layer.context import Context, bootstrap
 
 from .fakes import FakeAssemblyRepository
@@ -54,7 +54,7 @@ def convened_document(assembly_id: str = "as-1") -> Document:
 async def in_memory(at: datetime) -> tuple[Context, MemoryRuntime, FakeAssemblyRepository]:
     """The production context over a memory runtime, its assemblies repository replaced by the fake,
     holding one convened assembly and its frozen electorate."""
-    clock = FixedClock(at)
+    clock = FakeClock(at)
     runtime = memory_runtime(GovernanceSettings(event_batch_size=2), clock)
     assemblies = FakeAssemblyRepository()
     await assemblies.add(convened_document())

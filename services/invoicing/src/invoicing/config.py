@@ -74,7 +74,6 @@ class InvoicingSettings(ServiceSettings):
     # A client link stays openable this long after the quote's validity date
     # (the client can still read it; answering needs a valid quote).
     quote_link_grace_days: int = Field(default=30, ge=0, le=365)
-    timezone: str = "Europe/Brussels"
 
     # -- documents reaching clients ------------------------------------------------------
     # Where people reach the platform (the gateway): client pages and portal links start here.

@@ -98,7 +98,7 @@ async def test_only_a_member_in_good_standing_invoices_through_an_open_activity(
 async def test_a_year_of_use_needs_a_second_share(platform: Platform) -> None:
     from datetime import date
 
-    from invoicing.service_layer.clock import FixedClock
+    from coop_shared.clock import DayClock
 
     member = await platform.member()
     activity = await platform.activity(member)
@@ -108,10 +108,10 @@ async def test_a_year_of_use_needs_a_second_share(platform: Platform) -> None:
         "usage_started_on": "2025-03-01", "good_standing_until": "2026-02-28"})
     headers = platform.auth(member)
     client = await platform.client(headers, activity)
-    platform.ctx.clock = FixedClock(date(2026, 2, 28))
+    platform.ctx.clock = DayClock(date(2026, 2, 28))
     assert (await platform.http.post("/api/v1/invoices", headers=headers, json={
         "activity_id": activity, "client_id": client["id"], "lines": [line()]})).status_code == 201
-    platform.ctx.clock = FixedClock(date(2026, 3, 1))  # second year of use starts
+    platform.ctx.clock = DayClock(date(2026, 3, 1))  # second year of use starts
     refused = await platform.http.post("/api/v1/invoices", headers=headers, json={
         "activity_id": activity, "client_id": client["id"], "lines": [line()]})
     assert refused.json()["error"]["code"] == "member_not_in_good_standing"

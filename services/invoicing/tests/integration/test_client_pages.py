@@ -16,6 +16,7 @@ import pytest
 from playwright.async_api import Browser, async_playwright
 
 from coop_shared.auth.service_tokens import issue_service_token
+from coop_shared.clock import DayClock
 from coop_shared.contracts.invoicing import DocumentSendRequested
 from coop_shared.messaging.topology import Topology, declare_consumer_queues
 from coop_shared.testing.dates import cooperative_today
@@ -24,7 +25,6 @@ from coop_shared.testing.fixtures import serving, trust_test_key
 from coop_shared.testing.servers import free_port
 from invoicing.config import InvoicingSettings
 from invoicing.main import create_app
-from invoicing.service_layer.clock import FixedClock
 
 from .conftest import BE_COMPANY, INVOICING_EVENTS, PERSON, Platform, line
 
@@ -123,7 +123,7 @@ async def test_the_client_accepts_a_quote_in_a_browser(served: Platform, browser
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
     # Past its expiry the link shows a clear page with 410, not an error.
-    served.ctx.clock = FixedClock(cooperative_today() + timedelta(days=20 + 31 + 2))
+    served.ctx.clock = DayClock(cooperative_today() + timedelta(days=20 + 31 + 2))
     expired = await page.goto(f"{base}/client/quotes/{other_token}")
     assert expired is not None and expired.status == 410
     assert await page.get_by_test_id("message-title").inner_text() == "Ce lien a expiré"
@@ -231,10 +231,10 @@ async def test_an_invoice_keeps_its_files_and_the_client_page_serves_them(served
     new_link = "/client/invoices/" + renewed["client_link_url"].rsplit("/", 1)[1]
     assert (await http.get(link)).status_code == 404
     assert (await http.get(new_link)).status_code == 200
-    served.ctx.clock = FixedClock(cooperative_today() + timedelta(days=served.ctx.settings.invoice_link_days
+    served.ctx.clock = DayClock(cooperative_today() + timedelta(days=served.ctx.settings.invoice_link_days
                                                                          + 1))
     assert (await http.get(new_link)).status_code == 410
-    served.ctx.clock = FixedClock(cooperative_today())
+    served.ctx.clock = DayClock(cooperative_today())
     assert (await http.delete(f"/api/v1/invoices/{invoice['id']}/client-link", headers=headers)).status_code == 204
     assert (await http.get(new_link)).status_code == 404
     await page.close()

@@ -7,8 +7,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from coop_shared.clock import DayClock
 from coop_shared.contracts.invoicing import ExpenseApproved, ExpenseRejected, ExpenseSubmitted
-from invoicing.service_layer.clock import FixedClock
 
 from .conftest import Platform
 
@@ -23,7 +23,7 @@ def claim(activity_id: str, **overrides: Any) -> dict[str, Any]:
 
 
 async def _setup(platform: Platform, budget: str = "500.00") -> tuple[str, dict[str, str]]:
-    platform.ctx.clock = FixedClock(TODAY)
+    platform.ctx.clock = DayClock(TODAY)
     _, activity, owner = await platform.member_with_activity(advisor_id="adv-1")
     await platform.budget(activity, budget)
     return activity, owner
@@ -90,17 +90,17 @@ async def test_a_claim_is_filed_attached_submitted_and_approved_once(platform: P
 async def test_checks_before_submission_answer_with_a_clear_code(platform: Platform) -> None:
     activity, owner = await _setup(platform, budget="150.00")
     http = platform.http
-    platform.ctx.clock = FixedClock(date(2026, 2, 1))  # the day after the cut-off
+    platform.ctx.clock = DayClock(date(2026, 2, 1))  # the day after the cut-off
     old = await http.post("/api/v1/expense-claims", headers=owner, json=claim(activity, expense_date="2025-12-20"))
     assert (old.status_code, old.json()["error"]["code"], old.json()["error"]["field"]) == (
         422, "expense.date_outside_fiscal_year", "expense_date")
-    platform.ctx.clock = FixedClock(date(2026, 1, 31))
+    platform.ctx.clock = DayClock(date(2026, 1, 31))
     in_time = await _draft(platform, owner, claim(activity, expense_date="2025-12-20"))
     await _attach(platform, owner, in_time["id"])
-    platform.ctx.clock = FixedClock(date(2026, 2, 1))  # filed in time, submitted too late
+    platform.ctx.clock = DayClock(date(2026, 2, 1))  # filed in time, submitted too late
     late = await http.post(f"/api/v1/expense-claims/{in_time['id']}/submit", headers=owner)
     assert (late.status_code, late.json()["error"]["code"]) == (422, "expense.date_outside_fiscal_year")
-    platform.ctx.clock = FixedClock(TODAY)
+    platform.ctx.clock = DayClock(TODAY)
 
     bare = await _draft(platform, owner, claim(activity))
     missing = await http.post(f"/api/v1/expense-claims/{bare['id']}/submit", headers=owner)

@@ -7,7 +7,7 @@ import json
 from datetime import date
 from typing import Any
 
-from invoicing.service_layer.clock import FixedClock
+from coop_shared.clock import DayClock
 
 from .conftest import PERSON, US_COMPANY, Platform, line
 
@@ -90,7 +90,7 @@ async def test_issue_send_overdue_and_list_filters(platform: Platform) -> None:
     person = await platform.client(headers, activity, PERSON)
     http = platform.http
     start = date(2026, 3, 10)
-    platform.ctx.clock = FixedClock(start)
+    platform.ctx.clock = DayClock(start)
     invoice = await platform.issued(headers, activity, company["id"], payment_term_days=14)
     assert (invoice["issue_date"], invoice["due_date"], invoice["number"]) == ("2026-03-10", "2026-03-24",
                                                                                "2026-000001")
@@ -98,9 +98,9 @@ async def test_issue_send_overdue_and_list_filters(platform: Platform) -> None:
     sent = await http.post(f"/api/v1/invoices/{invoice['id']}/send", headers=headers)
     assert (sent.json()["status"], sent.json()["sent_on"]) == ("sent", "2026-03-10")
     drafts = [await platform.draft(headers, activity, person["id"]) for _ in range(3)]
-    platform.ctx.clock = FixedClock(date(2026, 3, 24))
+    platform.ctx.clock = DayClock(date(2026, 3, 24))
     assert (await http.get(f"/api/v1/invoices/{invoice['id']}", headers=headers)).json()["overdue"] is False
-    platform.ctx.clock = FixedClock(date(2026, 3, 25))
+    platform.ctx.clock = DayClock(date(2026, 3, 25))
     assert (await http.get(f"/api/v1/invoices/{invoice['id']}", headers=headers)).json()["overdue"] is True
     overdue = (await http.get("/api/v1/invoices", headers=headers, params={"overdue": "true"})).json()["items"]
     assert [i["id"] for i in overdue] == [invoice["id"]]
@@ -126,7 +126,7 @@ async def test_issue_send_overdue_and_list_filters(platform: Platform) -> None:
     assert sorted(seen) == sorted([invoice["id"], *(d["id"] for d in drafts)])
     assert seen[-1] == invoice["id"]  # the oldest comes last
     # The next year starts a new series.
-    platform.ctx.clock = FixedClock(date(2027, 1, 2))
+    platform.ctx.clock = DayClock(date(2027, 1, 2))
     next_year = await http.post(f"/api/v1/invoices/{drafts[0]['id']}/issue", headers=headers)
     assert next_year.json()["number"] == "2027-000001"
     assert (await http.get("/api/v1/invoices", headers=headers, params={"year": 2027})).json()["items"][0][

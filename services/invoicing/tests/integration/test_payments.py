@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from coop_shared.clock import DayClock
 from coop_shared.contracts.invoicing import (
     InvoicePaid,
     InvoicePartiallyPaid,
@@ -16,7 +17,6 @@ from coop_shared.contracts.invoicing import (
     PaymentRefunded,
     PaymentUnmatched,
 )
-from invoicing.service_layer.clock import FixedClock
 
 from ..unit.camt_files import ACCOUNT, Line, Statement, statement_xml
 from .conftest import Platform, line
@@ -35,7 +35,7 @@ def slashed(ogm: str) -> str:
 
 
 async def _invoices(platform: Platform) -> tuple[str, dict[str, str], list[dict[str, Any]]]:
-    platform.ctx.clock = FixedClock(date(2026, 3, 10))
+    platform.ctx.clock = DayClock(date(2026, 3, 10))
     member, activity, headers = await platform.member_with_activity(advisor_id="adv-1")
     client = await platform.client(headers, activity)
     exact = await platform.issued(headers, activity, client["id"], [line("Mix", "1", "C62", "100.00", "21")])
@@ -194,7 +194,7 @@ async def test_an_advisor_assigns_or_refunds_what_was_unmatched(platform: Platfo
 
 
 async def test_manual_payments_split_partial_payments_to_the_invoice_totals(platform: Platform) -> None:
-    platform.ctx.clock = FixedClock(date(2026, 3, 10))
+    platform.ctx.clock = DayClock(date(2026, 3, 10))
     _, activity, owner = await platform.member_with_activity(advisor_id="adv-1")
     client = await platform.client(owner, activity)
     invoice = await platform.issued(owner, activity, client["id"], [line("Mix", "3", "HUR", "33.33", "21")])

@@ -7,8 +7,8 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
+from coop_shared.clock import DayClock
 from coop_shared.testing.dates import cooperative_today
-from invoicing.service_layer.clock import FixedClock
 
 from .conftest import Platform, line
 
@@ -108,11 +108,11 @@ async def test_an_expired_quote_cannot_be_accepted_and_its_link_expires(platform
     today = platform.ctx.clock.today()
     _, token = await _sent_quote(platform, headers, activity, client["id"], valid_until=today.isoformat())
     http = platform.http
-    platform.ctx.clock = FixedClock(today + timedelta(days=1))
+    platform.ctx.clock = DayClock(today + timedelta(days=1))
     late = await http.post(f"{PUBLIC}/{token}/accept")
     assert (late.status_code, late.json()["error"]["code"]) == (409, "quote.expired")
     assert (await http.get(f"{PUBLIC}/{token}")).json()["expired"] is True
-    platform.ctx.clock = FixedClock(today + timedelta(days=40))
+    platform.ctx.clock = DayClock(today + timedelta(days=40))
     gone = await http.get(f"{PUBLIC}/{token}")
     assert (gone.status_code, gone.json()["error"]["code"]) == (410, "quote_link_expired")
 

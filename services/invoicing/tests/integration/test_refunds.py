@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from coop_shared.clock import DayClock
 from coop_shared.contracts.invoicing import InvoiceCredited, RefundPaid
-from invoicing.service_layer.clock import FixedClock
 
 from ..unit.camt_files import Line, Statement, statement_xml
 from .conftest import Platform, line
@@ -15,7 +15,7 @@ D = Decimal
 
 
 async def test_a_bank_paid_invoice_credited_owes_a_refund_to_the_account_it_came_from(platform: Platform) -> None:
-    platform.ctx.clock = FixedClock(date(2026, 4, 3))
+    platform.ctx.clock = DayClock(date(2026, 4, 3))
     _, activity, headers = await platform.member_with_activity(advisor_id="adv-1")
     client = await platform.client(headers, activity)
     invoice = await platform.issued(headers, activity, client["id"], [line("Mix", "4", "C62", "100.00", "21")])
@@ -81,7 +81,7 @@ async def test_a_bank_paid_invoice_credited_owes_a_refund_to_the_account_it_came
 
 
 async def test_due_refunds_go_out_in_one_sepa_file_and_are_then_paid(platform: Platform) -> None:
-    platform.ctx.clock = FixedClock(date(2026, 4, 3))
+    platform.ctx.clock = DayClock(date(2026, 4, 3))
     _, activity, headers = await platform.member_with_activity(advisor_id="adv-2")
     client = await platform.client(headers, activity)
     staff = platform.auth("adv-2", "advisor")

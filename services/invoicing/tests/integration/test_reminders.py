@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from coop_shared.clock import DayClock
 from coop_shared.contracts.invoicing import InvoiceOverdue, InvoiceWrittenOff, ReminderSent
-from invoicing.service_layer.clock import FixedClock
 from invoicing.service_layer.reminders import ReminderService
 
 from .conftest import Platform, line
@@ -20,7 +20,7 @@ ADMIN = {"role": "admin"}
 
 
 async def _overdue_invoices(platform: Platform) -> tuple[dict[str, str], list[dict[str, Any]]]:
-    platform.ctx.clock = FixedClock(ISSUED_ON)
+    platform.ctx.clock = DayClock(ISSUED_ON)
     _, activity, owner = await platform.member_with_activity(advisor_id="adv-1")
     client = await platform.client(owner, activity)
     unpaid = await platform.issued(owner, activity, client["id"], payment_term_days=14)
@@ -49,18 +49,18 @@ async def test_each_step_is_taken_once_even_when_the_job_runs_many_times_at_once
         results = await asyncio.gather(*runs)
         return [r if isinstance(r, dict) else r.json() for r in results]
 
-    platform.ctx.clock = FixedClock(DUE)  # due today: not late yet
+    platform.ctx.clock = DayClock(DUE)  # due today: not late yet
     assert all(r["overdue"] == 0 for r in await run_everywhere(2))
-    platform.ctx.clock = FixedClock(DUE + timedelta(days=7))  # past due + 7
+    platform.ctx.clock = DayClock(DUE + timedelta(days=7))  # past due + 7
     results = await run_everywhere(4)
     assert sum(r["overdue"] for r in results) == 2 and sum(r["first_reminder"] for r in results) == 2
     assert sum(r["formal_notice"] for r in results) == 0
     doc = (await http.get(f"/api/v1/invoices/{unpaid['id']}", headers=owner)).json()
     assert (doc["overdue"], doc["reminders"]) == (True, {"overdue": "2026-03-31", "first_reminder": "2026-03-31"})
-    platform.ctx.clock = FixedClock(DUE + timedelta(days=21))  # past due + 21
+    platform.ctx.clock = DayClock(DUE + timedelta(days=21))  # past due + 21
     results = await run_everywhere(4)
     assert sum(r["formal_notice"] for r in results) == 2 and sum(r["first_reminder"] for r in results) == 0
-    platform.ctx.clock = FixedClock(DUE + timedelta(days=60))
+    platform.ctx.clock = DayClock(DUE + timedelta(days=60))
     assert all(r["overdue"] + r["first_reminder"] + r["formal_notice"] == 0 for r in await run_everywhere(2))
 
     await platform.tap.drain()
@@ -88,7 +88,7 @@ async def test_reminder_letters_and_write_off_after_the_formal_notice(platform: 
                             json={"reason": "Client vanished"})
     assert (early.status_code, early.json()["error"]["code"]) == (409, "invoice.reminders_pending")
 
-    platform.ctx.clock = FixedClock(DUE + timedelta(days=8))
+    platform.ctx.clock = DayClock(DUE + timedelta(days=8))
     assert (await http.post("/api/v1/reminders/run", headers=admin)).json()["first_reminder"] == 2
     letter = await http.get(pdf, headers=owner)
     assert letter.status_code == 200 and letter.content.startswith(b"%PDF-")
@@ -99,7 +99,7 @@ async def test_reminder_letters_and_write_off_after_the_formal_notice(platform: 
     for headers in (owner, advisor):  # the job's endpoint is for admins
         assert (await http.post("/api/v1/reminders/run", headers=headers)).status_code == 403
 
-    platform.ctx.clock = FixedClock(DUE + timedelta(days=22))
+    platform.ctx.clock = DayClock(DUE + timedelta(days=22))
     assert (await http.post("/api/v1/reminders/run", headers=admin)).json()["formal_notice"] == 2
     notice = await http.get(pdf.replace("first_reminder", "formal_notice"), headers=advisor)
     assert notice.status_code == 200 and notice.content.startswith(b"%PDF-")

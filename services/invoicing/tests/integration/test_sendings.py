@@ -6,8 +6,8 @@ import hashlib
 from datetime import date, timedelta
 
 from coop_shared.auth.service_tokens import issue_service_token
+from coop_shared.clock import DayClock
 from coop_shared.contracts.invoicing import DocumentSendRequested
-from invoicing.service_layer.clock import FixedClock
 from invoicing.service_layer.reminders import ReminderService
 
 from .conftest import Platform
@@ -44,11 +44,11 @@ async def test_a_credit_note_is_sent_with_its_own_files_and_a_cancelled_invoice_
 
 async def test_a_reminder_letter_goes_to_the_client_with_its_stored_pdf(platform: Platform) -> None:
     issued_on = date(2026, 3, 10)
-    platform.ctx.clock = FixedClock(issued_on)
+    platform.ctx.clock = DayClock(issued_on)
     _, activity, headers = await platform.member_with_activity()
     client = await platform.client(headers, activity)
     invoice = await platform.issued(headers, activity, client["id"], payment_term_days=14)
-    platform.ctx.clock = FixedClock(issued_on + timedelta(days=14 + 7))
+    platform.ctx.clock = DayClock(issued_on + timedelta(days=14 + 7))
     await ReminderService(platform.ctx).run()
     [request] = await _requests(platform, 1)
     assert (request.document_kind, request.level, request.document_id) == ("reminder", "first_reminder",

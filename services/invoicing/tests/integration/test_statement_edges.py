@@ -7,8 +7,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from coop_shared.clock import DayClock
 from coop_shared.contracts.invoicing import PaymentReceived, PaymentReversed
-from invoicing.service_layer.clock import FixedClock
 
 from ..unit.camt_files import ACCOUNT, Line, Statement, statement_xml
 from .conftest import Platform, line
@@ -19,7 +19,7 @@ OTHER_ACCOUNT = "BE68539007547034"
 
 
 async def _setup(platform: Platform, count: int = 1) -> tuple[dict[str, str], dict[str, str], list[dict[str, Any]]]:
-    platform.ctx.clock = FixedClock(date(2026, 3, 10))
+    platform.ctx.clock = DayClock(date(2026, 3, 10))
     _, activity, owner = await platform.member_with_activity(advisor_id="adv-1")
     client = await platform.client(owner, activity)
     invoices = [await platform.issued(owner, activity, client["id"], [line("Mix", "1", "C62", "100.00", "21")])
@@ -76,7 +76,7 @@ async def test_a_reversed_payment_reopens_its_invoice_and_is_announced_for_the_l
 
     # Two weeks later, after the due date, the payer's bank takes the money back;
     # the same day a debit of the cooperative is reversed (money back in: not a client's).
-    platform.ctx.clock = FixedClock(date(2026, 4, 16))
+    platform.ctx.clock = DayClock(date(2026, 4, 16))
     reversal = await _import(platform, staff, Statement([
         Line("121.00", ogm=ogm, ref="RVSL-1", end_to_end_id="CLIENT-E2E-1", credit=False, reversal=True,
              booking_date="2026-04-16"),

@@ -10,9 +10,9 @@ from typing import Any
 
 from lxml import etree
 
+from coop_shared.clock import DayClock
 from invoicing.config import VatRateRow
 from invoicing.domain.vat import RateCategory
-from invoicing.service_layer.clock import FixedClock
 
 from ..unit.test_documents_pdf import _flat
 from .conftest import BE_COMPANY, US_COMPANY, Platform, line
@@ -37,7 +37,7 @@ async def _documents(platform: Platform, headers: dict[str, str], invoice: dict[
 
 
 async def test_a_february_stay_invoiced_in_march_is_at_6_percent_a_march_one_at_12(platform: Platform) -> None:
-    platform.ctx.clock = FixedClock(date(2026, 3, 10))
+    platform.ctx.clock = DayClock(date(2026, 3, 10))
     _, activity, headers = await platform.member_with_activity()
     client = await platform.client(headers, activity, BE_COMPANY)
 
@@ -84,14 +84,14 @@ async def test_a_february_stay_invoiced_in_march_is_at_6_percent_a_march_one_at_
 
 async def test_a_draft_of_february_issued_after_the_change_takes_the_new_rate_or_keeps_its_supply_day(
         platform: Platform) -> None:
-    platform.ctx.clock = FixedClock(date(2026, 2, 25))
+    platform.ctx.clock = DayClock(date(2026, 2, 25))
     _, activity, headers = await platform.member_with_activity()
     client = await platform.client(headers, activity, BE_COMPANY)
     undated = await platform.draft(headers, activity, client["id"], [_accommodation()])
     dated = await platform.draft(headers, activity, client["id"], [_accommodation()], supply_date="2026-02-25")
     assert undated["lines"][0]["vat_rate"] == dated["lines"][0]["vat_rate"] == "6"
 
-    platform.ctx.clock = FixedClock(date(2026, 3, 2))
+    platform.ctx.clock = DayClock(date(2026, 3, 2))
     refused = await platform.http.post(f"/api/v1/invoices/{undated['id']}/issue", headers=headers)
     assert refused.status_code == 422  # supplied on the issue date, after the change: not at the old rate
     assert refused.json()["error"]["code"] == "line.vat_rate_changed"
@@ -105,7 +105,7 @@ async def test_a_draft_of_february_issued_after_the_change_takes_the_new_rate_or
 
 
 async def test_rates_are_dated_settings_not_constants(platform: Platform) -> None:
-    platform.ctx.clock = FixedClock(date(2027, 2, 1))
+    platform.ctx.clock = DayClock(date(2027, 2, 1))
     _, activity, headers = await platform.member_with_activity()
     client = await platform.client(headers, activity, BE_COMPANY)
     settings = platform.ctx.settings

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
+from coop_shared.clock import COOPERATIVE_TZ
 from governance.domain.errors import (
     ErrorCode,
     InvalidTransition,
@@ -50,13 +50,12 @@ __all__ = [
 MemberId = str
 
 # The cooperative's legal calendar: "the day the assembly is convened" is a Belgian day.
-BELGIAN_TZ = ZoneInfo("Europe/Brussels")
 
 
 def convocation_day(convened_at: datetime) -> date:
     """The calendar day (Brussels time) used to compute the electorate."""
     require_aware(convened_at, "convened_at")
-    return convened_at.astimezone(BELGIAN_TZ).date()
+    return convened_at.astimezone(COOPERATIVE_TZ).date()
 
 
 @dataclass(eq=False)

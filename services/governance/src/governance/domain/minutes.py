@@ -15,7 +15,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 
-from governance.domain.assembly import BELGIAN_TZ, Assembly
+from coop_shared.clock import COOPERATIVE_TZ
+from governance.domain.assembly import Assembly
 from governance.domain.errors import (
     ErrorCode,
     InvalidTransition,
@@ -49,7 +50,7 @@ def _percent(value: Fraction) -> str:
 
 
 def _stamp(at: datetime) -> str:
-    return at.astimezone(BELGIAN_TZ).strftime("%Y-%m-%d %H:%M")
+    return at.astimezone(COOPERATIVE_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,7 +248,7 @@ def build_minutes(
         assembly_id=assembly.id,
         title=assembly.title,
         kind=assembly.kind,
-        convened_on=convened_at.astimezone(BELGIAN_TZ).date(),
+        convened_on=convened_at.astimezone(COOPERATIVE_TZ).date(),
         opens_at=assembly.opens_at,
         closes_at=assembly.closes_at,
         electorate_size=size,

@@ -16,6 +16,7 @@ from fractions import Fraction
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from coop_shared.clock import to_millis
 from coop_shared.persistence.mongo import Document
 from governance.adapters.assemblies import ConcurrentUpdate, to_domain
 from governance.domain.assembly import Assembly, convocation_day
@@ -24,7 +25,6 @@ from governance.domain.errors import ErrorCode, InvalidTransition, InvalidValue
 from governance.domain.lifecycle import AssemblyKind, AssemblyState, VotingWindow
 from governance.domain.resolution import BallotKind, MajorityRule, Resolution
 from governance.service_layer import events
-from governance.service_layer.clock import to_millis
 from governance.service_layer.context import Context
 from governance.service_layer.errors import Conflict, NotFound
 from governance.service_layer.results import tally_all

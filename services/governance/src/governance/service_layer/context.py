@@ -8,6 +8,7 @@ from typing import Any
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from coop_shared.clock import Clock
 from coop_shared.messaging.envelope import Envelope, EventPayload
 from coop_shared.service import Runtime
 from governance.adapters.assemblies import AssemblyRepository
@@ -16,7 +17,6 @@ from governance.adapters.ballots import BallotRepository, ProxyRepository
 from governance.adapters.read_model import ReadModel
 from governance.adapters.recommendations import RecommendationRepository
 from governance.config import GovernanceSettings
-from governance.service_layer.clock import Clock
 
 
 @dataclass

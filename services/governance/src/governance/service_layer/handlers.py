@@ -20,13 +20,13 @@ from typing import ClassVar
 from pydantic import ValidationError
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from coop_shared.clock import COOPERATIVE_TZ
 from coop_shared.contracts.views import ConsumerView
 from coop_shared.messaging.consumer import Handler, PermanentError
 from coop_shared.messaging.envelope import Envelope
 from coop_shared.persistence.idempotency import apply_once
 from coop_shared.service import Runtime
 from governance.adapters.read_model import ReadModel
-from governance.domain.assembly import BELGIAN_TZ
 from governance.domain.electorate import Contract, ShareEntry, ShareEntryKind
 from governance.domain.errors import DomainError
 
@@ -84,7 +84,7 @@ class ContractCreated(ConsumerView):
 
 
 def _day(at: datetime) -> date:
-    return at.astimezone(BELGIAN_TZ).date()
+    return at.astimezone(COOPERATIVE_TZ).date()
 
 
 Effect = Callable[[ReadModel, Envelope, AsyncClientSession], Awaitable[None]]

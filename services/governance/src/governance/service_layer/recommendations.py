@@ -6,11 +6,11 @@ import uuid
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from coop_shared.clock import to_millis
 from governance.adapters.recommendations import to_domain
 from governance.domain.recommendations import Recommendation, RecommendationStatus
 from governance.service_layer import events
 from governance.service_layer.assemblies import load
-from governance.service_layer.clock import to_millis
 from governance.service_layer.context import Context
 from governance.service_layer.errors import Conflict, NotFound
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from coop_shared.clock import to_millis
 from coop_shared.persistence.mongo import Document, in_transaction
 from governance.adapters.assemblies import resolution_from_doc
 from governance.adapters.ballots import BallotSealed
@@ -37,7 +38,6 @@ from governance.domain.voting import (
     check_proxy_revocation,
 )
 from governance.service_layer.assemblies import load
-from governance.service_layer.clock import to_millis
 from governance.service_layer.context import Context
 from governance.service_layer.errors import NotFound
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from coop_shared.clock import Clock
 from coop_shared.service import Runtime
 from invoicing.adapters.access_point import HttpAccessPoint
 from invoicing.adapters.documents.from_invoice import Seller
@@ -28,7 +29,6 @@ from invoicing.adapters.repositories import (
 )
 from invoicing.config import InvoicingSettings
 from invoicing.service_layer.access import AccessPolicy
-from invoicing.service_layer.clock import Clock
 from invoicing.service_layer.peppol import AccessPoint
 
 
@@ -54,7 +54,7 @@ class Context:
     transfers: InternalTransfersRepository
     sendings: SendingsRepository
     peppol_transmissions: PeppolTransmissionsRepository
-    # "Today" for every use case; tests stop it on a day (``FixedClock``).
+    # "Today" for every use case; tests stop it on a day (``DayClock``).
     clock: Clock
     access_point: AccessPoint | None = None  # None: no Peppol sending (PEPPOL_ACCESS_POINT_URL unset)
 

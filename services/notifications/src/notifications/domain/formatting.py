@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from coop_shared.clock import COOPERATIVE_ZONE
+
 _NARROW_SPACE = "\u202f"  # French thousands separator
 _MONTHS = {
     "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -53,7 +55,7 @@ def format_date(value: object, language: str) -> str:
 
 def _brussels() -> ZoneInfo | None:
     try:
-        return ZoneInfo("Europe/Brussels")
+        return ZoneInfo(COOPERATIVE_ZONE)
     except ZoneInfoNotFoundError:  # no time zone database on this system
         return None
 

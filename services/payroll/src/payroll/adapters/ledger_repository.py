@@ -26,10 +26,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from coop_shared.clock import Clock
+from coop_shared.clock import COOPERATIVE_TZ, Clock
 from coop_shared.persistence.keyset import after_cursor, next_cursor, sort_spec
 from coop_shared.persistence.mongo import Document, IndexSpec
-from payroll.domain.contracts import BRUSSELS
 from payroll.domain.ledger import Posting, Transaction, TransactionKind
 from payroll.domain.money import ZERO
 from payroll.domain.position import ActivityPosition, Receivable, Totals
@@ -156,7 +155,7 @@ class LedgerRepository:
                            session: AsyncClientSession) -> None:
         if not delta:
             return
-        year = occurred_at.astimezone(BRUSSELS).year
+        year = occurred_at.astimezone(COOPERATIVE_TZ).year
         # Read, add, write inside the caller's transaction: exact Decimal sums on any server, and the
         # position's optimistic lock above already serialises writers of this activity.
         key = f"{activity_id}:{year}"

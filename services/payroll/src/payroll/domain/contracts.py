@@ -17,17 +17,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time
 from enum import StrEnum
-from typing import Final
-from zoneinfo import ZoneInfo
 
+from coop_shared.clock import COOPERATIVE_TZ
 from payroll.domain.errors import DomainError, ErrorCode
 from payroll.domain.work_days import SpansWorkDays
 
 # Work days are Belgian calendar days: "before the first work day" means
 # before midnight in Brussels, whatever timezone the timestamp was given in.
-BRUSSELS: Final[tzinfo] = ZoneInfo("Europe/Brussels")
 
 
 class ContractBasis(StrEnum):
@@ -128,7 +126,7 @@ class DimonaDeclaration:
             )
         if self.last_work_day < self.first_work_day:
             raise DomainError(ErrorCode.INVALID_WORK_DATES, "last_work_day is before first_work_day", "last_work_day")
-        work_starts = datetime.combine(self.first_work_day, time.min, tzinfo=BRUSSELS)
+        work_starts = datetime.combine(self.first_work_day, time.min, tzinfo=COOPERATIVE_TZ)
         if self.declared_at >= work_starts:
             raise DomainError(
                 ErrorCode.DIMONA_TOO_LATE,

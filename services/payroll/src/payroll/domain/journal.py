@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from coop_shared.clock import COOPERATIVE_TZ
 from coop_shared.periods import check_period, day_bounds
 from payroll.domain.chart_of_accounts import ChartOfAccounts
-from payroll.domain.contracts import BRUSSELS
 from payroll.domain.ledger import Transaction
 from payroll.domain.money import ZERO, fmt
 
@@ -44,7 +44,7 @@ class JournalEntry:
 def period_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     """The instants from the start of ``first`` to the end of ``last``, both Brussels days, ``[start, end)``."""
     check_period(first, last, what="A journal export")
-    return day_bounds(first, last, BRUSSELS)
+    return day_bounds(first, last, COOPERATIVE_TZ)
 
 
 def journal_entry(transaction: Transaction, chart: ChartOfAccounts) -> JournalEntry:
@@ -59,7 +59,7 @@ def journal_entry(transaction: Transaction, chart: ChartOfAccounts) -> JournalEn
         ))
     return JournalEntry(
         entry_id=transaction.source_key, kind=transaction.kind.value,
-        booked_on=transaction.occurred_at.astimezone(BRUSSELS).date(), occurred_at=transaction.occurred_at,
+        booked_on=transaction.occurred_at.astimezone(COOPERATIVE_TZ).date(), occurred_at=transaction.occurred_at,
         memo=transaction.memo, lines=tuple(lines),
     )
 

@@ -12,6 +12,8 @@ from babel import Locale
 from babel.dates import format_date, format_datetime, get_timezone
 from babel.numbers import format_currency, format_decimal
 
+from coop_shared.clock import COOPERATIVE_ZONE
+
 LANGUAGES = ("fr", "nl", "en")
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 # Belgian conventions for each language; English as spoken in Belgium too.
@@ -53,4 +55,4 @@ class Formats:
         if not value:
             return ""
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
-        return format_datetime(parsed, format="medium", tzinfo=get_timezone("Europe/Brussels"), locale=self.locale)
+        return format_datetime(parsed, format="medium", tzinfo=get_timezone(COOPERATIVE_ZONE), locale=self.locale)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from coop_shared.clock import COOPERATIVE_TZ
 from portal.entrypoints.web.context import MemberForm, MemberPage, PageContext, PageNotFound
 from portal.entrypoints.web.errors import field_errors
 
@@ -16,7 +16,6 @@ router = APIRouter(prefix="/app")
 
 CHOICES = ("for", "against", "abstain")
 MAJORITIES = ("simple", "two_thirds", "three_quarters")
-BRUSSELS = ZoneInfo("Europe/Brussels")
 ADMIN_STEPS = {"convene": "convene", "open": "open-voting", "close": "close-voting"}
 
 
@@ -28,7 +27,7 @@ def _require_admin(page: PageContext) -> None:
 def _local(value: str) -> str | None:
     """A datetime-local field, read as Brussels time (what the people of the cooperative see on their clocks)."""
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=BRUSSELS).isoformat()
+        return datetime.fromisoformat(value).replace(tzinfo=COOPERATIVE_TZ).isoformat()
     except ValueError:
         return None
 
