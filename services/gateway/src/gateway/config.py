@@ -25,10 +25,9 @@ class GatewaySettings(ServiceSettings):
     upstream_connect_timeout_seconds: float = Field(default=2.0, gt=0)
     # Per-upstream read timeouts, e.g. {"invoicing": 30} for PDF rendering.
     upstream_timeouts: dict[str, float] = Field(default_factory=dict)
-    # One pool for all upstreams: enough keep-alive connections for the
-    # concurrency one replica serves, so none is opened per request.
+    # One pool for all upstreams, at most this many connections open; idle ones are kept alive for
+    # reuse, so none is opened per request.
     upstream_max_connections: int = Field(default=256, ge=1)
-    upstream_keepalive_connections: int = Field(default=32, ge=1)
     # Below the services' keep-alive (coop_shared.cli.SERVER_KEEP_ALIVE_SECONDS): a pooled connection is
     # never reused just as the service closes it.
     upstream_keepalive_seconds: float = Field(default=4.0, gt=0, le=4.5)

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-import httpx
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from coop_shared.auth.keystore import load_signing_key
@@ -19,7 +18,7 @@ from coop_shared.service import Runtime
 from gateway.adapters.api_keys import ApiKeyStore
 from gateway.adapters.openapi_cache import DocumentCache
 from gateway.adapters.partner_tokens import PartnerTokens
-from gateway.adapters.proxy import cookieless_jar, upstream_session
+from gateway.adapters.proxy import upstream_session
 from gateway.adapters.rate_limits import MovingWindowLimit, storage_for
 from gateway.config import GatewaySettings
 from gateway.domain.body_limits import BodyLimits
@@ -30,10 +29,8 @@ from gateway.service_layer.admission import Limits
 class Context:
     settings: GatewaySettings
     upstreams: dict[str, str]
-    # Forwarded requests (the hot path) go through ``upstream``; the gateway's own few calls to the
-    # services (their OpenAPI documents, jobs, readiness, the portal's pages) through ``http``.
+    # Every call to a service (forwarded requests, their OpenAPI documents, jobs and readiness).
     upstream: aiohttp.ClientSession
-    http: httpx.AsyncClient
     timeouts: dict[str, aiohttp.ClientTimeout]
     body_limits: BodyLimits
     verifier: TokenVerifier
@@ -56,20 +53,12 @@ async def build_context(runtime: Runtime, settings: GatewaySettings, verifier: T
                                      sock_read=read_seconds)
 
     timeouts = {name: timeout(settings.upstream_timeouts.get(name, settings.upstream_timeout_seconds))
-                for name in upstreams}
+                for name in [*upstreams, "portal"]}
     # Idle connections expire before uvicorn's 5 s keep-alive closes them from the other side, so a
     # pooled connection is never reused just as the service drops it.
     upstream = upstream_session(max_connections=settings.upstream_max_connections,
                                 keepalive_seconds=settings.upstream_keepalive_seconds,
                                 timeout=timeout(settings.upstream_timeout_seconds))
-    http = httpx.AsyncClient(
-        timeout=httpx.Timeout(settings.upstream_timeout_seconds, connect=settings.upstream_connect_timeout_seconds),
-        limits=httpx.Limits(max_connections=settings.upstream_max_connections,
-                            max_keepalive_connections=settings.upstream_keepalive_connections,
-                            keepalive_expiry=settings.upstream_keepalive_seconds),
-        follow_redirects=False,
-        cookies=cookieless_jar(),
-    )
     key = await load_signing_key(runtime.db, pem=settings.gateway_jwt_private_key,
                                  environment=settings.environment, setting_name="GATEWAY_JWT_PRIVATE_KEY")
     partner_tokens = PartnerTokens(key, issuer=settings.gateway_jwt_issuer, audience=settings.jwt_audience)
@@ -86,7 +75,7 @@ async def build_context(runtime: Runtime, settings: GatewaySettings, verifier: T
                                                 "sensitive-account"),
         per_token=MovingWindowLimit(strategy, settings.rate_limit_per_token_per_minute, "token"),
     )
-    return Context(settings=settings, upstreams=upstreams, upstream=upstream, http=http, timeouts=timeouts,
+    return Context(settings=settings, upstreams=upstreams, upstream=upstream, timeouts=timeouts,
                    body_limits=settings.body_limits(), verifier=verifier, token_versions=runtime.token_versions,
                    partner_tokens=partner_tokens,
                    api_keys=ApiKeyStore(runtime.db, settings.api_key_pepper, settings.api_key_cache_seconds),

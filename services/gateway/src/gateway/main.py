@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import aiohttp
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -30,9 +30,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         return await build_context(runtime, settings, app.state.token_verifier)
 
     async def stop(runtime: Runtime) -> None:
-        context = context_of(runtime)
-        await context.upstream.close()
-        await context.http.aclose()
+        await context_of(runtime).upstream.close()
 
     def upstream_checks(runtime: Runtime) -> dict[str, ReadinessCheck]:
         return {name: (lambda n=name, u=url: _upstream_ready(app, n, u))  # type: ignore[misc]
@@ -69,8 +67,9 @@ async def _upstream_ready(app: FastAPI, name: str, url: str) -> dict[str, object
     """One service down must not take the whole API out of rotation: the gateway
     stays ready and answers 503 for that service's routes only."""
     try:
-        response = await context_of(app.state.runtime).http.get(url.rstrip("/") + "/health/ready", timeout=2.0)
-    except httpx.HTTPError as exc:
+        async with context_of(app.state.runtime).upstream.get(
+                url.rstrip("/") + "/health/ready", timeout=aiohttp.ClientTimeout(total=2.0)) as answer:
+            code = answer.status
+    except (aiohttp.ClientError, TimeoutError) as exc:
         return {"status": "down", "required": False, "error": type(exc).__name__}
-    return {"status": "ok" if response.status_code == 200 else "down", "required": False,
-            "code": response.status_code}
+    return {"status": "ok" if code == 200 else "down", "required": False, "code": code}

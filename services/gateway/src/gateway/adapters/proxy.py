@@ -8,7 +8,6 @@ polls every pooled connection on each one), aiohttp about 0.2 ms.
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import aiohttp
 from starlette.requests import Request
@@ -35,11 +34,6 @@ _HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
     "transfer-encoding", "upgrade", "host", "content-length",
 }
-
-
-def cookieless_jar() -> CookieJar:
-    """A jar that keeps nothing: one shared client must never replay one person's cookies for another."""
-    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
 def upstream_session(*, max_connections: int, keepalive_seconds: float,

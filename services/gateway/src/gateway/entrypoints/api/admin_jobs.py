@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import httpx
+import aiohttp
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
@@ -27,15 +27,15 @@ class AllJobsOut(BaseModel):
     unavailable: list[str]
 
 
-async def _jobs_of(client: httpx.AsyncClient, name: str, base: str,
+async def _jobs_of(session: aiohttp.ClientSession, name: str, base: str,
                    authorization: str) -> tuple[str, list[dict[str, Any]] | None]:
     try:
-        response = await client.get(base.rstrip("/") + "/admin/jobs", headers={"Authorization": authorization},
-                                    timeout=3.0)
-        response.raise_for_status()
-        items: list[dict[str, Any]] = response.json()["items"]
+        async with session.get(base.rstrip("/") + "/admin/jobs", headers={"Authorization": authorization},
+                               timeout=aiohttp.ClientTimeout(total=3.0)) as answer:
+            answer.raise_for_status()
+            items: list[dict[str, Any]] = (await answer.json(content_type=None))["items"]
         return name, items
-    except (httpx.HTTPError, ValueError, KeyError):
+    except (aiohttp.ClientError, TimeoutError, ValueError, KeyError):
         return name, None
 
 
@@ -44,7 +44,7 @@ async def _jobs_of(client: httpx.AsyncClient, name: str, base: str,
 async def all_jobs(request: Request, _: AdminPrincipal) -> AllJobsOut:
     ctx = get_context(request)
     authorization = request.headers.get("Authorization", "")
-    answers = await asyncio.gather(*(_jobs_of(ctx.http, name, url, authorization)
+    answers = await asyncio.gather(*(_jobs_of(ctx.upstream, name, url, authorization)
                                      for name, url in ctx.upstreams.items()))
     items = [JobOut.model_validate(s) for s in await request.app.state.runtime.scheduler.states()]
     unavailable = []

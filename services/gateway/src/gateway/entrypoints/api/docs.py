@@ -15,7 +15,7 @@ import time
 from importlib.resources import files
 from typing import Any
 
-import httpx
+import aiohttp
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
@@ -39,13 +39,13 @@ _ASSET_FILES = {
 }
 
 
-async def _fetch(client: httpx.AsyncClient, name: str, base: str) -> tuple[str, Spec | None]:
+async def _fetch(session: aiohttp.ClientSession, name: str, base: str) -> tuple[str, Spec | None]:
     try:
-        response = await client.get(base.rstrip("/") + "/openapi.json", timeout=3.0)
-        response.raise_for_status()
-        spec = response.json()
+        async with session.get(base.rstrip("/") + "/openapi.json", timeout=aiohttp.ClientTimeout(total=3.0)) as answer:
+            answer.raise_for_status()
+            spec = await answer.json(content_type=None)
         return name, spec if isinstance(spec, dict) and "paths" in spec else None
-    except (httpx.HTTPError, ValueError):
+    except (aiohttp.ClientError, TimeoutError, ValueError):
         return name, None
 
 
@@ -57,7 +57,7 @@ async def combined_document(app: FastAPI, max_age: float) -> Spec:
     upstreams = context.upstreams
     now = time.monotonic()
     stale = [name for name in upstreams if name not in cache.specs or now - cache.specs[name][1] >= max_age]
-    for name, spec in await asyncio.gather(*(_fetch(context.http, n, upstreams[n]) for n in stale)):
+    for name, spec in await asyncio.gather(*(_fetch(context.upstream, n, upstreams[n]) for n in stale)):
         if spec is None:
             cache.specs.pop(name, None)
         else:

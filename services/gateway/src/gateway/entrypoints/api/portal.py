@@ -6,19 +6,16 @@ any client. Set-Cookie headers are passed on one by one (never folded).
 
 from __future__ import annotations
 
-import httpx
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from coop_shared.http.client_address import client_address
 from coop_shared.http.errors import error_response
-from gateway.adapters.proxy import forward_headers
+from gateway.adapters.proxy import forward
 from gateway.domain.routes import is_canonical
 from gateway.entrypoints.api.deps import get_context
 
 router = APIRouter()
-
-_SKIP = {"connection", "keep-alive", "date", "server", "transfer-encoding", "content-length", "content-encoding",
-         "x-request-id", "x-correlation-id"}
 
 
 async def _forward(request: Request) -> Response:
@@ -26,19 +23,10 @@ async def _forward(request: Request) -> Response:
     if not is_canonical(path):
         return error_response(404, "not_found", "No such page.")
     ctx = get_context(request)
-    settings = ctx.settings
-    base = settings.portal_url.rstrip("/")
-    try:
-        upstream = await ctx.http.request(request.method, base + path, params=str(request.query_params),
-                                            headers=forward_headers(request, None), content=await request.body(),
-                                            timeout=settings.upstream_timeouts.get("portal"))
-    except httpx.HTTPError:
-        return error_response(503, "service_unavailable", "The portal is unavailable.", headers={"Retry-After": "5"})
-    response = Response(content=upstream.content, status_code=upstream.status_code)
-    for name, value in upstream.headers.multi_items():
-        if name.lower() not in _SKIP:
-            response.headers.append(name, value)
-    return response
+    # The same forwarding as the API's: pooled connections, bodies relayed as they are, no cookie kept.
+    return await forward(ctx.upstream, "portal", ctx.settings.portal_url, request, authorization=None,
+                         client_ip=client_address(request.scope, ctx.trusted_proxies),
+                         upstream_timeout=ctx.timeouts.get("portal"), body_limit=ctx.body_limits.for_path(path))
 
 
 _METHODS = ["GET", "POST"]
