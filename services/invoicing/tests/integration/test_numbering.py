@@ -110,3 +110,16 @@ async def test_credit_notes_have_their_own_gapless_series(platform: Platform) ->
     # The invoice series was not touched by the credit notes.
     fourth = await platform.issued(headers, activity, client["id"])
     assert fourth["number"] == f"{year}-000004"
+
+
+async def test_a_series_counter_is_created_once_then_issuing_asks_for_it_no_more(platform: Platform) -> None:
+    counters = platform.ctx.counters
+    stored = platform.ctx.runtime.db["counters"]
+    await counters.ensure("test-series", 2031)
+    assert await stored.find_one({"_id": counters.key("test-series", 2031)}) == {
+        "_id": "test-series:2031", "value": 0}
+    await stored.delete_one({"_id": counters.key("test-series", 2031)})
+    await counters.ensure("test-series", 2031)  # known to this process: no second upsert
+    assert await stored.find_one({"_id": counters.key("test-series", 2031)}) is None
+    await counters.ensure("test-series", 2032)  # another year is a new counter
+    assert await stored.find_one({"_id": counters.key("test-series", 2032)}) is not None

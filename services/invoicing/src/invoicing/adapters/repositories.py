@@ -574,6 +574,7 @@ class Counters:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._collection: AsyncCollection[Document] = db[COUNTERS]
         self._turns: dict[str, asyncio.Lock] = {}
+        self._known: set[str] = set()
 
     @staticmethod
     def key(series: str, year: int) -> str:
@@ -592,8 +593,12 @@ class Counters:
     async def ensure(self, series: str, year: int) -> None:
         # Created outside the transaction: two transactions inserting the same
         # new document would fail with a duplicate key instead of a retryable conflict.
-        await self._collection.update_one({"_id": self.key(series, year)}, {"$setOnInsert": {"value": 0}},
-                                          upsert=True)
+        # A counter is never deleted: once this process knows it exists, it asks no more.
+        key = self.key(series, year)
+        if key in self._known:
+            return
+        await self._collection.update_one({"_id": key}, {"$setOnInsert": {"value": 0}}, upsert=True)
+        self._known.add(key)
 
     async def next(self, series: str, year: int, session: AsyncClientSession) -> int:
         doc = await self._collection.find_one_and_update(
