@@ -21,6 +21,7 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from coop_shared.http.errors import error_response
+from coop_shared.observability.logging import get_logger
 from gateway.context import context_of
 from gateway.entrypoints.api.deps import get_context
 from gateway.service_layer.api_document import UNAVAILABLE, Spec, combine
@@ -39,13 +40,20 @@ _ASSET_FILES = {
 }
 
 
+log = get_logger("api_document")
+# As long as a service may take to render its document under load (per read: a large document is
+# generated before its first byte), not one budget for the whole exchange.
+_DOCUMENT_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=3.0, sock_read=10.0)
+
+
 async def _fetch(session: aiohttp.ClientSession, name: str, base: str) -> tuple[str, Spec | None]:
     try:
-        async with session.get(base.rstrip("/") + "/openapi.json", timeout=aiohttp.ClientTimeout(total=3.0)) as answer:
+        async with session.get(base.rstrip("/") + "/openapi.json", timeout=_DOCUMENT_TIMEOUT) as answer:
             answer.raise_for_status()
             spec = await answer.json(content_type=None)
         return name, spec if isinstance(spec, dict) and "paths" in spec else None
-    except (aiohttp.ClientError, TimeoutError, ValueError):
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        log.warning("api_document_unreadable", service=name, error=f"{type(exc).__name__}: {exc}"[:300])
         return name, None
 
 
