@@ -7,26 +7,18 @@ handler does no I/O), so the check runs without a server.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import FastAPI
-from pymongo import AsyncMongoClient
 
+from coop_shared.clock import SystemClock
 from coop_shared.contracts import CATALOGUE
-from coop_shared.persistence.outbox import Outbox
-from coop_shared.service import Consumption, Runtime
+from coop_shared.service import Consumption
 from coop_shared.settings import ServiceSettings
-
-
-def offline_runtime(settings: ServiceSettings) -> Runtime:
-    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient("mongodb://127.0.0.1:1", connect=False)
-    db = mongo[settings.database_name]
-    return Runtime(settings=settings, mongo=mongo, db=db, outbox=Outbox(db))
+from coop_shared.testing.memory import memory_runtime
 
 
 def bound_event_types(app: FastAPI, settings: ServiceSettings) -> set[str]:
     consumption: Consumption = app.state.consumption
-    return consumption.event_types(offline_runtime(settings))
+    return consumption.event_types(memory_runtime(settings, SystemClock(settings.timezone)))
 
 
 def contracted_event_types(service: str) -> set[str]:
