@@ -38,15 +38,30 @@ def _repo_root() -> Path:
     raise ValidatorUnavailable(f"no repository root (a folder with .git) above {__file__}")
 
 
+def _origin_root(repo: Path) -> Path | None:
+    """The checkout this one was cloned from, when it is a folder on this machine (a CI clone in a
+    temporary folder has the reference material beside its origin, not beside itself)."""
+    found = subprocess.run(["git", "-C", str(repo), "config", "--get", "remote.origin.url"],
+                           capture_output=True, text=True, check=False).stdout.strip()
+    origin = Path(found.removeprefix("file://")) if found else None
+    return origin.resolve() if origin is not None and origin.is_dir() else None
+
+
 def _validator() -> Path:
     override = os.environ.get("PEPPOL_VALIDATE")
-    tool = Path(override) if override else _repo_root().parent / "shared" / "tools" / "peppol" / "peppol-validate"
-    if not tool.is_file() or not os.access(tool, os.X_OK):
-        raise ValidatorUnavailable(
-            f"Peppol validator not found or not executable at {tool}. It ships in shared/tools/peppol/ "
-            "next to the repository; set PEPPOL_VALIDATE to its path to use another copy."
-        )
-    return tool
+    if override:
+        candidates = [Path(override)]
+    else:
+        repo = _repo_root()
+        roots = [repo, *([origin] if (origin := _origin_root(repo)) is not None else [])]
+        candidates = [root.parent / "shared" / "tools" / "peppol" / "peppol-validate" for root in roots]
+    for tool in candidates:
+        if tool.is_file() and os.access(tool, os.X_OK):
+            return tool
+    raise ValidatorUnavailable(
+        f"Peppol validator not found or not executable at {', '.join(map(str, candidates))}. It ships in "
+        "shared/tools/peppol/ next to the repository; set PEPPOL_VALIDATE to its path to use another copy."
+    )
 
 
 def _tampered_totals(root: Any) -> None:
