@@ -3,7 +3,8 @@
 Usage: ``.venv/bin/python -m bench.payroll_run [--workers N]``
 
 Starts its own SecantusDB (in memory), prepares N contracts whose work has
-ended (not timed), then measures side by side, in this one process:
+ended, one per worker, each worker with events of earlier months (not
+timed), then measures side by side, in this one process:
 
 - the payroll run (``payroll.service_layer.payroll_runs.run_payroll``): read
   the contracts, compute every payslip, write payslips and their
@@ -28,8 +29,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from coop_shared.contracts.payroll import PayslipIssued
 from coop_shared.persistence.mongo import database, ensure_indexes, make_client
-from coop_shared.persistence.outbox import OUTBOX_INDEXES, Outbox
+from coop_shared.persistence.outbox import OUTBOX_INDEXES, SEQUENCES_COLLECTION, Outbox
 from coop_shared.service import Runtime
 from coop_shared.testing.servers import start_secantusdb
 from payroll.adapters.contracts_repository import CONTRACTS
@@ -45,10 +47,10 @@ from payroll.service_layer.salary_requests import salary_document
 MONTH_END = date(2026, 5, 31)
 
 
-def contracts(count: int, rng: random.Random) -> list[dict[str, Any]]:
+def contracts(first: int, count: int, rng: random.Random) -> list[dict[str, Any]]:
     rules = default_rule_book()
     result = []
-    for index in range(count):
+    for index in range(first, first + count):
         days = rng.randint(1, 10)
         first = date(2026, 5, rng.randint(1, 31 - days + 1))
         dates = [first + timedelta(days=d) for d in range(days)]
@@ -78,7 +80,11 @@ async def measure(workers: int) -> dict[str, float]:
         rng = random.Random(2026)
         started = time.perf_counter()
         for start in range(0, workers, 1000):
-            await db[CONTRACTS].insert_many(contracts(min(1000, workers - start), rng), ordered=False)
+            await db[CONTRACTS].insert_many(contracts(start, min(1000, workers - start), rng), ordered=False)
+            # Every worker was paid before: their events carry on numbers the outbox already holds.
+            await db[SEQUENCES_COLLECTION].insert_many(
+                [{"_id": f"member-{index}", "seq": 2, "types": [PayslipIssued.event_type] * 2}
+                 for index in range(start, min(start + 1000, workers))], ordered=False)
         print(f"setup: {workers} contracts stored in {time.perf_counter() - started:.1f} s (not measured)")
 
         settings = PayrollSettings(mongo_url=server.url, mongo_database="bench_payroll")

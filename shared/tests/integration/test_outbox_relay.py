@@ -131,6 +131,27 @@ async def test_numbers_stay_gapless_with_many_aggregates_per_commit_and_concurre
         assert sorted(d["sequence"] for d in docs) == list(range(1, expected + 1)), subject
 
 
+async def test_a_commit_over_many_aggregates_continues_each_ones_numbers(
+    mongo: AsyncMongoClient[dict[str, Any]], db: AsyncDatabase[dict[str, Any]],
+) -> None:
+    # A second month-end: every worker already has numbers, read back in several slices.
+    outbox = Outbox(db)
+
+    async def commit(events: list[Envelope]) -> None:
+        async def work(session: AsyncClientSession) -> None:
+            await outbox.add(events, session=session)
+
+        await in_transaction(mongo, work)
+
+    members = [f"w-{i}" for i in range(130)]
+    await commit([new_event(Step(n=1), source="tests", subject=m) for m in members])
+    await commit([new_event(Step(n=2), source="tests", subject=m) for m in [*members, "w-new"]])
+    sequences = {(d["aggregate"], d["sequence"]) async for d in db.outbox.find({}, {"aggregate": 1, "sequence": 1})}
+    assert sequences == {(m, n) for m in members for n in (1, 2)} | {("w-new", 1)}
+    second = [Envelope.from_json(d["body"].encode()) async for d in db.outbox.find({"sequence": 2})]
+    assert len(second) == 130 and all(e.priortypes == (Step.event_type,) for e in second)
+
+
 async def test_batches_keep_each_aggregates_order_and_lose_nothing(
     mongo: AsyncMongoClient[dict[str, Any]], db: AsyncDatabase[dict[str, Any]],
     infrastructure: Infrastructure, namespace: str,

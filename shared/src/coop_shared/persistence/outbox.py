@@ -57,6 +57,11 @@ PENDING, SENT = "pending", "sent"
 # consumer can tell which predecessor it must have applied first (it only
 # receives the types it is bound to).
 HISTORY = 16
+# The aggregates' numbers are read this many at a time. SecantusDB answers an
+# ``$in`` in time that grows faster than the documents it returns: 1,000
+# members' numbers took 734 ms in one query and 78 ms in slices of 50 (MongoDB
+# pays one more round trip per slice, well under a millisecond each).
+_RESERVE_READ_SLICE = 50
 
 OUTBOX_INDEXES = [
     IndexSpec(OUTBOX_COLLECTION, [("status", 1), ("created_at", 1), ("sequence", 1), ("_id", 1)],
@@ -125,8 +130,11 @@ class Outbox:
             )
             return {subject: (int(before["seq"]) if before else 0, list(before.get("types", [])) if before else [])}
         # Many aggregates (a month-end run): one read and one bulk write, not one round trip each.
-        current = {doc["_id"]: doc async for doc in self._sequences.find(
-            {"_id": {"$in": list(by_subject)}}, session=session)}
+        subjects = list(by_subject)
+        current: dict[str, Any] = {}
+        for start in range(0, len(subjects), _RESERVE_READ_SLICE):
+            current.update({doc["_id"]: doc async for doc in self._sequences.find(
+                {"_id": {"$in": subjects[start:start + _RESERVE_READ_SLICE]}}, session=session)})
         positions: dict[str, tuple[int, list[str]]] = {}
         writes: list[UpdateOne] = []
         for subject, group in by_subject.items():
