@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 import aio_pika
 import pytest
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -71,6 +71,43 @@ async def test_apply_once_ignores_a_replayed_event(mongo: AsyncMongoClient[dict[
     assert await apply_once(mongo, db, handler="h", event_id="evt-1", effect=effect) is False
     doc = await db.balance.find_one({"_id": "a"})
     assert doc is not None and doc["total"] == Decimal("10.00")
+
+
+class _Commands(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.names.append(f"{event.command_name} {event.command.get(event.command_name, '')}".strip())
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+async def test_a_first_delivery_costs_one_transaction_and_nothing_else(
+    infrastructure: Infrastructure, db: AsyncDatabase[dict[str, Any]],
+) -> None:
+    commands = _Commands()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infrastructure.mongo_url, event_listeners=[commands])
+    try:
+        watched = database(client, db.name)
+        await watched.command("ping")
+        commands.names.clear()
+
+        async def effect(session: AsyncClientSession) -> None:
+            await watched.balance.update_one({"_id": "c"}, {"$inc": {"total": Decimal("1.00")}}, upsert=True,
+                                             session=session)
+
+        assert await apply_once(client, watched, handler="h", event_id="evt-3", effect=effect) is True
+        assert commands.names == ["insert processed_events", "update balance", "commitTransaction 1"]
+        commands.names.clear()
+        assert await apply_once(client, watched, handler="h", event_id="evt-3", effect=effect) is False
+        assert "update balance" not in commands.names
+    finally:
+        await client.close()
 
 
 async def test_a_failed_effect_leaves_no_marker(mongo: AsyncMongoClient[dict[str, Any]],
