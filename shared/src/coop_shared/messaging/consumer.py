@@ -149,7 +149,10 @@ class EventConsumer:
                 await self._release(key)
             return
         try:
-            await handler(envelope)
+            if sequencer is not None and key is not None:
+                await sequencer.apply(envelope, handler)
+            else:
+                await handler(envelope)
         except (PermanentError, ValidationError) as exc:
             log.error("event_rejected", event_type=envelope.type, event_id=envelope.id, error=str(exc)[:500])
             await self._dead_letter(message, envelope.type)
@@ -168,7 +171,6 @@ class EventConsumer:
                 await message.nack(requeue=True)
             return
         if sequencer is not None and key is not None:
-            await sequencer.applied(envelope)
             await message.ack()
             EVENTS_CONSUMED.labels(service, envelope.type, "handled").inc()
             if key in self._parked_keys:

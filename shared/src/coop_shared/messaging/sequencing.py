@@ -9,6 +9,11 @@ first: it is then *parked* in the consumer's database (acked, so the queue
 keeps flowing) and applied right after its predecessor. An aggregate's
 ``last`` applied number only grows (``$max``).
 
+When the handler applies the event with ``apply_once``, the aggregate's new
+``last`` commits in the same transaction as the effect and its marker (one
+command fewer per event, and no window in which an event is applied but its
+number is not); a handler that stores nothing itself gets it written after.
+
 A predecessor that never comes (dead-lettered, or older than the history
 carried) must not block an aggregate for ever: a parked event is applied
 anyway after ``gap_seconds``, with a warning.
@@ -17,11 +22,16 @@ anyway after ``gap_seconds``, with a warning.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, timedelta
 from typing import Any
 
 from pymongo import ASCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -43,6 +53,30 @@ SEQUENCING_INDEXES = [
 ]
 
 Apply = Callable[[Envelope], Awaitable[None]]
+
+
+@dataclass
+class AppliedNumber:
+    """The number an aggregate reaches once the event being handled is applied."""
+
+    sequences: AsyncCollection[dict[str, Any]]
+    key: str
+    sequence: int
+    stored: bool = False
+
+    async def store(self, session: AsyncClientSession | None = None) -> None:
+        await self.sequences.update_one({"_id": self.key}, {"$max": {"last": self.sequence}}, upsert=True,
+                                        session=session)
+
+
+_being_applied: ContextVar[AppliedNumber | None] = ContextVar("sequenced_event_being_applied", default=None)
+
+
+def number_being_applied() -> AppliedNumber | None:
+    """The applied number of the event this task is handling, still to be stored (None outside a
+    sequenced consumer, or once stored): ``apply_once`` writes it inside its transaction."""
+    number = _being_applied.get()
+    return None if number is None or number.stored else number
 
 
 def aggregate_key(envelope: Envelope) -> str | None:
@@ -92,10 +126,23 @@ class Sequencer:
         log.info("event_parked", event_id=envelope.id, event_type=envelope.type, key=key,
                  sequence=envelope.sequence)
 
-    async def applied(self, envelope: Envelope) -> None:
+    @contextmanager
+    def applying(self, envelope: Envelope) -> Iterator[AppliedNumber | None]:
+        """While the handler runs: the number its transaction may store along with the effect."""
         key = aggregate_key(envelope)
-        if key is not None:
-            await self._sequences.update_one({"_id": key}, {"$max": {"last": envelope.sequence}}, upsert=True)
+        number = None if key is None else AppliedNumber(self._sequences, key, int(envelope.sequence or 0))
+        token = _being_applied.set(number)
+        try:
+            yield number
+        finally:
+            _being_applied.reset(token)
+
+    async def apply(self, envelope: Envelope, apply: Apply) -> None:
+        """Run the handler, then record the aggregate's number unless its transaction already did."""
+        with self.applying(envelope) as number:
+            await apply(envelope)
+        if number is not None and not number.stored:
+            await number.store()
 
     async def release(self, key: str, apply: Apply, *, force: bool = False) -> None:
         """Apply the parked events of ``key`` whose predecessor is applied (all
@@ -112,7 +159,7 @@ class Sequencer:
                 log.warning("event_sequence_gap", event_id=envelope.id, key=key, sequence=envelope.sequence,
                             waited_for=doc.get("needs"))
             try:
-                await apply(envelope)
+                await self.apply(envelope, apply)
             except Exception as exc:
                 # Back where it was; the sweeper tries again.
                 doc["attempts"] = int(doc.get("attempts", 0)) + 1
@@ -120,7 +167,6 @@ class Sequencer:
                 await self._parked.insert_one(doc)
                 log.warning("parked_event_failed", event_id=envelope.id, error=str(exc)[:300])
                 return
-            await self.applied(envelope)
             force = False  # the gap is crossed; the rest waits for its own predecessors
 
     async def sweep(self, apply: Apply) -> None:

@@ -12,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from coop_shared.clock import wall_time
+from coop_shared.messaging.sequencing import number_being_applied
 from coop_shared.persistence.mongo import IndexSpec, in_transaction
 
 PROCESSED_COLLECTION = "processed_events"
@@ -38,6 +39,9 @@ async def apply_once(client: AsyncMongoClient[dict[str, Any]], db: AsyncDatabase
     # common case) pays no extra round trip and a replay pays one aborted
     # transaction.
 
+    # Inside a sequenced consumer: the aggregate's applied number commits with the effect.
+    number = number_being_applied()
+
     async def work(session: AsyncClientSession) -> None:
         try:
             await markers.insert_one(
@@ -46,9 +50,13 @@ async def apply_once(client: AsyncMongoClient[dict[str, Any]], db: AsyncDatabase
         except DuplicateKeyError as exc:
             raise _AlreadyApplied from exc
         await effect(session)
+        if number is not None:
+            await number.store(session)
 
     try:
         await in_transaction(client, work)
+        if number is not None:
+            number.stored = True
     except _AlreadyApplied:
         return False
     except DuplicateKeyError as exc:
