@@ -31,6 +31,7 @@ from bench.support import percentile, ratio_line
 from coop_shared.messaging.consumer import EventConsumer
 from coop_shared.messaging.envelope import Envelope, EventPayload, new_event
 from coop_shared.messaging.publisher import EventPublisher
+from coop_shared.messaging.sequencing import SEQUENCING_INDEXES, Sequencer
 from coop_shared.messaging.topology import Topology, declare_consumer_queues
 from coop_shared.persistence.idempotency import PROCESSED_INDEXES, apply_once
 from coop_shared.persistence.mongo import database, ensure_indexes, in_transaction, make_client
@@ -58,7 +59,7 @@ class Platform:
         self.target = 0
 
     async def start(self) -> None:
-        await ensure_indexes(self.db, [*OUTBOX_INDEXES, *PROCESSED_INDEXES])
+        await ensure_indexes(self.db, [*OUTBOX_INDEXES, *PROCESSED_INDEXES, *SEQUENCING_INDEXES])
         self.connection = await aio_pika.connect_robust(self.amqp_url)
         self.publisher = EventPublisher(self.connection, self.topology.exchange, service="bench")
         self.relay = OutboxRelay(self.db, self.publisher, self.outbox, service="bench", poll_seconds=0.05)
@@ -76,7 +77,9 @@ class Platform:
             if self.applied >= self.target:
                 self.done.set()
 
-        self.consumer = EventConsumer(self.connection, self.topology, {Credited.event_type: handle}, prefetch=32)
+        # As every service consumes: with a sequencer keeping each aggregate's order.
+        self.consumer = EventConsumer(self.connection, self.topology, {Credited.event_type: handle}, prefetch=32,
+                                      sequencer=Sequencer(self.db, [Credited.event_type]))
         await self.consumer.start()
         self.relay.start()
 
