@@ -3,6 +3,8 @@ members, admins; everyone else gets 404, as if nothing were there."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from .conftest import PERSON, Platform, line
 
 
@@ -194,3 +196,33 @@ async def test_partner_keys_reach_only_their_scopes_and_their_bound_activities(p
     refused = await http.post("/api/v1/invoices", headers=lapsed_writer, json={
         "activity_id": lapsed, "client_id": lapsed_client.json()["id"], "lines": [line()]})
     assert (refused.status_code, refused.json()["error"]["code"]) == (409, "member_not_in_good_standing")
+
+
+async def test_issuing_and_sending_read_the_activity_once(platform: Platform) -> None:
+    # Being allowed to manage implies being allowed to see: one read of the activity decides both.
+    _, activity, owner = await platform.member_with_activity()
+    client = await platform.client(owner, activity)
+    draft = await platform.draft(owner, activity, client["id"])
+    access = platform.ctx.access
+    read_model = access.read_model
+    reads: list[str] = []
+
+    class Counting:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(read_model, name)
+
+        async def activity(self, activity_id: str) -> Any:
+            reads.append(activity_id)
+            return await read_model.activity(activity_id)
+
+    access.read_model = Counting()  # type: ignore[assignment]
+    try:
+        issued = await platform.http.post(f"/api/v1/invoices/{draft['id']}/issue", headers=owner)
+        assert issued.status_code == 200, issued.text
+        assert reads == [activity]
+        reads.clear()
+        sent = await platform.http.post(f"/api/v1/invoices/{draft['id']}/send", headers=owner)
+        assert sent.status_code == 200, sent.text
+        assert reads == [activity]
+    finally:
+        access.read_model = read_model

@@ -182,7 +182,11 @@ class InvoiceService:
         return found
 
     async def _managed_draft(self, principal: Principal, invoice_id: str) -> tuple[Invoice | CreditNote, Document]:
-        found = await self._visible(principal, invoice_id)
+        # require_manager answers "not found" to whoever may not see the activity, so no view check first
+        # (it would read the activity a second time).
+        found = await self.ctx.invoices.with_document(invoice_id)
+        if found is None:
+            raise invoice_not_found()
         await self.ctx.access.require_manager(principal, found[1]["activity_id"], invoice_not_found())
         return found
 
@@ -299,8 +303,11 @@ class InvoiceService:
     # -- issue, send, credit -----------------------------------------------------------------
 
     async def issue(self, principal: Principal, invoice_id: str) -> Document:
-        current = await self.get(principal, invoice_id)
+        current = await self.ctx.invoices.get(invoice_id)
+        if current is None:
+            raise invoice_not_found()
         today = self.ctx.clock.today()
+        # Answers "not found" to whoever may not see the activity, as a view check would.
         activity = await self.ctx.access.require_invoicing_rights(principal, current["activity_id"],
                                                                   invoice_not_found(), today)
         # Money between two activities is no sale: its own series, no structured communication.
@@ -379,7 +386,11 @@ class InvoiceService:
         """E-mail the issued invoice or credit note (its stored PDF and UBL) to
         the client; the first sending moves an invoice to ``sent``. Returns the
         document and the new sending."""
-        document, current = await self._visible(principal, invoice_id)
+        found = await self.ctx.invoices.with_document(invoice_id)
+        if found is None:
+            raise invoice_not_found()
+        document, current = found
+        # Answers "not found" to whoever may not see the activity, as a view check would.
         activity = await self.ctx.access.require_manager(principal, current["activity_id"], invoice_not_found())
         if document.number is None:
             raise Conflict("invoice.not_issued", "A draft is not sent: issue it first.", "status")
