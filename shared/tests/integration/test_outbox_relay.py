@@ -109,16 +109,20 @@ async def test_outbox_numbers_events_per_aggregate_in_commit_order(
     assert last.sequence == 5 and last.priortypes == (Step.event_type,) * 4
 
 
+async def commit_events(mongo: AsyncMongoClient[dict[str, Any]], outbox: Outbox, events: list[Envelope]) -> None:
+    async def work(session: AsyncClientSession) -> None:
+        await outbox.add(events, session=session)
+
+    await in_transaction(mongo, work)
+
+
 async def test_numbers_stay_gapless_with_many_aggregates_per_commit_and_concurrent_commits(
     mongo: AsyncMongoClient[dict[str, Any]], db: AsyncDatabase[dict[str, Any]],
 ) -> None:
     outbox = Outbox(db)
 
     async def commit(events: list[Envelope]) -> None:
-        async def work(session: AsyncClientSession) -> None:
-            await outbox.add(events, session=session)
-
-        await in_transaction(mongo, work)
+        await commit_events(mongo, outbox, events)
 
     # A month-end style commit: many aggregates at once, two events for one of them.
     await commit([new_event(Step(n=i), source="tests", subject=f"m-{i % 50}") for i in range(51)])
@@ -138,10 +142,7 @@ async def test_a_commit_over_many_aggregates_continues_each_ones_numbers(
     outbox = Outbox(db)
 
     async def commit(events: list[Envelope]) -> None:
-        async def work(session: AsyncClientSession) -> None:
-            await outbox.add(events, session=session)
-
-        await in_transaction(mongo, work)
+        await commit_events(mongo, outbox, events)
 
     members = [f"w-{i}" for i in range(130)]
     await commit([new_event(Step(n=1), source="tests", subject=m) for m in members])

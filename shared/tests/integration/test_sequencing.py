@@ -44,11 +44,8 @@ aggregate_histories = st.lists(
     st.lists(st.sampled_from([HANDLED, HANDLED, OTHER]), min_size=1, max_size=7), min_size=1, max_size=4)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(histories=aggregate_histories, data=st.data())
-def test_shuffled_deliveries_are_applied_in_each_aggregates_order(
-    infrastructure: Infrastructure, histories: list[list[str]], data: st.DataObject,
-) -> None:
+def shuffled_deliveries(histories: list[list[str]], data: st.DataObject) -> tuple[list[Envelope], dict[str, list[int]]]:
+    """The handled events of each history, with a few twins, in a drawn order; and each aggregate's order."""
     delivered: list[Envelope] = []
     expected: dict[str, list[int]] = {}
     for types in histories:
@@ -58,6 +55,15 @@ def test_shuffled_deliveries_are_applied_in_each_aggregates_order(
         delivered.extend(events)
     duplicates = data.draw(st.lists(st.sampled_from(delivered), max_size=3)) if delivered else []
     order = data.draw(st.permutations(delivered + duplicates))
+    return order, expected
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(histories=aggregate_histories, data=st.data())
+def test_shuffled_deliveries_are_applied_in_each_aggregates_order(
+    infrastructure: Infrastructure, histories: list[list[str]], data: st.DataObject,
+) -> None:
+    order, expected = shuffled_deliveries(histories, data)
     asyncio.run(deliver_and_apply(infrastructure, order, expected))
 
 
@@ -68,15 +74,7 @@ def test_handlers_storing_with_apply_once_are_kept_in_order_by_the_number_they_c
 ) -> None:
     # The aggregate's applied number commits in the handler's own transaction (no separate write):
     # the order the effects were committed in is still each aggregate's order.
-    delivered: list[Envelope] = []
-    expected: dict[str, list[int]] = {}
-    for types in histories:
-        subject = f"inv-{uuid.uuid4().hex[:8]}"
-        events = [e for e in history(types, subject) if e.type == HANDLED]
-        expected[subject] = [e.sequence or 0 for e in events]
-        delivered.extend(events)
-    duplicates = data.draw(st.lists(st.sampled_from(delivered), max_size=3)) if delivered else []
-    order = data.draw(st.permutations(delivered + duplicates))
+    order, expected = shuffled_deliveries(histories, data)
     asyncio.run(deliver_and_apply(infrastructure, order, expected, transactional=True))
 
 
