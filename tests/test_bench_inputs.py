@@ -13,7 +13,7 @@ from bench.payroll_run import contracts
 
 
 def test_the_payroll_benchmark_stores_contracts_as_a_salary_request_does() -> None:
-    documents = contracts(5, random.Random(7))
+    documents = contracts(0, 5, random.Random(7))
     for document in documents:
         salary = document["salary"]
         assert sum(p["work_days"] for p in salary["periods"]) == document["work_days"]
