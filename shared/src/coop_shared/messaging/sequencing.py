@@ -22,8 +22,7 @@ anyway after ``gap_seconds``, with a warning.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Collection
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, timedelta
@@ -126,21 +125,15 @@ class Sequencer:
         log.info("event_parked", event_id=envelope.id, event_type=envelope.type, key=key,
                  sequence=envelope.sequence)
 
-    @contextmanager
-    def applying(self, envelope: Envelope) -> Iterator[AppliedNumber | None]:
-        """While the handler runs: the number its transaction may store along with the effect."""
+    async def apply(self, envelope: Envelope, apply: Apply) -> None:
+        """Run the handler, then record the aggregate's number unless its transaction already did."""
         key = aggregate_key(envelope)
         number = None if key is None else AppliedNumber(self._sequences, key, int(envelope.sequence or 0))
         token = _being_applied.set(number)
         try:
-            yield number
+            await apply(envelope)
         finally:
             _being_applied.reset(token)
-
-    async def apply(self, envelope: Envelope, apply: Apply) -> None:
-        """Run the handler, then record the aggregate's number unless its transaction already did."""
-        with self.applying(envelope) as number:
-            await apply(envelope)
         if number is not None and not number.stored:
             await number.store()
 

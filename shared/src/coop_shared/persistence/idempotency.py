@@ -37,9 +37,8 @@ async def apply_once(client: AsyncMongoClient[dict[str, Any]], db: AsyncDatabase
     # No read of the marker first: the marker's insert opens the transaction
     # and fails on a replay before the effect runs, so a first delivery (the
     # common case) pays no extra round trip and a replay pays one aborted
-    # transaction.
-
-    # Inside a sequenced consumer: the aggregate's applied number commits with the effect.
+    # transaction. Inside a sequenced consumer, the aggregate's applied number
+    # commits with the effect.
     number = number_being_applied()
 
     async def work(session: AsyncClientSession) -> None:

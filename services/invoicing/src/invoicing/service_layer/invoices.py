@@ -173,20 +173,22 @@ class InvoiceService:
             updated_since=filters.get("updated_since"))
         return await self.ctx.invoices.page_of(narrowed, limit, cursor)
 
-    async def _visible(self, principal: Principal, invoice_id: str) -> tuple[Invoice | CreditNote, Document]:
-        """The invoice or credit note and its document, if the principal sees it."""
+    async def _found(self, invoice_id: str) -> tuple[Invoice | CreditNote, Document]:
         found = await self.ctx.invoices.with_document(invoice_id)
         if found is None:
             raise invoice_not_found()
+        return found
+
+    async def _visible(self, principal: Principal, invoice_id: str) -> tuple[Invoice | CreditNote, Document]:
+        """The invoice or credit note and its document, if the principal sees it."""
+        found = await self._found(invoice_id)
         await self.ctx.access.require_view(principal, found[1]["activity_id"], invoice_not_found())
         return found
 
     async def _managed_draft(self, principal: Principal, invoice_id: str) -> tuple[Invoice | CreditNote, Document]:
         # require_manager answers "not found" to whoever may not see the activity, so no view check first
         # (it would read the activity a second time).
-        found = await self.ctx.invoices.with_document(invoice_id)
-        if found is None:
-            raise invoice_not_found()
+        found = await self._found(invoice_id)
         await self.ctx.access.require_manager(principal, found[1]["activity_id"], invoice_not_found())
         return found
 
@@ -386,10 +388,7 @@ class InvoiceService:
         """E-mail the issued invoice or credit note (its stored PDF and UBL) to
         the client; the first sending moves an invoice to ``sent``. Returns the
         document and the new sending."""
-        found = await self.ctx.invoices.with_document(invoice_id)
-        if found is None:
-            raise invoice_not_found()
-        document, current = found
+        document, current = await self._found(invoice_id)
         # Answers "not found" to whoever may not see the activity, as a view check would.
         activity = await self.ctx.access.require_manager(principal, current["activity_id"], invoice_not_found())
         if document.number is None:
