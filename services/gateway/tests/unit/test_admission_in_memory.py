@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from starlette.requests import Request
 from starlette.types import Message
@@ -21,7 +20,7 @@ from coop_shared.auth.tokens import PARTNER_ROLES, KeySource, SigningKey, TokenV
 from coop_shared.clock import wall_time
 from coop_shared.http.errors import ApiError
 from gateway.adapters.partner_tokens import PartnerTokens
-from gateway.adapters.rate_limits import MovingWindowLimit
+from gateway.adapters.rate_limits import InMemoryMovingWindowStorage, MovingWindowLimit
 from gateway.service_layer.admission import API_KEY_STATE, Admission, Limits, admit
 
 from .fakes import FakeApiKeyStore
@@ -63,7 +62,7 @@ def gateway(*, per_ip: int = 100, per_principal: int = 100) -> Gateway:
     """Admission's collaborators as ``build_context`` wires them, the API keys in memory."""
     verifier = TokenVerifier(jwks={"keys": [MEMBERS_KEY.public_jwk()]})
     verifier.trust(KeySource(GATEWAY_ISSUER, PARTNER_ROLES, jwks={"keys": [GATEWAY_KEY.public_jwk()]}))
-    strategy = MovingWindowRateLimiter(MemoryStorage())
+    strategy = MovingWindowRateLimiter(InMemoryMovingWindowStorage())
     limits = Limits(per_ip=MovingWindowLimit(strategy, per_ip, "ip"),
                     per_principal=MovingWindowLimit(strategy, per_principal, "principal"),
                     sensitive_per_ip=MovingWindowLimit(strategy, 10, "sensitive-ip"),
