@@ -3,7 +3,8 @@ straight to the service and through the gateway, in alternating rounds of
 one run, so both sides see the same machine load.
 
 - ``gateway``: ``GET /api/v1/members/me`` (members);
-- ``gateway_post``: ``POST /api/v1/clients`` (invoicing creates a client).
+- ``gateway_post``: ``POST /api/v1/clients`` (invoicing creates a client);
+- then the GET one connection at a time: the latency the gateway adds to a request, not queueing.
 
 Usage: ``python -m bench.gateway [--seconds 3] [--rounds 3] [--connections 16]``
 """
@@ -136,9 +137,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                     raise RuntimeError(f"client creation failed: {created.status_code} {created.text}")
                 time.sleep(0.3)
 
-            def get(base: str) -> Any:
+            def get(base: str, connections: int = args.connections) -> Any:
                 return lambda: wrk(f"{base}/api/v1/members/me", seconds=args.seconds,
-                                   connections=args.connections, headers=headers)
+                                   connections=connections, headers=headers)
 
             def post(base: str) -> Any:
                 return lambda: wrk(f"{base}/api/v1/clients", seconds=args.seconds, connections=args.connections,
@@ -148,12 +149,17 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                 warm()
             gets = alternate(args.rounds, {"direct": get(urls["members"]), "gateway": get(via)})
             posts = alternate(args.rounds, {"direct": post(urls["invoicing"]), "gateway": post(via)})
+            # Saturated, the added p50 measures lost throughput (queueing); one connection at a time shows
+            # the time the gateway itself adds to a request.
+            alone = alternate(args.rounds, {"direct": get(urls["members"], 1), "gateway": get(via, 1)})
             ratios = {
                 "gateway": report(f"GET /api/v1/members/me, {args.connections} connections, "
                                   f"{args.rounds} alternating rounds of {args.seconds:g} s (wrk)", gets),
                 "gateway_post": report(f"POST /api/v1/clients, {args.connections} connections, "
                                        f"{args.rounds} alternating rounds of {args.seconds:g} s (wrk)", posts),
             }
+            report(f"GET /api/v1/members/me, 1 connection (the latency the gateway adds), {args.rounds} "
+                   f"alternating rounds of {args.seconds:g} s (wrk)", alone)
         finally:
             stop_all(processes)
             names = [f"{prefix}{s}.{k}" for s in ("members", "invoicing") for k in ("events", "dead-letter")]
