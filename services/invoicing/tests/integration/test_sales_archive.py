@@ -9,7 +9,11 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from .conftest import PERSON, Platform
+from structlog.testing import capture_logs
+
+from invoicing.adapters.document_store import FileStore
+
+from .conftest import PERSON, Platform, line
 
 ARCHIVE = "/api/v1/accounting/sales-documents"
 
@@ -62,6 +66,30 @@ async def test_a_period_holds_each_document_as_the_client_received_it_with_an_in
     yesterday = (platform.ctx.clock.today() - timedelta(days=1)).isoformat()
     empty = zipfile.ZipFile(io.BytesIO(await _archive(platform, **{"from": yesterday, "to": yesterday})))
     assert empty.namelist() == ["index.csv"] and len(empty.read("index.csv").decode().splitlines()) == 1
+
+
+async def test_an_internal_transfer_is_no_sale_and_stays_out_of_the_archive(platform: Platform) -> None:
+    _, activity_id, headers = await platform.member_with_activity()
+    sister = await platform.activity(await platform.member(), name="Jardin Partagé")
+    other_activity = await platform.client(headers, activity_id, {
+        "kind": "company", "name": "Coopérative Partagée – Jardin Partagé", "language": "fr",
+        "address": {"street": "Rue de la Coopération 12", "postal_code": "1000", "city": "Bruxelles",
+                    "country": "BE"}}, cooperative_activity_id=sister)
+    sold = await platform.issued(headers, activity_id, (await platform.client(headers, activity_id))["id"])
+    with capture_logs() as logs:
+        transfer = await platform.issued(headers, activity_id, other_activity["id"],
+                                         [line("Prêt de matériel son", "2", "DAY", "40.00", None)])
+    assert transfer["number"].startswith("INT-")
+    # Nothing is rendered for it (there is no legal document to render), so nothing fails either.
+    assert [e for e in logs if e["log_level"] in ("error", "critical")] == []
+    assert await FileStore(platform.ctx.runtime.db).summaries(transfer["id"]) == []
+
+    today = platform.ctx.clock.today().isoformat()
+    archive = zipfile.ZipFile(io.BytesIO(await _archive(platform, **{"from": today, "to": today})))
+    assert sorted(archive.namelist()) == sorted([f"invoices/{sold['number']}.pdf", f"invoices/{sold['number']}.xml",
+                                                 "index.csv"])
+    numbers = [row["number"] for row in csv.DictReader(io.StringIO(archive.read("index.csv").decode()))]
+    assert numbers == [sold["number"]]
 
 
 async def test_bad_periods_and_people_who_are_not_administrators_are_refused(platform: Platform) -> None:

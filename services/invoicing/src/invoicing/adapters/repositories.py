@@ -333,7 +333,7 @@ class InvoicesRepository(_Repository):
         """Numbered invoices and credit notes whose issue date is in ``[first, last]``, by date and number
         (internal transfers between activities are no sales and have no document)."""
         query = {"number": {"$exists": True}, "issue_date": {"$gte": first.isoformat(), "$lte": last.isoformat()},
-                 "internal_transfer": {"$ne": True}}
+                 "internal_transfer": {"$exists": False}}  # it holds the transfer's id when present
         async for doc in self.collection.find(query).sort([("issue_date", 1), ("number", 1)]):
             yield doc
 
