@@ -118,7 +118,7 @@ class InMemoryMovingWindowStorage(Storage, MovingWindowSupport):
         super().__init__()
         self._now = now
         self._hits: dict[str, deque[float]] = {}
-        self._expiry: dict[str, int] = {}
+        self._longest_window = 0  # what a sweep waits for before it forgets a key
         self._sweep_every = sweep_every_seconds
         self._next_sweep = now() + sweep_every_seconds
 
@@ -130,7 +130,7 @@ class InMemoryMovingWindowStorage(Storage, MovingWindowSupport):
         hits = self._hits.get(key)
         if hits is None:
             hits = self._hits[key] = deque()
-            self._expiry[key] = expiry
+            self._longest_window = max(self._longest_window, expiry)
         while hits and hits[0] < now - expiry:
             hits.popleft()
         return hits
@@ -138,8 +138,8 @@ class InMemoryMovingWindowStorage(Storage, MovingWindowSupport):
     def _sweep(self, now: float) -> None:
         """Forget the keys whose every hit has left its window, so memory follows the active keys."""
         self._next_sweep = now + self._sweep_every
-        for key in [k for k, hits in self._hits.items() if not hits or hits[-1] < now - self._expiry[k]]:
-            del self._hits[key], self._expiry[key]
+        for key in [k for k, hits in self._hits.items() if not hits or hits[-1] < now - self._longest_window]:
+            del self._hits[key]
 
     async def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
         if amount > limit:
@@ -166,19 +166,15 @@ class InMemoryMovingWindowStorage(Storage, MovingWindowSupport):
         """How many keys are remembered (what memory grows with)."""
         return len(self._hits)
 
-    # Fixed-window counters (unused by the moving window, required by the interface).
+    # Fixed-window counters: abstract in the interface, never called by the moving window.
     async def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        now = self._now()
-        hits = self._inside(f"counter:{key}", expiry, now)
-        hits.extend([now] * amount)
-        return len(hits)
+        raise NotImplementedError("a moving window has no fixed-window counter")
 
     async def get(self, key: str) -> int:
-        return len(self._hits.get(f"counter:{key}", ()))
+        raise NotImplementedError("a moving window has no fixed-window counter")
 
     async def get_expiry(self, key: str) -> float:
-        hits = self._hits.get(f"counter:{key}")
-        return hits[0] + self._expiry[f"counter:{key}"] if hits else self._now()
+        raise NotImplementedError("a moving window has no fixed-window counter")
 
     async def check(self) -> bool:
         return True
@@ -186,13 +182,10 @@ class InMemoryMovingWindowStorage(Storage, MovingWindowSupport):
     async def reset(self) -> int | None:
         count = len(self._hits)
         self._hits.clear()
-        self._expiry.clear()
         return count
 
     async def clear(self, key: str) -> None:
-        for name in (key, f"counter:{key}"):
-            self._hits.pop(name, None)
-            self._expiry.pop(name, None)
+        self._hits.pop(key, None)
 
 
 def storage_for(kind: str, db: AsyncDatabase[dict[str, Any]]) -> Storage:
