@@ -245,6 +245,10 @@ def _open_and_due_before(day: date) -> Document:
     return {"status": {"$in": sorted(s.value for s in OPEN_STATUSES)}, "due_date": {"$lt": day.isoformat()}}
 
 
+# A sale, not an internal transfer between two activities (those hold their transfer's reference there).
+_NOT_INTERNAL_TRANSFER: Document = {"internal_transfer": {"$exists": False}}
+
+
 class InvoicesRepository(_Repository):
     collection_name = INVOICES
 
@@ -320,7 +324,7 @@ class InvoicesRepository(_Repository):
         their due date and the reminders sent (internal transfers are settled from a budget, never chased)."""
         query = {"kind": "invoice", **_open_and_due_before(today),
                  "reminder_level": {"$ne": ReminderLevel.FORMAL_NOTICE.value},
-                 "internal_transfer": {"$exists": False}}
+                 **_NOT_INTERNAL_TRANSFER}
         cursor = self.collection.find(query, {"due_date": 1, "reminders": 1}).sort("due_date", 1)
         return [doc async for doc in cursor]
 
@@ -333,7 +337,7 @@ class InvoicesRepository(_Repository):
         """Numbered invoices and credit notes whose issue date is in ``[first, last]``, by date and number
         (internal transfers between activities are no sales and have no document)."""
         query = {"number": {"$exists": True}, "issue_date": {"$gte": first.isoformat(), "$lte": last.isoformat()},
-                 "internal_transfer": {"$exists": False}}  # it holds the transfer's id when present
+                 **_NOT_INTERNAL_TRANSFER}
         async for doc in self.collection.find(query).sort([("issue_date", 1), ("number", 1)]):
             yield doc
 

@@ -368,10 +368,7 @@ class InvoiceService:
         return await self._render_files(issued)
 
     async def _render_files(self, doc: Document) -> Document:
-        """The legal document's files, rendered once now that its number is given (an internal transfer
-        between two activities is no sale and has none)."""
-        if doc.get("internal_transfer"):
-            return doc
+        """The legal document's files, rendered once now that its number is given."""
         try:
             await IssuedFiles(self.ctx).issued(doc)
         except Exception:  # the issue stands; the first download renders them instead

@@ -66,7 +66,10 @@ class IssuedFiles:
         return None if address is None else f"{address.scheme}:{address.identifier}"
 
     async def issued(self, doc: Document) -> list[StoredFile]:
-        """The files of an issued invoice or credit note: its PDF, and its UBL when the buyer has a Peppol id."""
+        """The files of an issued invoice or credit note: its PDF, and its UBL when the buyer has a Peppol id
+        (none for an internal transfer between two activities: it is no sale)."""
+        if doc.get("internal_transfer"):
+            return []
         files = [await self.pdf(doc)]
         if self.has_ubl(doc):
             files.append(await self.ubl(doc))
