@@ -22,6 +22,7 @@ from coop_shared.auth.revocation import EVENT_TYPE as TOKEN_VERSION_EVENT
 from coop_shared.auth.revocation import TOKEN_VERSION_INDEXES, TokenVersions, token_version_handler
 from coop_shared.auth.tokens import PARTNER_ROLES, KeySource, TokenVerifier
 from coop_shared.clock import Clock, SystemClock
+from coop_shared.http.asgi import HttpMiddleware
 from coop_shared.http.conventions import HttpConventionsMiddleware
 from coop_shared.http.errors import install_error_handlers
 from coop_shared.http.health import ReadinessCheck, health_router
@@ -151,6 +152,7 @@ def create_service_app(
     jobs: JobsFactory | None = None,
     clock: Clock | None = None,
     measures: Callable[[Runtime], Sequence[Measure]] | None = None,
+    passthrough: type[HttpMiddleware] | None = None,
 ) -> FastAPI:
     """``consume_token_versions``: learn revoked token versions from members'
     events (members itself records them as it bumps them). ``messaging_required``
@@ -158,7 +160,10 @@ def create_service_app(
     ``bootstrap``: the service's composition root (its context, in ``runtime.context``
     and ``app.state.context``); ``on_startup`` hooks run after it, once messaging is up.
     ``clock``: what every use case and job reads the time from (tests pass a ``FakeClock``).
-    ``measures``: the service's business gauges, refreshed when /metrics is read."""
+    ``measures``: the service's business gauges, refreshed when /metrics is read.
+    ``passthrough``: a layer that answers some requests itself, inside the error backstop, the request
+    context and the size limit, but before the JSON conventions, the text rule and FastAPI's routing (the
+    gateway's forwarding: the service behind it applies those)."""
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     tracer_provider = configure_tracing(settings.service_name)  # None unless OTEL_* ask for tracing
     tracer = get_tracer(tracer_provider)
@@ -235,6 +240,8 @@ def create_service_app(
     # Innermost: its own reads (If-Match checks) go straight to the routes.
     app.add_middleware(HttpConventionsMiddleware, if_match_required=settings.if_match_required)
     app.add_middleware(CleanTextMiddleware)  # bodies already bounded by the size limit
+    if passthrough is not None:
+        app.add_middleware(passthrough)
     app.add_middleware(UnhandledErrorMiddleware)  # a 500 leaves the connection usable
     app.add_middleware(RequestContextMiddleware, service_name=settings.service_name)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes)

@@ -53,6 +53,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         messaging=True,
         messaging_required=False,
         readiness_details=readiness_details(settings.trusted_networks, settings.internal),
+        passthrough=proxy.DirectForwardingMiddleware,
     )
     app.add_middleware(InternalOnlyMiddleware, trusted=settings.trusted_networks, internal=settings.internal)
     app.add_middleware(GatewayHeadersMiddleware)

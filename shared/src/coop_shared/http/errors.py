@@ -67,6 +67,12 @@ def error_response(status: int, code: str, message: str, *, field: str | None = 
     return JSONResponse(error_body(code, message, field, details), status_code=status, headers=hdrs)
 
 
+def api_error_response(exc: ApiError) -> JSONResponse:
+    """The answer to a raised ``ApiError``, wherever it is caught (an exception handler, an ASGI layer)."""
+    return error_response(exc.status, exc.code, exc.message, field=exc.field, details=exc.details,
+                          headers=exc.headers)
+
+
 def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
     # Drop the "body"/"query"/"path" prefix so the field reads as the client sent it.
     parts = [str(p) for p in loc]
@@ -91,8 +97,7 @@ def install_error_handlers(app: FastAPI, domain_errors: dict[type[Exception], in
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, field=exc.field,
-                              details=exc.details, headers=exc.headers)
+        return api_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
