@@ -7,7 +7,6 @@ Writes that change an existing document check its ``version`` in the filter
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -569,30 +568,19 @@ class AttachmentsRepository(_Repository):
 class Counters:
     """One document per numbering series and year: ``{_id: "invoice:2026", value: 41}``.
 
-    ``next`` is called inside the transaction that stores the number it
-    returns: if that transaction aborts, the increment is undone with it, so
-    the series never has a hole; concurrent issuers conflict on this one
-    document and the driver retries the loser with the next value.
+    ``take`` is called inside the transaction that stores the numbers it
+    hands out: if that transaction aborts, the increment is undone with it, so
+    the series never has a hole; concurrent transactions conflict on this one
+    document and the driver runs the loser again with the next values.
     """
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._collection: AsyncCollection[Document] = db[COUNTERS]
-        self._turns: dict[str, asyncio.Lock] = {}
         self._known: set[str] = set()
 
     @staticmethod
     def key(series: str, year: int) -> str:
         return f"{series}:{year}"
-
-    def turn(self, series: str, year: int) -> asyncio.Lock:
-        """Issuers of one series in this process wait their turn instead of racing for the counter.
-
-        Two transactions that increment the same document cannot both commit: the loser is aborted and
-        run again from the start, so sixteen concurrent issuers redo most of their work many times over.
-        Queued in the process, each transaction runs once; several replicas still conflict with each
-        other now and then, and the driver's retry keeps that correct.
-        """
-        return self._turns.setdefault(self.key(series, year), asyncio.Lock())
 
     async def ensure(self, series: str, year: int) -> None:
         # Created outside the transaction: two transactions inserting the same
@@ -604,13 +592,19 @@ class Counters:
         await self._collection.update_one({"_id": key}, {"$setOnInsert": {"value": 0}}, upsert=True)
         self._known.add(key)
 
-    async def next(self, series: str, year: int, session: AsyncClientSession) -> int:
+    async def take(self, series: str, year: int, count: int, session: AsyncClientSession) -> int:
+        """Moves the counter by ``count`` and returns the first of the numbers it reserved."""
         doc = await self._collection.find_one_and_update(
-            {"_id": self.key(series, year)}, {"$inc": {"value": 1}}, return_document=ReturnDocument.AFTER,
+            {"_id": self.key(series, year)}, {"$inc": {"value": count}}, return_document=ReturnDocument.AFTER,
             session=session)
         if doc is None:
             raise RuntimeError(f"counter {series}:{year} missing: call ensure() first")
-        return int(doc["value"])
+        return int(doc["value"]) - count + 1
+
+    async def give_back(self, series: str, year: int, count: int, session: AsyncClientSession) -> None:
+        """Returns the last ``count`` numbers ``take`` reserved in this transaction and nobody used."""
+        await self._collection.update_one({"_id": self.key(series, year)}, {"$inc": {"value": -count}},
+                                          session=session)
 
     async def value(self, series: str, year: int) -> int:
         doc = await self._collection.find_one({"_id": self.key(series, year)})

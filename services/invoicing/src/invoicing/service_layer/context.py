@@ -29,6 +29,7 @@ from invoicing.adapters.repositories import (
 )
 from invoicing.config import InvoicingSettings
 from invoicing.service_layer.access import AccessPolicy
+from invoicing.service_layer.numbering import Numbering
 from invoicing.service_layer.peppol import AccessPoint
 
 
@@ -42,6 +43,8 @@ class Context:
     quotes: QuotesRepository
     invoices: InvoicesRepository
     counters: Counters
+    # Issuing in groups: one transaction numbers every issuer waiting on a series.
+    numbering: Numbering
     payments: PaymentsRepository
     unmatched: UnmatchedRepository
     statements: StatementsRepository
@@ -62,9 +65,11 @@ class Context:
     def build(cls, runtime: Runtime, settings: InvoicingSettings) -> Context:
         read_model = ReadModel(runtime.db)
         db = runtime.db
+        counters = Counters(db)
         return cls(runtime=runtime, settings=settings, read_model=read_model, access=AccessPolicy(read_model),
                    clients=ClientsRepository(db), quotes=QuotesRepository(db), invoices=InvoicesRepository(db),
-                   counters=Counters(db), payments=PaymentsRepository(db), unmatched=UnmatchedRepository(db),
+                   counters=counters, numbering=Numbering(runtime, counters), payments=PaymentsRepository(db),
+                   unmatched=UnmatchedRepository(db),
                    statements=StatementsRepository(db), bank_lines=BankLinesRepository(db),
                    reminders=RemindersRepository(db), expense_claims=ExpenseClaimsRepository(db),
                    attachments=AttachmentsRepository(db), refunds=RefundsRepository(db),

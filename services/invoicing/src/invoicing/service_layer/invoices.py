@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any, Literal
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -31,9 +32,11 @@ from coop_shared.errors import Conflict, NotFound
 from coop_shared.observability.logging import get_logger
 from coop_shared.persistence.mongo import Document
 from invoicing.adapters.repositories import ClientCopy, InvoiceFilters, StaleVersion
+from invoicing.domain.access import ActivityRecord
 from invoicing.domain.contribution import PaymentSplit
 from invoicing.domain.invoice import (
     CREDIT_NOTE_PREFIX,
+    CreditApplication,
     CreditLine,
     CreditNote,
     Invoice,
@@ -56,6 +59,7 @@ from invoicing.service_layer.drafting import (
     supply_fields,
 )
 from invoicing.service_layer.issued_files import IssuedFiles
+from invoicing.service_layer.numbering import Stage, Write, Written
 from invoicing.service_layer.peppol import record_transmission
 from invoicing.service_layer.quotes import quote_not_found
 from invoicing.service_layer.sendings import Sendings, file_refs, new_sending_id
@@ -315,11 +319,10 @@ class InvoiceService:
         # Money between two activities is no sale: its own series, no structured communication.
         internal = is_intra_cooperative(current["client"])
         series, prefix = (INTERNAL_SERIES, INTERNAL_PREFIX) if internal else (INVOICE_SERIES, "")
-        await self.ctx.counters.ensure(series, today.year)
         schedule = self.ctx.settings.contribution_schedule()
         transfer_id = str(uuid.uuid4())
 
-        async def work(session: AsyncClientSession) -> Document:
+        async def stage(session: AsyncClientSession, sequence: int) -> Write:
             found = await self.ctx.invoices.with_document(invoice_id, session)
             if found is None:
                 raise invoice_not_found()
@@ -329,42 +332,44 @@ class InvoiceService:
             # Each line at the rate of its day of supply: its own, the invoice's, else the issue date.
             check_rates_still_valid(invoice.lines, invoice.regime, document_supply_day(doc) or today,
                                     self.ctx.settings.vat_rate_table())
-            sequence = await self.ctx.counters.next(series, today.year, session)
             invoice.issue(InvoiceNumber(today.year, sequence, prefix), today,
                           payment_term_days=doc["payment_term_days"], contribution_schedule=schedule)
             if internal:
                 invoice.structured_communication = None
-            totals = invoice.totals
-            contribution = invoice.contribution
-            assert invoice.number is not None and invoice.due_date is not None
-            assert invoice.contribution_rate is not None
-            fields: Document = {
-                "series": series, "contribution": contribution, "activity_share": totals.total_excl_vat - contribution,
-                "activity_name": activity.name, "owner_id": activity.owner_id, "issued_by": principal.id,
-                "issued_at": self.ctx.clock.now(), "updated_at": self.ctx.clock.now(),
-            }
-            if internal:
-                fields["internal_transfer"] = {"id": transfer_id}
-            saved = await self.ctx.invoices.save_issued(invoice, fields, session)
-            events = []
-            if internal:
-                events.append(await request_transfer(self.ctx.runtime, session, self.ctx.transfers, saved,
-                                                     self.ctx.clock.now(), transfer_id))
-            event = InvoiceIssued(
-                invoice_id=invoice_id, number=str(invoice.number), activity_id=invoice.activity_id,
-                member_id=activity.owner_id, client_id=doc["client_id"], client_name=invoice.client.name,
-                client_email=invoice.client.email, issue_date=today, due_date=invoice.due_date,
-                total_excl_vat=totals.total_excl_vat, total_vat=totals.vat_total,
-                total_incl_vat=totals.total_incl_vat, contribution_rate=invoice.contribution_rate / HUNDRED,
-                contribution=contribution, activity_share=totals.total_excl_vat - contribution,
-                intra_cooperative=is_intra_cooperative(doc["client"]),
-                structured_communication=invoice.structured_communication)
-            events.insert(0, self.ctx.runtime.event(event, subject=invoice_id))
-            await self.ctx.runtime.outbox.add(events, session=session)
-            return saved
 
-        async with self.ctx.counters.turn(series, today.year):
-            issued = await self._commit(work)
+            async def write(session: AsyncClientSession) -> Written:
+                totals = invoice.totals
+                contribution = invoice.contribution
+                assert invoice.number is not None and invoice.due_date is not None
+                assert invoice.contribution_rate is not None
+                fields: Document = {
+                    "series": series, "contribution": contribution,
+                    "activity_share": totals.total_excl_vat - contribution, "activity_name": activity.name,
+                    "owner_id": activity.owner_id, "issued_by": principal.id,
+                    "issued_at": self.ctx.clock.now(), "updated_at": self.ctx.clock.now(),
+                }
+                if internal:
+                    fields["internal_transfer"] = {"id": transfer_id}
+                saved = await self.ctx.invoices.save_issued(invoice, fields, session)
+                events = []
+                if internal:
+                    events.append(await request_transfer(self.ctx.runtime, session, self.ctx.transfers, saved,
+                                                         self.ctx.clock.now(), transfer_id))
+                event = InvoiceIssued(
+                    invoice_id=invoice_id, number=str(invoice.number), activity_id=invoice.activity_id,
+                    member_id=activity.owner_id, client_id=doc["client_id"], client_name=invoice.client.name,
+                    client_email=invoice.client.email, issue_date=today, due_date=invoice.due_date,
+                    total_excl_vat=totals.total_excl_vat, total_vat=totals.vat_total,
+                    total_incl_vat=totals.total_incl_vat, contribution_rate=invoice.contribution_rate / HUNDRED,
+                    contribution=contribution, activity_share=totals.total_excl_vat - contribution,
+                    intra_cooperative=is_intra_cooperative(doc["client"]),
+                    structured_communication=invoice.structured_communication)
+                events.insert(0, self.ctx.runtime.event(event, subject=invoice_id))
+                return saved, events
+
+            return write
+
+        issued = await self._numbered(series, today.year, stage)
         return await self._render_files(issued)
 
     async def _render_files(self, doc: Document) -> Document:
@@ -374,6 +379,14 @@ class InvoiceService:
         except Exception:  # the issue stands; the first download renders them instead
             log.exception("issued_files_not_rendered", invoice_id=doc["_id"])
         return doc
+
+    async def _numbered(self, series: str, year: int, stage: Stage) -> Document:
+        try:
+            return await self.ctx.numbering.issue(series, year, stage)
+        except StaleVersion as exc:
+            raise _stale() from exc
+        except DuplicateKeyError as exc:  # the unique indexes caught what must never happen
+            raise Conflict("invoice.number_conflict", "The number was taken meanwhile; try again.") from exc
 
     async def _commit(self, work: Any) -> Document:
         try:
@@ -489,61 +502,65 @@ class InvoiceService:
             raise Conflict("invoice.internal_transfer",
                            "An internal transfer is not credited: the buying activity rejects it.", "invoice_id")
         today = self.ctx.clock.today()
-        await self.ctx.counters.ensure(CREDIT_NOTE_SERIES, today.year)
         note_id = str(uuid.uuid4())
 
-        async def work(session: AsyncClientSession) -> Document:
+        async def stage(session: AsyncClientSession, sequence: int) -> Write:
             found = await self.ctx.invoices.with_document(invoice_id, session)
             if found is None:
                 raise invoice_not_found()
             invoice, doc = self._invoice(found[0]), found[1]
             if invoice.number is None:
                 raise Conflict("invoice.not_issued", "A draft is not credited: edit or delete it.", "status")
-            sequence = await self.ctx.counters.next(CREDIT_NOTE_SERIES, today.year, session)
             number = InvoiceNumber(today.year, sequence, CREDIT_NOTE_PREFIX)
             note = invoice.create_credit_note(number, today, reason, lines=lines, amount_excl_vat=amount_excl_vat)
             applied = invoice.apply_credit_note(note)
-            now = self.ctx.clock.now()
-            owner = activity.owner_id if activity else doc.get("owner_id", "")
-            earlier = list(doc.get("credit_notes") or ([doc["credit_note"]] if doc.get("credit_note") else []))
-            refund = applied.refund
-            refund_doc: Document | None = None
-            if refund is not None:
-                refund_doc = await self._refund_owed(session, doc, note_id, str(number), refund.amount, owner, now)
-            note_fields: Document = {
-                "kind": "credit_note", "series": CREDIT_NOTE_SERIES, "status": "issued",
-                "activity_id": invoice.activity_id, "activity_name": doc.get("activity_name", ""),
-                "client_id": doc["client_id"], "client": doc["client"], "credited_invoice_id": invoice_id,
-                "credit_index": len(earlier), "full": applied.full,
-                "credited_invoice": {"id": invoice_id, "number": doc["number"], "issue_date": doc["issue_date"],
-                                     "structured_communication": doc["structured_communication"]},
-                "owner_id": doc.get("owner_id"), "created_at": now, "updated_at": now, "created_by": principal.id,
-            }
-            if refund_doc is not None:
-                note_fields["refunds"] = [_refund_ref(refund_doc)]
-            note_doc = await self.ctx.invoices.add_credit_note(note_id, note, note_fields, session)
-            ref = {"id": note_id, "number": str(number)}
-            update: Document = {"credit_notes": [*earlier, ref], "updated_at": now}
-            if applied.full:
-                update["credit_note"] = ref
-            if refund_doc is not None:
-                update["refunds"] = [*(doc.get("refunds") or []), _refund_ref(refund_doc)]
-            await self.ctx.invoices.save(invoice, update, session)
-            parts = refund or PaymentSplit(ZERO, ZERO, ZERO, ZERO)
-            event = InvoiceCredited(
-                invoice_id=invoice_id, number=doc["number"], credit_note_id=note_id, credit_note_number=str(number),
-                activity_id=invoice.activity_id, member_id=owner, total_excl_vat=note.totals.total_excl_vat,
-                total_incl_vat=note.totals.total_incl_vat, total_vat=note.totals.vat_total, full=applied.full,
-                outstanding_activity_share=applied.unpaid_activity_share, unpaid_vat=applied.unpaid_vat,
-                refund_id=None if refund_doc is None else refund_doc["_id"], refund_incl_vat=parts.amount,
-                refund_excl_vat=parts.excl_vat, refund_vat=parts.vat, refund_contribution=parts.contribution,
-                refund_activity_share=parts.activity_share)
-            await self.ctx.runtime.outbox.add([self.ctx.runtime.event(event, subject=invoice_id)], session=session)
-            return note_doc
+            return partial(self._write_credit_note, principal, activity, doc, invoice, note, applied, note_id)
 
-        async with self.ctx.counters.turn(CREDIT_NOTE_SERIES, today.year):
-            issued = await self._commit(work)
+        issued = await self._numbered(CREDIT_NOTE_SERIES, today.year, stage)
         return await self._render_files(issued)
+
+    async def _write_credit_note(self, principal: Principal, activity: ActivityRecord | None, doc: Document,
+                                 invoice: Invoice, note: CreditNote, applied: CreditApplication, note_id: str,
+                                 session: AsyncClientSession) -> Written:
+        """Store a numbered credit note, the invoice it moved and the refund it owes, with their event."""
+        invoice_id = invoice.id
+        number = note.number
+        now = self.ctx.clock.now()
+        owner = activity.owner_id if activity else doc.get("owner_id", "")
+        earlier = list(doc.get("credit_notes") or ([doc["credit_note"]] if doc.get("credit_note") else []))
+        refund = applied.refund
+        refund_doc: Document | None = None
+        if refund is not None:
+            refund_doc = await self._refund_owed(session, doc, note_id, str(number), refund.amount, owner, now)
+        note_fields: Document = {
+            "kind": "credit_note", "series": CREDIT_NOTE_SERIES, "status": "issued",
+            "activity_id": invoice.activity_id, "activity_name": doc.get("activity_name", ""),
+            "client_id": doc["client_id"], "client": doc["client"], "credited_invoice_id": invoice_id,
+            "credit_index": len(earlier), "full": applied.full,
+            "credited_invoice": {"id": invoice_id, "number": doc["number"], "issue_date": doc["issue_date"],
+                                 "structured_communication": doc["structured_communication"]},
+            "owner_id": doc.get("owner_id"), "created_at": now, "updated_at": now, "created_by": principal.id,
+        }
+        if refund_doc is not None:
+            note_fields["refunds"] = [_refund_ref(refund_doc)]
+        note_doc = await self.ctx.invoices.add_credit_note(note_id, note, note_fields, session)
+        ref = {"id": note_id, "number": str(number)}
+        update: Document = {"credit_notes": [*earlier, ref], "updated_at": now}
+        if applied.full:
+            update["credit_note"] = ref
+        if refund_doc is not None:
+            update["refunds"] = [*(doc.get("refunds") or []), _refund_ref(refund_doc)]
+        await self.ctx.invoices.save(invoice, update, session)
+        parts = refund or PaymentSplit(ZERO, ZERO, ZERO, ZERO)
+        event = InvoiceCredited(
+            invoice_id=invoice_id, number=doc["number"], credit_note_id=note_id, credit_note_number=str(number),
+            activity_id=invoice.activity_id, member_id=owner, total_excl_vat=note.totals.total_excl_vat,
+            total_incl_vat=note.totals.total_incl_vat, total_vat=note.totals.vat_total, full=applied.full,
+            outstanding_activity_share=applied.unpaid_activity_share, unpaid_vat=applied.unpaid_vat,
+            refund_id=None if refund_doc is None else refund_doc["_id"], refund_incl_vat=parts.amount,
+            refund_excl_vat=parts.excl_vat, refund_vat=parts.vat, refund_contribution=parts.contribution,
+            refund_activity_share=parts.activity_share)
+        return note_doc, [self.ctx.runtime.event(event, subject=invoice_id)]
 
     async def _refund_owed(self, session: AsyncClientSession, doc: Document, note_id: str, note_number: str,
                            amount: Decimal, owner: str, now: Any) -> Document:
