@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -67,6 +69,17 @@ class Recorder:
     async def counter(self) -> int:
         return await self.counters.value(self.series, YEAR)
 
+    @asynccontextmanager
+    async def behind_a_held_turn(self, queued: int) -> AsyncIterator[None]:
+        """Issuer "a" holds the series' turn while the block queues ``queued`` issuers; then "a" gets 1."""
+        gate, entered = asyncio.Event(), asyncio.Event()
+        first = self.issue("a", gate=gate, entered=entered)
+        await entered.wait()
+        yield
+        await until_queued(self, queued)
+        gate.set()
+        assert (await first)["number"] == 1
+
 
 async def until_queued(recorder: Recorder, count: int) -> None:
     for _ in range(200):
@@ -79,14 +92,9 @@ async def until_queued(recorder: Recorder, count: int) -> None:
 async def test_issuers_queued_behind_a_turn_share_one_transaction_and_a_refusal_leaves_no_hole(
         platform: Platform, monkeypatch: Any) -> None:
     recorder = Recorder(platform, monkeypatch)
-    gate, entered = asyncio.Event(), asyncio.Event()
-    first = recorder.issue("a", gate=gate, entered=entered)
-    await entered.wait()  # "a" holds the turn: the next four queue behind it
-    queued = [recorder.issue("b"), recorder.issue("c", refuse=True), recorder.issue("d"), recorder.issue("e")]
-    await until_queued(recorder, 4)
-    gate.set()
-    assert (await first)["number"] == 1
-    outcomes = await asyncio.gather(*queued, return_exceptions=True)
+    async with recorder.behind_a_held_turn(queued=4):
+        queued = [recorder.issue("b"), recorder.issue("c", refuse=True), recorder.issue("d"), recorder.issue("e")]
+    outcomes: list[Any] = await asyncio.gather(*queued, return_exceptions=True)
     assert [o["number"] if isinstance(o, dict) else o.code for o in outcomes] == [2, "test.refused", 3, 4]
     assert recorder.groups == [1, 4]  # one transaction for the four; "c"'s number went to "d"
     assert await recorder.stored() == {"a": 1, "b": 2, "d": 3, "e": 4}
@@ -96,14 +104,9 @@ async def test_issuers_queued_behind_a_turn_share_one_transaction_and_a_refusal_
 async def test_a_group_that_fails_is_run_again_one_by_one_so_only_the_culprit_fails(
         platform: Platform, monkeypatch: Any) -> None:
     recorder = Recorder(platform, monkeypatch)
-    gate, entered = asyncio.Event(), asyncio.Event()
-    first = recorder.issue("a", gate=gate, entered=entered)
-    await entered.wait()
-    queued = [recorder.issue("b"), recorder.issue("c", fail=True), recorder.issue("d")]
-    await until_queued(recorder, 3)
-    gate.set()
-    await first
-    outcomes = await asyncio.gather(*queued, return_exceptions=True)
+    async with recorder.behind_a_held_turn(queued=3):
+        queued = [recorder.issue("b"), recorder.issue("c", fail=True), recorder.issue("d")]
+    outcomes: list[Any] = await asyncio.gather(*queued, return_exceptions=True)
     assert isinstance(outcomes[1], RuntimeError) and "c cannot be written" in str(outcomes[1])
     assert [outcomes[0]["number"], outcomes[2]["number"]] == [2, 3]
     assert recorder.groups == [1, 3, 1, 1, 1]  # the group of three aborted whole, then each alone
@@ -114,15 +117,10 @@ async def test_a_group_that_fails_is_run_again_one_by_one_so_only_the_culprit_fa
 async def test_a_leader_that_goes_away_mid_transaction_leaves_its_group_numbered(
         platform: Platform, monkeypatch: Any) -> None:
     recorder = Recorder(platform, monkeypatch)
-    gate, entered = asyncio.Event(), asyncio.Event()
-    first = recorder.issue("a", gate=gate, entered=entered)
-    await entered.wait()
     slow, in_group = asyncio.Event(), asyncio.Event()
-    leader = recorder.issue("b", gate=slow, entered=in_group)  # first in line: it leads the next group
-    others = [recorder.issue("c"), recorder.issue("d")]
-    await until_queued(recorder, 3)
-    gate.set()
-    await first
+    async with recorder.behind_a_held_turn(queued=3):
+        leader = recorder.issue("b", gate=slow, entered=in_group)  # first in line: it leads the next group
+        others = [recorder.issue("c"), recorder.issue("d")]
     await in_group.wait()  # "b" leads [b, c, d] and its transaction is open
     leader.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -136,16 +134,12 @@ async def test_a_leader_that_goes_away_mid_transaction_leaves_its_group_numbered
 async def test_an_issuer_that_goes_away_before_its_turn_is_never_numbered(
         platform: Platform, monkeypatch: Any) -> None:
     recorder = Recorder(platform, monkeypatch)
-    gate, entered = asyncio.Event(), asyncio.Event()
-    first = recorder.issue("a", gate=gate, entered=entered)
-    await entered.wait()
-    gone, kept = recorder.issue("b"), recorder.issue("c")
-    await until_queued(recorder, 2)
-    gone.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await gone
-    gate.set()
-    await first
+    async with recorder.behind_a_held_turn(queued=1):
+        gone, kept = recorder.issue("b"), recorder.issue("c")
+        await until_queued(recorder, 2)
+        gone.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await gone
     assert (await kept)["number"] == 2
     assert await recorder.stored() == {"a": 1, "c": 2}
     assert await recorder.counter() == 2
@@ -154,13 +148,8 @@ async def test_an_issuer_that_goes_away_before_its_turn_is_never_numbered(
 async def test_a_group_is_bounded_and_the_rest_waits_for_the_next_turn(platform: Platform, monkeypatch: Any) -> None:
     recorder = Recorder(platform, monkeypatch)
     recorder.numbering = Numbering(platform.runtime, recorder.counters, max_group=3)
-    gate, entered = asyncio.Event(), asyncio.Event()
-    first = recorder.issue("a", gate=gate, entered=entered)
-    await entered.wait()
-    queued = [recorder.issue(name) for name in "bcdefgh"]
-    await until_queued(recorder, 7)
-    gate.set()
-    await first
+    async with recorder.behind_a_held_turn(queued=7):
+        queued = [recorder.issue(name) for name in "bcdefgh"]
     assert sorted([(await q)["number"] for q in queued]) == list(range(2, 9))
     assert recorder.groups == [1, 3, 3, 1]
     assert await recorder.counter() == 8
