@@ -393,8 +393,6 @@ class InvoiceService:
             saved: Document = await self.ctx.runtime.commit(work)
         except StaleVersion as exc:
             raise _stale() from exc
-        except DuplicateKeyError as exc:  # the unique indexes caught what must never happen
-            raise Conflict("invoice.number_conflict", "The number was taken meanwhile; try again.") from exc
         return saved
 
     async def send(self, principal: Principal, invoice_id: str) -> tuple[Document, Document]:
